@@ -1,0 +1,179 @@
+"""The library as pages see it: cached one-level listings turned into folders and videos.
+
+Each folder costs one listing per `listing_ttl`, shared by every session and replica
+through the Cache. A second, long-lived copy of each listing lets the app keep showing
+a folder (with a "could not refresh" notice) while the backend is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cachetools
+
+from . import library
+from .cache import Cache, get_json, set_json
+from .library import Folder, Kind, Subtitle, Video
+from .storage.base import Listing, Storage, StorageError
+
+log = logging.getLogger(__name__)
+
+STALE_SECONDS = 7 * 24 * 3600
+POSTER_LIMIT = 512 * 1024  # posters are thumbnails; anything bigger is not drawn on a card
+POSTER_CACHE_BYTES = 64 * 1024 * 1024
+POSTER_MISS_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class FolderView:
+    folder: Folder
+    videos: tuple[Video, ...]
+    stale: bool = False  # shown from an older copy because the backend failed
+    error: str | None = None  # why it is stale (one sentence)
+
+
+class Catalog:
+    def __init__(self, storage: Storage, cache: Cache, *, listing_ttl: float,
+                 count_eagerly: bool) -> None:
+        self.storage = storage
+        self.cache = cache
+        self.listing_ttl = listing_ttl
+        # Counting every folder costs one listing each: fine on disk, a background job on OCI.
+        self.count_eagerly = count_eagerly
+        self._posters: cachetools.LRUCache = cachetools.LRUCache(
+            maxsize=POSTER_CACHE_BYTES, getsizeof=lambda b: max(1, len(b or b"")))
+        self._poster_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="catalog")
+        self._warming: set[str] = set()
+
+    # -- listings ---------------------------------------------------------------------------
+    def _key(self, prefix: str) -> str:
+        return f"ls:{self.storage.kind}:{self.storage.scope}:{prefix}"
+
+    def listing(self, prefix: str) -> tuple[Listing, bool, str | None]:
+        """(listing, stale, error). Raises StorageError only when nothing was ever cached."""
+        key = self._key(prefix)
+        fresh = get_json(self.cache, key)
+        if isinstance(fresh, dict):
+            return library.listing_from_json(fresh), False, None
+        try:
+            listing = self.storage.list_level(prefix)
+        except StorageError as exc:
+            old = get_json(self.cache, "stale:" + key)
+            if isinstance(old, dict):
+                log.warning("Listing %r failed; showing the cached copy.", prefix)
+                return library.listing_from_json(old), True, str(exc)
+            raise
+        data = library.listing_to_json(listing)
+        if self.listing_ttl > 0:
+            set_json(self.cache, key, data, self.listing_ttl)
+        set_json(self.cache, "stale:" + key, data, STALE_SECONDS)
+        return listing, False, None
+
+    def cached_listing(self, prefix: str) -> Listing | None:
+        """A listing only if it is already cached (fresh or stale): costs the backend nothing."""
+        for key in (self._key(prefix), "stale:" + self._key(prefix)):
+            data = get_json(self.cache, key)
+            if isinstance(data, dict):
+                return library.listing_from_json(data)
+        return None
+
+    # -- folders and videos -----------------------------------------------------------------
+    def folders(self) -> list[Folder]:
+        root, _stale, _err = self.listing("")
+        keys = library.folders_in(root)
+        result = []
+        for key in keys:
+            if key == "":
+                count: int | None = len(library.videos_in("", root))
+            elif self.count_eagerly:
+                count = len(self.folder_view(key).videos)
+            else:
+                cached = self.cached_listing(key)
+                count = None if cached is None else len(library.videos_in(key, cached))
+            result.append(Folder(key=key, title=library.folder_title(key), video_count=count))
+        if not self.count_eagerly:
+            self.warm([f.key for f in result if f.video_count is None])
+        return result
+
+    def warm(self, prefixes: list[str]) -> None:
+        """List folders in the background so counts and search fill in without slowing a page."""
+        for prefix in prefixes:
+            if prefix in self._warming:
+                continue
+            self._warming.add(prefix)
+            self._pool.submit(self._warm_one, prefix)
+
+    def _warm_one(self, prefix: str) -> None:
+        try:
+            self.listing(prefix)
+        except Exception as exc:  # background: log and let a later page retry
+            log.warning("Background listing of a folder failed: %s", exc)
+        finally:
+            self._warming.discard(prefix)
+
+    def folder_view(self, folder_key: str) -> FolderView:
+        folder = Folder(key=folder_key, title=library.folder_title(folder_key), video_count=None)
+        try:
+            listing, stale, error = self.listing(folder_key)
+        except StorageError as exc:
+            return FolderView(folder, (), stale=True, error=str(exc))
+        videos = tuple(library.videos_in(folder_key, listing))
+        folder = Folder(key=folder_key, title=folder.title, video_count=len(videos))
+        return FolderView(folder, videos, stale, error)
+
+    def video(self, key: str) -> Video | None:
+        """Find one video by key (from the URL): only ever within its own folder's listing."""
+        view = self.folder_view(library.folder_of(key))
+        return next((v for v in view.videos if v.key == key), None)
+
+    def hls_subtitles(self, video: Video) -> tuple[Subtitle, ...]:
+        if video.kind is not Kind.HLS:
+            return video.subtitles
+        try:
+            listing, _s, _e = self.listing(video.key)
+        except StorageError:
+            return ()
+        return library.hls_subtitles(listing)
+
+    # -- posters ----------------------------------------------------------------------------
+    def posters(self, videos: list[Video]) -> dict[str, bytes | None]:
+        """Poster bytes for cards, fetched in parallel, bounded, cached (never a PAR each)."""
+        wanted = [v for v in videos if v.poster]
+        result: dict[str, bytes | None] = {}
+        missing = []
+        for v in wanted:
+            with self._poster_lock:
+                hit = self._posters.get(v.poster, _MISSING)
+            if hit is _MISSING:
+                if self.cache.get("nopost:" + self._key(v.poster)) is None:
+                    missing.append(v)
+            else:
+                result[v.key] = hit
+        for v, data in zip(missing, self._pool.map(self._read_poster, [v.poster for v in missing]),
+                           strict=True):
+            result[v.key] = data
+        return result
+
+    def _read_poster(self, name: str) -> bytes | None:
+        try:
+            data = self.storage.read_small(name, POSTER_LIMIT)
+        except StorageError:
+            return None
+        if data is None:  # remember absent posters briefly, so a folder of HLS movies without
+            self.cache.set("nopost:" + self._key(name), "1", POSTER_MISS_SECONDS)  # posters is cheap
+            return None
+        with self._poster_lock:
+            self._posters[name] = data
+        return data
+
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()

@@ -1,0 +1,300 @@
+"""Finding, probing and running ffmpeg.
+
+The only binary we can count on is the one bundled with ``imageio-ffmpeg``,
+and it ships without ``ffprobe``; so probing falls back to parsing the
+human-readable report ``ffmpeg -i`` prints on stderr.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "FfmpegError",
+    "Probe",
+    "find_ffmpeg",
+    "find_ffprobe",
+    "probe",
+    "probe_with_ffmpeg",
+    "probe_with_ffprobe",
+    "run_with_progress",
+]
+
+
+class FfmpegError(Exception):
+    """ffmpeg is missing, or it could not read or write a video."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What we need to know about a video before converting it.
+
+    ``width``/``height`` are the stored (coded) frame size; ``rotation`` is the
+    counter-clockwise display rotation in degrees (0, 90, 180 or 270), the same
+    convention as ffprobe's display-matrix ``rotation`` and ffmpeg's
+    ``-display_rotation``. Phones record portrait video as landscape frames
+    plus a rotation, so the size a viewer sees is ``display_width`` x
+    ``display_height``.
+    """
+
+    duration: float
+    width: int
+    height: int
+    rotation: int
+    has_audio: bool
+
+    @property
+    def _quarter_turn(self) -> bool:
+        return self.rotation % 180 == 90
+
+    @property
+    def display_width(self) -> int:
+        return self.height if self._quarter_turn else self.width
+
+    @property
+    def display_height(self) -> int:
+        return self.width if self._quarter_turn else self.height
+
+
+def find_ffmpeg(preferred: str | None = None) -> str:
+    """Return the path of an ffmpeg executable.
+
+    ``preferred`` (e.g. from a command-line flag) wins but must work; then the
+    binary bundled with imageio-ffmpeg; then whatever ``ffmpeg`` is on PATH.
+    """
+    if preferred:
+        if not (os.path.isfile(preferred) and os.access(preferred, os.X_OK)):
+            raise FfmpegError(f"ffmpeg was not found at {preferred} (no executable file there).")
+        return preferred
+    try:
+        import imageio_ffmpeg
+
+        # Raises RuntimeError when the wheel has no binary for this platform.
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+        if exe and os.access(exe, os.X_OK):
+            return exe
+    except (ImportError, RuntimeError):
+        pass
+    exe = shutil.which("ffmpeg")
+    if exe:
+        return exe
+    raise FfmpegError(
+        "ffmpeg was not found: install the imageio-ffmpeg package or put ffmpeg on PATH."
+    )
+
+
+def find_ffprobe(ffmpeg: str) -> str | None:
+    """Return an ffprobe next to ``ffmpeg`` or on PATH, or None if there is none."""
+    folder = Path(ffmpeg).parent
+    for name in ("ffprobe", "ffprobe.exe"):
+        sibling = folder / name
+        if sibling.is_file() and os.access(sibling, os.X_OK):
+            return str(sibling)
+    return shutil.which("ffprobe")
+
+
+def probe(path: str | Path, ffmpeg: str | None = None) -> Probe:
+    """Describe the video at ``path``; ffprobe's JSON if we have it, else ffmpeg's stderr."""
+    exe = find_ffmpeg(ffmpeg)
+    ffprobe = find_ffprobe(exe)
+    if ffprobe:
+        return probe_with_ffprobe(path, ffprobe)
+    return probe_with_ffmpeg(path, exe)
+
+
+def _not_a_video(path: str | Path, reason: str) -> FfmpegError:
+    return FfmpegError(f"{path} is not a video ffmpeg can read: {reason}")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
+    """Probe with ffprobe's JSON output (exact, and immune to report-format changes)."""
+    result = subprocess.run(
+        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    if result.returncode != 0:
+        raise _not_a_video(path, _last_line(result.stderr))
+    try:
+        data = json.loads(result.stdout or "{}")
+    except json.JSONDecodeError as exc:
+        raise _not_a_video(path, f"ffprobe printed unreadable JSON ({exc})") from exc
+    streams = data.get("streams", [])
+    videos = [
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+    ]
+    if not videos:
+        raise _not_a_video(path, "it has no video stream")
+    video = videos[0]
+    duration = _to_float(data.get("format", {}).get("duration")) or _to_float(video.get("duration"))
+    rotation = 0.0
+    for side in video.get("side_data_list", []):
+        if "rotation" in side:
+            rotation = float(side["rotation"])
+    if not rotation and "rotate" in video.get("tags", {}):
+        # Legacy tag is clockwise; the display matrix is counter-clockwise.
+        rotation = -float(video["tags"]["rotate"])
+    return Probe(
+        duration=duration,
+        width=int(video.get("width") or 0),
+        height=int(video.get("height") or 0),
+        rotation=_normalise_rotation(rotation),
+        has_audio=any(s.get("codec_type") == "audio" for s in streams),
+    )
+
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio|Subtitle|Data|Attachment):", re.MULTILINE)
+# The frame size follows a comma ("yuv420p(tv), 640x360 [SAR ..."); anchoring on
+# the comma keeps codec tags such as "(avc1 / 0x31637661)" from matching.
+_SIZE = re.compile(r",\s*(\d{2,5})x(\d{2,5})\b")
+# ffmpeg 5/6 print "displaymatrix: rotation of -90.00 degrees"; 7+ print
+# "Display Matrix: rotation of 90.00 degrees".
+_DISPLAYMATRIX = re.compile(r"display ?matrix:\s*rotation of\s*(-?\d+(?:\.\d+)?)\s*degrees", re.IGNORECASE)
+_ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
+
+
+def probe_with_ffmpeg(path: str | Path, ffmpeg: str) -> Probe:
+    """Probe by parsing the stream report ``ffmpeg -i`` prints on stderr.
+
+    ffmpeg exits non-zero here even for good files (no output was given), so
+    success is judged by finding a video stream, not by the exit code.
+    """
+    result = subprocess.run(
+        [ffmpeg, "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
+    report = result.stderr
+    # Split the report into per-stream sections so that the rotation found
+    # belongs to the video stream, not to a later one.
+    marks = list(_STREAM.finditer(report))
+    video_section = None
+    has_audio = False
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(report)
+        section = report[mark.start() : end]
+        first_line = section.splitlines()[0]
+        if mark.group(1) == "Audio":
+            has_audio = True
+        elif mark.group(1) == "Video" and video_section is None and "attached pic" not in first_line:
+            video_section = section
+    if video_section is None:
+        lines = [
+            line
+            for line in report.splitlines()
+            if line.strip() and "At least one output file must be specified" not in line
+        ]
+        reason = "it has no video stream" if marks else _last_line("\n".join(lines))
+        raise _not_a_video(path, reason)
+    size = _SIZE.search(video_section.splitlines()[0])
+    if not size:
+        raise _not_a_video(path, "ffmpeg reported no frame size for its video stream")
+    duration_match = _DURATION.search(report)
+    duration = 0.0
+    if duration_match:
+        hours, minutes, seconds = duration_match.groups()
+        duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    rotation = 0.0
+    if matrix := _DISPLAYMATRIX.search(video_section):
+        rotation = float(matrix.group(1))
+    elif tag := _ROTATE_TAG.search(video_section):
+        rotation = -float(tag.group(1))
+    return Probe(
+        duration=duration,
+        width=int(size.group(1)),
+        height=int(size.group(2)),
+        rotation=_normalise_rotation(rotation),
+        has_audio=has_audio,
+    )
+
+
+def _to_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _normalise_rotation(degrees: float) -> int:
+    """Snap to the nearest quarter turn in 0..270 (matrices carry float noise)."""
+    return round(degrees / 90.0) % 4 * 90
+
+
+def run_with_progress(
+    args: list[str],
+    duration: float,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """Run an ffmpeg command line (``args[0]`` is the executable) and report progress.
+
+    ``on_progress`` gets a non-decreasing fraction in 0..1, ending with 1.0 on
+    success. Raises FfmpegError with ffmpeg's last stderr lines on failure.
+    """
+    if not args:
+        raise ValueError("args must start with the ffmpeg executable")
+    # Progress every 0.25 s instead of ffmpeg's default 0.5 s, so short jobs report too.
+    command = [args[0], "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", "-nostdin", *args[1:]]
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise FfmpegError(f"ffmpeg could not be started ({args[0]}): {exc}") from exc
+
+    # stderr is drained on a thread so a chatty ffmpeg never blocks on a full pipe
+    # while we read progress from stdout.
+    tail: collections.deque[str] = collections.deque(maxlen=8)
+
+    def drain() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.strip():
+                tail.append(line.rstrip())
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    best = 0.0
+    assert process.stdout is not None
+    for line in process.stdout:
+        key, _, value = line.strip().partition("=")
+        # out_time_ms is, despite its name, also microseconds in ffmpeg.
+        if key in ("out_time_us", "out_time_ms") and duration > 0:
+            micros = _to_float(value)
+            fraction = min(max(micros / (duration * 1_000_000), 0.0), 1.0)
+            if fraction > best:
+                best = fraction
+                if on_progress:
+                    on_progress(fraction)
+    returncode = process.wait()
+    reader.join(timeout=5)
+    if returncode != 0:
+        detail = " | ".join(tail) or f"exit status {returncode}"
+        raise FfmpegError(f"ffmpeg failed: {detail}")
+    if on_progress and best < 1.0:
+        on_progress(1.0)

@@ -1,0 +1,219 @@
+"""Turn one-level listings into folders and videos: the library's layout rules.
+
+Rules (the original's, made robust):
+- a top-level folder is a category; files at the root go to "Unsorted";
+- `Name.ext` with a video extension is a progressive video (MP4 / MOV / ...) or, for
+  formats browsers cannot play (AVI, MKV, ...), a download-only video;
+- a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside;
+- `Name.jpg|jpeg|png|webp` beside `Name.mp4` is its poster, `Name.vtt` / `Name.en.vtt` its
+  subtitles; deeper folders that are not `.hls` are ignored, never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from .storage.base import Listing, ObjectInfo
+
+UNSORTED = "Unsorted"
+HLS_SUFFIX = ".hls"
+HLS_PLAYLIST = "output.m3u8"
+HLS_POSTER = "poster.jpg"
+
+# Extensions browsers play in a <video> element, with the badge shown on cards.
+PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
+# Video files we list but cannot play in a browser: offered as a download.
+DOWNLOAD_ONLY = {".avi": "AVI", ".mkv": "MKV", ".wmv": "WMV", ".flv": "FLV", ".mpg": "MPG",
+                 ".mpeg": "MPEG", ".3gp": "3GP", ".mts": "MTS", ".m2ts": "M2TS", ".vob": "VOB",
+                 ".dv": "DV"}
+POSTER_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+SUBTITLE_EXTENSION = ".vtt"
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+
+class Kind(Enum):
+    HLS = "hls"
+    PROGRESSIVE = "progressive"
+    DOWNLOAD = "download"  # a video file browsers cannot play
+
+
+@dataclass(frozen=True)
+class Subtitle:
+    name: str  # object name
+    language: str  # "en", or "" when the file name does not say
+    label: str
+
+
+@dataclass(frozen=True)
+class Video:
+    key: str  # object name of the file, or the HLS prefix ending in ".hls/"
+    folder: str  # folder key: "Holidays/" or "" for Unsorted
+    title: str
+    kind: Kind
+    badge: str
+    size: int | None = None
+    modified: datetime | None = None
+    poster: str | None = None  # object name of the poster, when one is known or conventional
+    subtitles: tuple[Subtitle, ...] = ()
+
+    @property
+    def playlist(self) -> str:
+        return self.key + HLS_PLAYLIST if self.kind is Kind.HLS else self.key
+
+    @property
+    def extension(self) -> str:
+        return _extension(self.key.rstrip("/"))
+
+
+@dataclass(frozen=True)
+class Folder:
+    key: str  # "Holidays/" or "" for the root's loose files
+    title: str
+    video_count: int | None  # None while not yet counted
+
+
+def folder_title(key: str) -> str:
+    return UNSORTED if key == "" else key.rstrip("/").rsplit("/", 1)[-1]
+
+
+def folder_of(video_key: str) -> str:
+    """The folder key a video belongs to ("" for root-level videos)."""
+    parts = video_key.rstrip("/").split("/")
+    return "" if len(parts) == 1 else parts[0] + "/"
+
+
+def _extension(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return base[dot:].lower() if dot > 0 else ""
+
+
+def _stem(name: str) -> str:
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    dot = base.rfind(".")
+    return base[:dot] if dot > 0 else base
+
+
+def is_hls_prefix(prefix: str) -> bool:
+    return prefix.rstrip("/").lower().endswith(HLS_SUFFIX)
+
+
+def classify_file(name: str) -> tuple[Kind, str] | None:
+    ext = _extension(name)
+    if ext in PLAYABLE:
+        return Kind.PROGRESSIVE, PLAYABLE[ext]
+    if ext in DOWNLOAD_ONLY:
+        return Kind.DOWNLOAD, DOWNLOAD_ONLY[ext]
+    return None
+
+
+def display_name(name: str) -> str:
+    """File name without its extension; an `.hls` folder's name without `.hls`."""
+    return _stem(name)
+
+
+def subtitle_for(name: str, stem: str) -> Subtitle | None:
+    """`Movie.vtt` → no language; `Movie.en.vtt` → "en"; other names are not this movie's."""
+    base = name.rsplit("/", 1)[-1]
+    if not base.lower().endswith(SUBTITLE_EXTENSION):
+        return None
+    middle = base[: -len(SUBTITLE_EXTENSION)]
+    if middle == stem:
+        return Subtitle(name=name, language="", label="Subtitles")
+    if middle.startswith(stem + ".") and _LANGUAGE.match(middle[len(stem) + 1:]):
+        lang = middle[len(stem) + 1:].replace("_", "-")
+        return Subtitle(name=name, language=lang, label=language_label(lang))
+    return None
+
+
+def hls_subtitles(listing: Listing) -> tuple[Subtitle, ...]:
+    """Any `*.vtt` directly inside an `.hls/` folder; the language from its name."""
+    found = []
+    for obj in listing.objects:
+        base = obj.name.rsplit("/", 1)[-1]
+        if not base.lower().endswith(SUBTITLE_EXTENSION):
+            continue
+        stem = base[: -len(SUBTITLE_EXTENSION)]
+        lang = stem.rsplit(".", 1)[-1] if "." in stem else stem
+        lang = lang if _LANGUAGE.match(lang) else ""
+        found.append(Subtitle(obj.name, lang.replace("_", "-"),
+                              language_label(lang) if lang else stem))
+    return tuple(sorted(found, key=lambda s: s.name))
+
+
+_LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español",
+                   "it": "Italiano", "nl": "Nederlands", "pt": "Português", "sv": "Svenska",
+                   "da": "Dansk", "no": "Norsk", "fi": "Suomi", "pl": "Polski", "ja": "日本語",
+                   "zh": "中文", "ko": "한국어", "ru": "Русский", "ar": "العربية", "hi": "हिन्दी"}
+
+
+def language_label(lang: str) -> str:
+    return _LANGUAGE_NAMES.get(lang.split("-")[0].lower(), lang)
+
+
+def videos_in(folder_key: str, listing: Listing) -> list[Video]:
+    """Classify one folder's listing into videos, with posters and subtitles attached."""
+    files = {o.name: o for o in listing.objects}
+    by_stem: dict[str, list[str]] = {}
+    for name in files:
+        by_stem.setdefault(_stem(name), []).append(name)
+
+    videos: list[Video] = []
+    for obj in listing.objects:
+        classified = classify_file(obj.name)
+        if classified is None:
+            continue
+        kind, badge = classified
+        stem = _stem(obj.name)
+        siblings = by_stem.get(stem, [])
+        poster = next((n for n in sorted(siblings) if _extension(n) in POSTER_EXTENSIONS), None)
+        subs = tuple(sorted(
+            (s for n in files if (s := subtitle_for(n, stem)) is not None), key=lambda s: s.name))
+        videos.append(Video(key=obj.name, folder=folder_key, title=display_name(obj.name),
+                            kind=kind, badge=badge, size=obj.size, modified=obj.modified,
+                            poster=poster, subtitles=subs))
+    for prefix in listing.prefixes:
+        if is_hls_prefix(prefix.name):
+            videos.append(Video(key=prefix.name, folder=folder_key,
+                                title=display_name(prefix.name), kind=Kind.HLS, badge="HLS",
+                                size=prefix.size, modified=prefix.modified,
+                                poster=prefix.name + HLS_POSTER))
+    videos.sort(key=lambda v: natural_key(v.title))
+    return videos
+
+
+def folders_in(root: Listing) -> list[str]:
+    """Folder keys from the root listing: real folders, then "" when loose videos exist."""
+    keys = [p.name for p in root.prefixes if not is_hls_prefix(p.name)]
+    keys.sort(key=lambda k: natural_key(folder_title(k)))
+    loose = any(classify_file(o.name) for o in root.objects) or \
+        any(is_hls_prefix(p.name) for p in root.prefixes)
+    return keys + ([""] if loose else [])
+
+
+def natural_key(text: str) -> tuple:
+    """Sort "Clip 2" before "Clip 10", ignoring case and accents."""
+    folded = fold(text)
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", folded))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, for sorting and search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def listing_to_json(listing: Listing) -> dict:
+    def row(o: ObjectInfo) -> list:
+        return [o.name, o.size, o.modified.isoformat() if o.modified else None]
+    return {"o": [row(o) for o in listing.objects], "p": [row(p) for p in listing.prefixes]}
+
+
+def listing_from_json(data: dict) -> Listing:
+    def obj(r: list) -> ObjectInfo:
+        return ObjectInfo(r[0], r[1], datetime.fromisoformat(r[2]) if r[2] else None)
+    return Listing(tuple(obj(r) for r in data["o"]), tuple(obj(r) for r in data["p"]))

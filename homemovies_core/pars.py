@@ -1,0 +1,94 @@
+"""Issue playback URLs (PARs for OCI, signed paths for a folder) through the Cache.
+
+- A grant is issued for `ttl` and reused by every viewer while at least `min_remaining`
+  is left, so a movie never dies mid-play and a popular movie costs one PAR.
+- Concurrent misses for one key issue ONE grant: a lock in the Cache (`add`, i.e. SET NX
+  with a timeout in Redis) elects the issuer; the others wait for its result.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+
+from .cache import Cache, get_json, set_json
+from .library import Kind, Video
+from .storage.base import Grant, Storage, quote_name
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS = 30.0  # an issuer that died frees the key after this
+WAIT_SECONDS = 10.0  # how long a waiter waits for the issuer before issuing itself
+
+
+class PlaybackUrls:
+    def __init__(self, storage: Storage, cache: Cache, *, ttl_seconds: float,
+                 min_remaining_seconds: float, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.storage = storage
+        self.cache = cache
+        self.ttl = ttl_seconds
+        self.min_remaining = min_remaining_seconds
+        self._clock = clock
+        self._sleep = sleep
+
+    def cache_key(self, target: str) -> str:
+        return f"par:{self.storage.kind}:{self.storage.scope}:{target}"
+
+    def grant(self, target: str, *, prefix: bool) -> Grant:
+        key = self.cache_key(target)
+        found = self._cached(key)
+        if found is not None:
+            return found
+        lock_key = key + ":lock"
+        deadline = self._clock() + WAIT_SECONDS
+        owner = secrets.token_hex(8)
+        while not self.cache.add(lock_key, owner, LOCK_SECONDS):
+            self._sleep(0.05)
+            found = self._cached(key)
+            if found is not None:
+                return found
+            if self._clock() > deadline:  # the issuer is stuck: availability over frugality
+                log.warning("Waited %.0fs for a playback URL lock; issuing anyway.", WAIT_SECONDS)
+                return self._issue(key, target, prefix)
+        try:
+            found = self._cached(key)  # someone finished between our miss and our lock
+            return found if found is not None else self._issue(key, target, prefix)
+        finally:
+            if self.cache.get(lock_key) == owner:
+                self.cache.delete(lock_key)
+
+    def _cached(self, key: str) -> Grant | None:
+        data = get_json(self.cache, key)
+        if not isinstance(data, dict):
+            return None
+        try:
+            grant = Grant(url=data["url"], expires_at=float(data["exp"]), id=data["id"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return grant if grant.expires_at - self._clock() >= self.min_remaining else None
+
+    def _issue(self, key: str, target: str, prefix: bool) -> Grant:
+        grant = self.storage.grant(target, prefix=prefix, expires_at=self._clock() + self.ttl)
+        log.info("Issued playback grant %s for %s object(s).", grant.id,
+                 "a prefix of" if prefix else "one")
+        # The entry lives exactly as long as the grant may be handed out.
+        keep = grant.expires_at - self._clock() - self.min_remaining
+        if keep > 0:
+            set_json(self.cache, key, {"url": grant.url, "exp": grant.expires_at, "id": grant.id},
+                     keep)
+        return grant
+
+    # -- per video -------------------------------------------------------------------------
+    def video_url(self, video: Video) -> str:
+        if video.kind is Kind.HLS:
+            return self.grant(video.key, prefix=True).url + quote_name(video.playlist)
+        return self.grant(video.key, prefix=False).url
+
+    def object_url(self, name: str, *, within: Video | None = None) -> str:
+        """URL of a sidecar: inside an HLS folder it rides on the folder's grant."""
+        if within is not None and within.kind is Kind.HLS and name.startswith(within.key):
+            return self.grant(within.key, prefix=True).url + quote_name(name)
+        return self.grant(name, prefix=False).url

@@ -1,0 +1,87 @@
+"""The Home Movies video player: a `<video>` element on st.components.v2.
+
+HLS plays natively where the browser can (Safari, iPadOS, current Chrome and
+Edge) and through hls.js elsewhere; hls.js is served by the app itself from
+`/player/` (see `assets.player_routes`). Watch progress is posted by the browser
+straight to `progress_url`, so watching never reruns the Streamlit script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from homemovies_core.player.assets import hls_js_file, hls_js_url, player_routes
+
+__all__ = ["SubtitleTrack", "hls_js_file", "player", "player_routes"]
+
+_HERE = Path(__file__).parent
+
+KINDS = ("hls", "progressive")
+
+
+@dataclass(frozen=True)
+class SubtitleTrack:
+    """A WebVTT subtitle file for a video."""
+
+    src: str
+    language: str  # BCP 47 tag, e.g. "en"; becomes the track's srclang
+    label: str  # shown in the browser's subtitle menu
+
+
+# Declared once at import: Streamlit warns about, and keeps only the last of,
+# components registered twice under one name. The JS and CSS are inline strings
+# read from disk, because file paths are only allowed for installed packages with
+# a manifest (asset_dir), which this repository is not.
+_component = st.components.v2.component(
+    "homemovies.player",
+    html='<div class="hm-player"></div>',
+    css=(_HERE / "player.css").read_text(encoding="utf-8"),
+    js=(_HERE / "player.js").read_text(encoding="utf-8"),
+)
+
+
+def player(
+    src: str,
+    *,
+    kind: str,
+    title: str = "",
+    poster: str | None = None,
+    start_at: float = 0.0,
+    force_hlsjs: bool = False,
+    subtitles: Sequence[SubtitleTrack] = (),
+    progress_url: str | None = None,
+    progress_token: str | None = None,
+    key: str | None = None,
+) -> None:
+    """Show a video player for `src` and start playing it.
+
+    kind: "hls" for an HLS playlist (.m3u8), "progressive" for a plain file (MP4...).
+    start_at: seconds to start from (a saved position); ignored if at the end.
+    force_hlsjs: use hls.js even where the browser plays HLS itself (for tests).
+    progress_url, progress_token: if both are given, the browser POSTs
+        {"token", "position", "duration"} as JSON there every ~10 s of playback
+        and on pause/end.
+    key: a stable key keeps the same player across reruns; with a new `src` it
+        swaps the video in place.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    data = {
+        "src": src,
+        "kind": kind,
+        "title": title,
+        "poster": poster,
+        "startAt": max(0.0, float(start_at)),
+        "forceHlsjs": bool(force_hlsjs),
+        "subtitles": [
+            {"src": t.src, "language": t.language, "label": t.label} for t in subtitles
+        ],
+        "progressUrl": progress_url,
+        "progressToken": progress_token,
+        "hlsUrl": hls_js_url(),
+    }
+    _component(key=key, data=data)

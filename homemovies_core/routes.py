@@ -1,0 +1,69 @@
+"""Our HTTP routes, mounted next to Streamlit's by `st.App` in Home.py.
+
+Streamlit reserves /_stcore/, /media/, /component/ and /static/, so ours live at
+/health, /video/..., /player/... and /api/....
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import services
+from .player.assets import player_routes
+from .storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
+                 ".m4s": "video/iso.segment", ".mp4": "video/mp4", ".m4v": "video/mp4",
+                 ".mov": "video/quicktime", ".webm": "video/webm", ".vtt": "text/vtt",
+                 ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def content_type(name: str) -> str:
+    dot = name.rfind(".")
+    ext = name[dot:].lower() if dot >= 0 else ""
+    return CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+async def health(request: Request) -> Response:
+    svc = services.get()
+    reachable = svc.cache_reachable
+    return JSONResponse({
+        "status": "ok" if reachable else "degraded",
+        "storage": svc.storage.kind,
+        "cache": svc.cache.kind,
+        "cache_reachable": reachable,
+    }, headers={"Cache-Control": "no-store"})
+
+
+async def video(request: Request) -> Response:
+    """Serve a library file to a holder of a valid token; Range requests work (seeking)."""
+    storage = services.get().storage
+    if not isinstance(storage, LocalStorage):
+        return PlainTextResponse("Not found.", status_code=404)
+    token = request.path_params["token"]
+    name = request.path_params["name"]
+    path = storage.authorize(token, name)
+    if path is None:
+        # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
+        return PlainTextResponse("This link is not valid (it may have expired).",
+                                 status_code=403)
+    return FileResponse(path, media_type=content_type(name), headers={
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+        "Access-Control-Allow-Origin": "*",
+    })
+
+
+def build() -> list[BaseRoute]:
+    return [
+        Route("/health", health, methods=["GET", "HEAD"]),
+        Route("/video/{token}/{name:path}", video, methods=["GET", "HEAD"]),
+        *player_routes(),
+    ]

@@ -1,0 +1,60 @@
+"""What a storage backend offers: one-level listings, small reads, playback grants.
+
+A backend knows nothing of videos; `library.py` turns listings into folders and
+videos, so the local folder and the OCI bucket follow exactly the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from urllib.parse import quote
+
+
+def quote_name(name: str) -> str:
+    """Percent-encode an object name per path segment, keeping "/" (spaces, #, ?, +, unicode)."""
+    return quote(name, safe="/")
+
+
+class StorageError(Exception):
+    """The backend could not answer; the message is one sentence for a person."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    name: str  # full object name, "/"-separated, relative to the library root
+    size: int | None = None
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One level below a prefix: files, and sub-prefixes (each ending in "/")."""
+
+    objects: tuple[ObjectInfo, ...]
+    prefixes: tuple[ObjectInfo, ...]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A playback URL: for an object the URL itself, for a prefix the base to append names to."""
+
+    url: str
+    expires_at: float  # epoch seconds
+    id: str  # safe to log (a PAR id, or a digest for local tokens); never the URL
+
+
+class Storage(Protocol):
+    kind: str  # "local" or "oci"
+    scope: str  # what a cache key needs to tell two libraries apart (root path, bucket)
+
+    def list_level(self, prefix: str) -> Listing: ...
+
+    def read_small(self, name: str, limit: int) -> bytes | None:
+        """The object's bytes if it exists and is at most `limit` bytes, else None."""
+
+    def grant(self, target: str, *, prefix: bool, expires_at: float) -> Grant:
+        """A URL that lets a browser read `target` (an object, or everything under a prefix)."""
+
+    def ping(self) -> bool: ...

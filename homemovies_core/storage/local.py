@@ -1,0 +1,114 @@
+"""A folder on disk. Playback URLs are HMAC-signed, expiring paths served by routes.py."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import signing
+from .base import Grant, Listing, ObjectInfo, StorageError, quote_name
+
+URL_PREFIX = "/video"
+
+
+
+class LocalStorage:
+    kind = "local"
+
+    def __init__(self, root: Path, url_key: bytes) -> None:
+        self.root = root.resolve()
+        self.scope = str(self.root)
+        self._key = url_key
+
+    # -- listing ---------------------------------------------------------------------------
+    def list_level(self, prefix: str) -> Listing:
+        directory = self.resolve(prefix) if prefix else self.root
+        if directory is None or not directory.is_dir():
+            return Listing((), ())
+        objects, prefixes = [], []
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as exc:
+            raise StorageError(f"The folder {prefix or '/'} could not be read ({exc.strerror}).") \
+                from None
+        for entry in entries:
+            if entry.name.startswith("."):  # hidden files and our own temp folders
+                continue
+            name = prefix + entry.name
+            try:
+                if self.resolve(name) is None:  # a symlink leaving the library
+                    continue
+                stat = entry.stat()
+            except OSError:
+                continue
+            modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+            if entry.is_dir():
+                size = _tree_size(Path(entry.path)) if entry.name.lower().endswith(".hls") else None
+                prefixes.append(ObjectInfo(name + "/", size, modified))
+            elif entry.is_file():
+                objects.append(ObjectInfo(name, stat.st_size, modified))
+        objects.sort(key=lambda o: o.name)
+        prefixes.sort(key=lambda o: o.name)
+        return Listing(tuple(objects), tuple(prefixes))
+
+    def read_small(self, name: str, limit: int) -> bytes | None:
+        path = self.resolve(name)
+        if path is None or not path.is_file():
+            return None
+        try:
+            if path.stat().st_size > limit:
+                return None
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def ping(self) -> bool:
+        return self.root.is_dir()
+
+    # -- playback --------------------------------------------------------------------------
+    def grant(self, target: str, *, prefix: bool, expires_at: float) -> Grant:
+        token = signing.sign(self._key, {"p": target, "x": int(prefix)}, expires_at)
+        base = f"{URL_PREFIX}/{token}/"
+        url = base if prefix else base + quote_name(target)
+        return Grant(url=url, expires_at=int(expires_at),
+                     id="local:" + hashlib.sha256(token.encode()).hexdigest()[:12])
+
+    def authorize(self, token: str, name: str) -> Path | None:
+        """The file a /video/<token>/<name> request may read, or None (forged, expired, out of
+        scope, outside the root, or not a regular file)."""
+        payload = signing.verify(self._key, token)
+        if payload is None or not isinstance(payload.get("p"), str):
+            return None
+        target = payload["p"]
+        in_scope = name.startswith(target) if payload.get("x") else name == target
+        if not in_scope or not target:
+            return None
+        path = self.resolve(name)
+        return path if path is not None and path.is_file() else None
+
+    def resolve(self, name: str) -> Path | None:
+        """Map an object name to a path inside the root; None for anything that would escape it
+        ("..", absolute paths, backslashes, NUL, symlinks pointing outside)."""
+        if not name or "\x00" in name or "\\" in name or name.startswith("/"):
+            return None
+        parts = name[:-1].split("/") if name.endswith("/") else name.split("/")
+        if any(p in ("..", ".", "") for p in parts):
+            return None
+        try:
+            path = (self.root.joinpath(*parts)).resolve()
+        except (OSError, RuntimeError):
+            return None
+        return path if path.is_relative_to(self.root) else None
+
+
+def _tree_size(path: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.stat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                pass
+    return total

@@ -1,0 +1,124 @@
+import threading
+import time
+
+from homemovies_core.cache import LocalCache, redis_url_from_setting
+from homemovies_core.pars import PlaybackUrls
+from homemovies_core.storage.base import Grant
+from homemovies_core.throttle import LoginThrottle, client_address
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_local_cache_ttl_add_incr():
+    clock = Clock()
+    c = LocalCache(timer=clock)
+    c.set("a", "1", 10)
+    assert c.get("a") == "1" and 9.9 < c.ttl("a") <= 10
+    clock.now += 11
+    assert c.get("a") is None and c.ttl("a") is None
+    assert c.add("lock", "x", 5) and not c.add("lock", "y", 5)
+    clock.now += 6
+    assert c.add("lock", "z", 5)
+    assert [c.incr("n", 10) for _ in range(3)] == [1, 2, 3]
+    clock.now += 10.5
+    assert c.incr("n", 10) == 1  # the window started with the first increment
+    c.set("p:1", "a", 0)
+    c.set("p:2", "b", 60)
+    assert sorted(c.scan("p:")) == ["p:1", "p:2"]
+
+
+def test_bare_hostname_means_tls_on_6379():
+    assert redis_url_from_setting("abc.redis.us-ashburn-1.oci.oraclecloud.com") == \
+        "rediss://abc.redis.us-ashburn-1.oci.oraclecloud.com:6379"
+    assert redis_url_from_setting("redis://h:1/0") == "redis://h:1/0"
+
+
+def test_lockout_is_per_username_and_address():
+    clock = Clock()
+    t = LoginThrottle(LocalCache(timer=clock))
+    for _ in range(4):
+        t.record_failure("Mum", "203.0.113.9")
+    assert t.locked_for("mum", "203.0.113.9") == 0
+    t.record_failure("mum", "203.0.113.9")
+    assert 899 < t.locked_for("mum", "203.0.113.9") <= 900
+    assert t.locked_for("mum", "192.0.2.1") == 0  # the family at home is not locked out
+    assert t.locked_for("dad", "203.0.113.9") == 0
+    clock.now += 901
+    assert t.locked_for("mum", "203.0.113.9") == 0
+
+
+def test_failures_outside_the_window_do_not_add_up():
+    clock = Clock()
+    t = LoginThrottle(LocalCache(timer=clock))
+    for _ in range(4):
+        t.record_failure("mum", "a")
+    clock.now += 901
+    t.record_failure("mum", "a")
+    assert t.locked_for("mum", "a") == 0
+
+
+def test_success_resets_the_count():
+    t = LoginThrottle(LocalCache())
+    for _ in range(4):
+        t.record_failure("mum", "a")
+    t.record_success("mum", "a")
+    t.record_failure("mum", "a")
+    assert t.locked_for("mum", "a") == 0
+
+
+def test_forwarded_for_only_from_trusted_proxies():
+    headers = {"X-Forwarded-For": "198.51.100.7, 10.0.0.5"}
+    assert client_address("203.0.113.1", headers, []) == "203.0.113.1"
+    assert client_address("203.0.113.1", headers, ["10.0.0.0/8"]) == "203.0.113.1"
+    assert client_address("10.0.0.2", headers, ["10.0.0.0/8"]) == "198.51.100.7"
+    assert client_address("10.0.0.2", {}, ["10.0.0.0/8"]) == "10.0.0.2"
+
+
+class CountingStorage:
+    kind = "fake"
+    scope = "bucket"
+
+    def __init__(self, delay=0.0):
+        self.calls = 0
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def grant(self, target, *, prefix, expires_at):
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        return Grant(url=f"https://os/p/tok{self.calls}/o/" + ("" if prefix else target),
+                     expires_at=expires_at, id=f"par{self.calls}")
+
+
+def test_grant_reused_until_min_remaining_then_reissued():
+    clock = Clock()
+    storage = CountingStorage()
+    urls = PlaybackUrls(storage, LocalCache(timer=clock), ttl_seconds=6 * 3600,
+                        min_remaining_seconds=3 * 3600, clock=clock)
+    first = urls.grant("A/b.mp4", prefix=False)
+    clock.now += 2.9 * 3600
+    assert urls.grant("A/b.mp4", prefix=False) == first
+    clock.now += 0.2 * 3600  # now less than 3 h are left
+    second = urls.grant("A/b.mp4", prefix=False)
+    assert second != first and storage.calls == 2
+    assert second.expires_at - clock.now == 6 * 3600
+
+
+def test_concurrent_misses_issue_one_grant():
+    storage = CountingStorage(delay=0.2)
+    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(urls.grant("x.hls/", prefix=True)))
+               for _ in range(30)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert storage.calls == 1 and len(set(results)) == 1

@@ -1,0 +1,81 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from homemovies_core import library
+from homemovies_core.library import Kind
+from homemovies_core.storage.base import Listing, ObjectInfo
+
+
+@pytest.mark.parametrize("name, title, kind, badge", [
+    ("Holidays/Beach day.mp4", "Beach day", Kind.PROGRESSIVE, "MP4"),
+    ("Holidays/UPPER.MP4", "UPPER", Kind.PROGRESSIVE, "MP4"),
+    ("Holidays/Party #2 ?.mov", "Party #2 ?", Kind.PROGRESSIVE, "MOV"),
+    ("Holidays/odd+name%20.mp4", "odd+name%20", Kind.PROGRESSIVE, "MP4"),
+    ("Holidays/Ünïcode café.m4v", "Ünïcode café", Kind.PROGRESSIVE, "M4V"),
+    ("Holidays/My.Movie.2023.mp4", "My.Movie.2023", Kind.PROGRESSIVE, "MP4"),
+    ("Old/tape.AVI", "tape", Kind.DOWNLOAD, "AVI"),
+    ("Old/tape.mkv", "tape", Kind.DOWNLOAD, "MKV"),
+])
+def test_files_are_classified_with_display_names(name, title, kind, badge):
+    listing = Listing((ObjectInfo(name, 10),), ())
+    (video,) = library.videos_in(name.split("/")[0] + "/", listing)
+    assert (video.title, video.kind, video.badge) == (title, kind, badge)
+
+
+def test_hls_folder_is_one_video_with_poster_and_playlist():
+    listing = Listing((), (ObjectInfo("Birthdays/Party #2 ?.HLS/"),
+                           ObjectInfo("Birthdays/nested folder/")))
+    (video,) = library.videos_in("Birthdays/", listing)
+    assert video.kind is Kind.HLS and video.title == "Party #2 ?"
+    assert video.playlist == "Birthdays/Party #2 ?.HLS/output.m3u8"
+    assert video.poster == "Birthdays/Party #2 ?.HLS/poster.jpg"
+
+
+def test_sidecars_attach_and_are_not_videos():
+    names = ["F/Beach day.mp4", "F/Beach day.jpg", "F/Beach day.en.vtt", "F/Beach day.vtt",
+             "F/Beach day.fr.vtt", "F/Beach.vtt", "F/notes.txt", "F/cover.jpg"]
+    videos = library.videos_in("F/", Listing(tuple(ObjectInfo(n) for n in names), ()))
+    assert [v.title for v in videos] == ["Beach day"]
+    v = videos[0]
+    assert v.poster == "F/Beach day.jpg"
+    assert [(s.language, s.label) for s in v.subtitles] == [
+        ("en", "English"), ("fr", "Français"), ("", "Subtitles")]
+
+
+def test_root_files_make_unsorted_and_hls_folders_are_not_folders():
+    root = Listing((ObjectInfo("Loose clip.mp4"), ObjectInfo("readme.txt")),
+                   (ObjectInfo("Zoo/"), ObjectInfo("Holidays 10/"), ObjectInfo("Holidays 9/"),
+                    ObjectInfo("Root movie.hls/")))
+    assert library.folders_in(root) == ["Holidays 9/", "Holidays 10/", "Zoo/", ""]
+    assert library.folder_title("") == "Unsorted"
+    assert [v.title for v in library.videos_in("", root)] == ["Loose clip", "Root movie"]
+
+
+def test_root_without_loose_videos_has_no_unsorted():
+    root = Listing((ObjectInfo("notes.txt"),), (ObjectInfo("A/"),))
+    assert library.folders_in(root) == ["A/"]
+
+
+def test_folder_of():
+    assert library.folder_of("A/b.mp4") == "A/"
+    assert library.folder_of("b.mp4") == ""
+    assert library.folder_of("A/x.hls/") == "A/"
+    assert library.folder_of("x.hls/") == ""
+
+
+def test_fold_ignores_case_and_accents():
+    assert library.fold("Ünïcode CAFÉ") == "unicode cafe"
+
+
+def test_hls_subtitles_inside_folder():
+    listing = Listing((ObjectInfo("A/m.hls/output.m3u8"), ObjectInfo("A/m.hls/subs.de.vtt"),
+                       ObjectInfo("A/m.hls/en.vtt")), ())
+    subs = library.hls_subtitles(listing)
+    assert [(s.language, s.label) for s in subs] == [("en", "English"), ("de", "Deutsch")]
+
+
+def test_listing_json_round_trip():
+    when = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
+    listing = Listing((ObjectInfo("a b#.mp4", 12, when),), (ObjectInfo("x.hls/", None, None),))
+    assert library.listing_from_json(library.listing_to_json(listing)) == listing
