@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
@@ -166,6 +167,20 @@ def test_subtitle_track_is_attached(page: Page, server: str) -> None:
         "v => ({kind: v.textTracks[0].kind, language: v.textTracks[0].language, label: v.textTracks[0].label})"
     )
     assert track == {"kind": "subtitles", "language": "en", "label": "English"}
+
+
+def test_progress_is_posted_on_pause_and_end(page: Page, server: str) -> None:
+    open_player(page, server, src=MP4, kind="progressive", progress="1")
+    wait_for_video(page, "v.ended")
+    reports: list[dict] = []
+    for _ in range(50):  # the POST is fire-and-forget: poll for its arrival
+        reports = [r for r in httpx.get(f"{server}/progress-test").json() if r["token"] == "test-token"]
+        if any(r["position"] >= DURATION_S - 0.5 for r in reports):
+            break
+        time.sleep(0.2)
+    final = [r for r in reports if r["position"] >= DURATION_S - 0.5]
+    assert len(final) == 1, reports  # pause and ended at the same position make one report
+    assert final[0]["duration"] == pytest.approx(DURATION_S, abs=0.5)
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,18 @@ function loadHlsJs(url) {
   return window.__homemoviesHlsJs;
 }
 
-function reportProgress(data, video) {
-  if (!data.progressUrl || !data.progressToken) return;
+function progressReporter(data, video) {
+  if (!data.progressUrl || !data.progressToken) return () => {};
+  let lastPosition = null;
+  return () => {
+    // "pause" and "ended" both fire at the end of a video: report that position once.
+    if (video.currentTime === lastPosition) return;
+    lastPosition = video.currentTime;
+    postProgress(data, video);
+  };
+}
+
+function postProgress(data, video) {
   const body = JSON.stringify({
     token: data.progressToken,
     position: video.currentTime,
@@ -111,6 +121,7 @@ function mount(root, data) {
   on(video, "error", () => fail(video.error ? `media error ${video.error.code}` : "media error"));
 
   // Progress: every PROGRESS_EVERY_S seconds actually played, and on pause/end.
+  const reportProgress = progressReporter(data, video);
   let lastTime = 0;
   let playedSinceReport = 0;
   on(video, "timeupdate", () => {
@@ -120,15 +131,15 @@ function mount(root, data) {
     if (delta > 0 && delta < 2) playedSinceReport += delta;
     if (playedSinceReport >= PROGRESS_EVERY_S) {
       playedSinceReport = 0;
-      reportProgress(data, video);
+      reportProgress();
     }
   });
   on(video, "pause", () => {
     playedSinceReport = 0;
-    reportProgress(data, video);
+    reportProgress();
   });
-  // "ended" follows a "pause" in most browsers but not all; a duplicate report is harmless.
-  on(video, "ended", () => reportProgress(data, video));
+  // "ended" follows a "pause" in most browsers but not all.
+  on(video, "ended", () => reportProgress());
 
   if (data.kind === "progressive") {
     video.dataset.engine = "progressive";
@@ -168,7 +179,7 @@ function mount(root, data) {
     torn = true;
     events.abort();
     // Report where the viewer was before the player goes away (new video, page change).
-    if (!video.paused && video.currentTime > 0) reportProgress(data, video);
+    if (!video.paused && video.currentTime > 0) reportProgress();
     if (hls) hls.destroy();
     video.pause();
     // Dropping src and reloading releases the network connection and decoder now,

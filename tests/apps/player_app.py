@@ -1,8 +1,9 @@
 """A bare page with only the player, for browser tests.
 
 Query parameters: src (URL), kind ("hls" | "progressive"), force_hlsjs ("1"),
-start (seconds), subs (URL of a .vtt file). Files under $HM_TEST_MEDIA are
-served at /media-test/<path>.
+start (seconds), subs (URL of a .vtt file), progress ("1": report progress to
+/progress-test). Files under $HM_TEST_MEDIA are served at /media-test/<path>;
+GET /progress-test lists the progress reports received so far.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from homemovies_core.player import SubtitleTrack, player, player_routes
@@ -27,9 +28,23 @@ async def serve_test_media(request: Request) -> Response:
     return FileResponse(path)  # FileResponse answers Range requests, which <video> makes
 
 
+# Reports from every test's browser, in arrival order; the server lives for one test session.
+PROGRESS_REPORTS: list[dict] = []
+
+
+async def record_progress(request: Request) -> Response:
+    PROGRESS_REPORTS.append(await request.json())
+    return JSONResponse({"ok": True})
+
+
+async def list_progress(request: Request) -> Response:
+    return JSONResponse(PROGRESS_REPORTS)
+
+
 def main() -> None:
     params = st.query_params
     subs = params.get("subs")
+    report = params.get("progress") == "1"
     player(
         params.get("src", ""),
         kind=params.get("kind", "progressive"),
@@ -37,6 +52,8 @@ def main() -> None:
         start_at=float(params.get("start", "0")),
         force_hlsjs=params.get("force_hlsjs") == "1",
         subtitles=[SubtitleTrack(subs, "en", "English")] if subs else (),
+        progress_url="/progress-test" if report else None,
+        progress_token="test-token" if report else None,
         key="player",
     )
 
@@ -45,7 +62,12 @@ def main() -> None:
 # server (no script context then), and runs the file as the page script per session.
 app = st.App(
     "player_app.py",
-    routes=[*player_routes(), Route("/media-test/{path:path}", serve_test_media)],
+    routes=[
+        *player_routes(),
+        Route("/media-test/{path:path}", serve_test_media),
+        Route("/progress-test", record_progress, methods=["POST"]),
+        Route("/progress-test", list_progress, methods=["GET"]),
+    ],
 )
 
 if st.runtime.exists():

@@ -606,7 +606,7 @@ class FakeOCIModel:
                 bucket=bucket,
                 access_type=access_type,
                 object_name=object_name or None,
-                bucket_listing_action=bucket_listing_action or ("Deny" if access_type not in OBJECT_ACCESS_TYPES else None),
+                bucket_listing_action=bucket_listing_action or "Deny",
                 time_created=self.now(),
                 time_expires=time_expires,
                 token=token,

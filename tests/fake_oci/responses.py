@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -91,7 +92,7 @@ class _Route:
     cors: bool = False
 
 
-class _NoRoute(Exception):
+class _NoRouteError(Exception):
     pass
 
 
@@ -154,18 +155,18 @@ def _parse_range(value: str | None, size: int) -> tuple[int, int] | None:
         if first_s == "":
             suffix = int(last_s)
             if suffix <= 0:
-                raise _Unsatisfiable
+                raise _UnsatisfiableRangeError
             return max(0, size - suffix), size - 1
         first = int(first_s)
         last = int(last_s) if last_s else size - 1
     except ValueError:
         return None
     if first >= size or last < first:
-        raise _Unsatisfiable
+        raise _UnsatisfiableRangeError
     return first, min(last, size - 1)
 
 
-class _Unsatisfiable(Exception):
+class _UnsatisfiableRangeError(Exception):
     pass
 
 
@@ -293,7 +294,7 @@ class FakeOCIResponses:
         try:
             try:
                 route = self._route(request, base_url)
-            except _NoRoute:
+            except _NoRouteError:
                 route = _Route("Unknown", lambda: error_response(
                     OCIError(404, "NotFound", f"No route for {request.method} {request.path}")), signed=False)
             cors = cors or route.cors
@@ -310,6 +311,9 @@ class FakeOCIResponses:
             response = route.handler()
         except OCIError as error:
             response = error_response(error)
+        except Exception as exc:  # noqa: BLE001 - a bug in the fake must fail fast; the SDK does not retry 501
+            traceback.print_exc()
+            response = error_response(OCIError(501, "FakeOCIInternalError", f"{type(exc).__name__}: {exc}"))
         response.headers.append(("opc-request-id", request_id))
         if cors:
             response.headers.extend(_CORS_HEADERS)
@@ -326,7 +330,7 @@ class FakeOCIResponses:
         if method == "OPTIONS":
             return _Route("CorsPreflight", lambda: self._preflight(request), signed=False, cors=True)
         if not segs:
-            raise _NoRoute
+            raise _NoRouteError
         head = segs[0]
         if head == "n":
             return self._route_object_storage(request, segs, base_url)
@@ -342,22 +346,22 @@ class FakeOCIResponses:
                 return _Route("GetSecretBundleByName", lambda: self.get_secret_bundle_by_name(request))
             if len(segs) == 3:
                 return _Route("GetSecretBundle", lambda: self.get_secret_bundle(request, unquote(segs[2])))
-        raise _NoRoute
+        raise _NoRouteError
 
     def _route_object_storage(self, request: Request, segs: list[str], base_url: str) -> _Route:
         method = request.method
         if len(segs) == 1 or (len(segs) == 2 and segs[1] == ""):
             if method == "GET":
                 return _Route("GetNamespace", lambda: json_response(200, self.model.namespace))
-            raise _NoRoute
+            raise _NoRouteError
         if len(segs) < 4 or segs[2] != "b":
-            raise _NoRoute
+            raise _NoRouteError
         ns, bucket = unquote(segs[1]), unquote(segs[3])
         if len(segs) == 4:
             if method in ("GET", "HEAD"):
                 op = "GetBucket" if method == "GET" else "HeadBucket"
                 return _Route(op, lambda: self.get_bucket(ns, bucket))
-            raise _NoRoute
+            raise _NoRouteError
         kind, rest = segs[4], segs[5:]
         name = unquote("/".join(rest))  # object names and PAR ids: decode exactly once
 
@@ -365,7 +369,7 @@ class FakeOCIResponses:
             if not name:
                 if method == "GET":
                     return _Route("ListObjects", lambda: self.list_objects(request, ns, bucket))
-                raise _NoRoute
+                raise _NoRouteError
             table = {
                 "GET": ("GetObject", lambda: self.get_object(request, ns, bucket, name)),
                 "HEAD": ("HeadObject", lambda: self.get_object(request, ns, bucket, name)),
@@ -397,9 +401,9 @@ class FakeOCIResponses:
                     "DELETE": ("DeletePreauthenticatedRequest", lambda: self.delete_par(ns, bucket, name)),
                 }
         else:
-            raise _NoRoute
+            raise _NoRouteError
         if method not in table:
-            raise _NoRoute
+            raise _NoRouteError
         operation, handler = table[method]
         return _Route(operation, handler)
 
@@ -413,7 +417,7 @@ class FakeOCIResponses:
             return _Route("ParGet", lambda: self.par_get(request, token, ns, bucket, name), signed=False, cors=True)
         if name and method == "PUT":
             return _Route("ParPut", lambda: self.par_put(request, token, ns, bucket, name), signed=False, cors=True)
-        raise _NoRoute
+        raise _NoRouteError
 
     # ---- Object Storage ---------------------------------------------------------
 
@@ -480,7 +484,7 @@ class FakeOCIResponses:
             raise OCIError(412, "IfMatchFailed", "The If-Match header does not match the object's ETag")
         try:
             byte_range = _parse_range(request.header("Range"), info.size)
-        except _Unsatisfiable:
+        except _UnsatisfiableRangeError:
             return Response(416, [("Content-Range", f"bytes */{info.size}"), ("Content-Type", "application/json")],
                             json.dumps({"code": "InvalidRange", "message": "The requested range is not satisfiable"}
                                        ).encode())

@@ -1,0 +1,51 @@
+"""Shared fixtures: a generated library with awkward names, the app started for real, Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.browser import REPO_ROOT, chromium, free_port, run_streamlit, stop, wait_for_http
+from tests.media import make_library
+
+USER = "mum"
+PASSWORD = "correct horse battery"
+COOKIE_KEY = "test-cookie-key-0123456789"
+
+
+def pytest_collection_modifyitems(config, items):
+    # In CI nothing may be skipped for want of a peer: make sure the peers exist at all.
+    if os.environ.get("CI"):
+        missing = [p for p in ("/usr/bin/chromium",) if not Path(p).exists()]
+        missing += [b for b in ("redis-server",) if shutil.which(b) is None]
+        if missing:
+            raise pytest.UsageError(f"CI needs these test peers installed: {', '.join(missing)}")
+
+
+@pytest.fixture(scope="session")
+def library_dir(tmp_path_factory) -> Path:
+    return make_library(tmp_path_factory.mktemp("library"))
+
+
+@pytest.fixture(scope="session")
+def app_url(library_dir):
+    """The real app (`streamlit run Home.py`) on a free port, serving the generated library."""
+    port = free_port()
+    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
+        "--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
+        "--cookie_key", COOKIE_KEY, "--page_size", "24"])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/health", timeout=60, proc=proc)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as b:
+        yield b

@@ -1,0 +1,126 @@
+"""The whole app in headless Chromium on a generated local library with awkward names."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import wait_for_video
+from tests.conftest import PASSWORD, USER
+
+SCREENSHOTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def page(browser, app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.foreign_requests = []
+    page.on("request", lambda r: urlsplit(r.url).hostname not in ("127.0.0.1", "localhost")
+            and not r.url.startswith(("data:", "blob:")) and page.foreign_requests.append(r.url))
+    page.goto(app_url)
+    yield page
+    assert page.foreign_requests == [], "the page loaded something from another host"
+    context.close()
+
+
+def log_in(page: Page, password: str = PASSWORD) -> None:
+    page.get_by_role("textbox", name="Username").fill(USER)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def open_folder(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(title).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def play(page: Page, title: str) -> None:
+    button = page.get_by_role("button", name=re.compile("Play|Details"))
+    # Blocks nest (page > grid > card): the last block holding both is the card itself.
+    card = page.get_by_test_id("stVerticalBlock").filter(
+        has=page.get_by_text(title, exact=True)).filter(has=button).last
+    card.get_by_role("button", name=re.compile("Play|Details")).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=20_000)
+
+
+def test_wrong_password_is_rejected(page):
+    log_in(page, "not the password")
+    expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
+
+
+def test_login_browse_play_mp4_seek_reload_logout(page, app_url):
+    log_in(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Summer 2023 #1")).to_be_visible(timeout=20_000)
+    expect(sidebar.get_by_text("Unsorted")).to_be_visible()
+    open_folder(page, "Summer 2023 #1")
+    expect(page.get_by_text("Ünïcode café")).to_be_visible()
+    assert "folder=Summer+2023+%231" in page.url or "folder=Summer%202023%20%231" in page.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "library.png")
+
+    ranges = []
+    page.on("response", lambda r: "/video/" in r.url and ranges.append(r.status))
+    play(page, "Beach day")
+    wait_for_video(page, "v.currentTime > 1.5")
+    video = page.locator("video").first
+    assert video.get_attribute("data-engine") == "progressive"
+    assert video.evaluate("v => v.textTracks.length") >= 1  # Beach day.en.vtt
+    page.screenshot(path=SCREENSHOTS / "watch.png")
+
+    video.evaluate("v => { v.currentTime = 3.0; }")
+    wait_for_video(page, "v.currentTime >= 3.0 && !v.seeking && v.readyState >= 3")
+    assert 206 in ranges, "seeking should be served by HTTP Range requests"
+
+    page.reload()
+    expect(page.get_by_role("heading", name="Beach day")).to_be_visible(timeout=20_000)
+    wait_for_video(page, "v.currentTime > 1.0")
+    assert "v=Summer" in page.url
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
+    page.reload()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
+
+
+@pytest.mark.parametrize("engine", ["native", "hlsjs"])
+def test_hls_plays_natively_and_through_hlsjs(page, app_url, engine):
+    log_in(page)
+    open_folder(page, "Home videos")
+    play(page, "Party #2 ?")
+    if engine == "hlsjs":
+        page.goto(page.url + "&engine=hlsjs")
+    wait_for_video(page, "v.currentTime > 1.5", timeout=40)
+    assert page.locator("video").first.get_attribute("data-engine") == engine
+
+
+def test_download_only_video_gets_a_notice(page):
+    log_in(page)
+    open_folder(page, "Home videos")
+    play(page, "Old")
+    expect(page.get_by_text("Browsers cannot play AVI files")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Download"))).to_be_visible()
+    expect(page.locator("video")).to_have_count(0)
+
+
+def test_forged_or_tampered_media_urls_fail(page, app_url):
+    log_in(page)
+    open_folder(page, "Summer 2023 #1")
+    play(page, "Beach day")
+    wait_for_video(page, "v.currentTime > 0.5")
+    src = page.locator("video").first.evaluate("v => v.currentSrc")
+    assert httpx.get(src).status_code == 200
+    token = src.split("/video/")[1].split("/")[0]
+    base = src.split("/video/")[0]
+    for bad in (f"{base}/video/forged/Summer%202023%20%231/Beach%20day.mp4",
+                src.replace("Beach%20day.mp4", "Beach%20day.jpg"),  # out of scope
+                f"{base}/video/{token[:-2]}xx/Summer%202023%20%231/Beach%20day.mp4",
+                f"{base}/video/{token}/Summer%202023%20%231/..%2F..%2Fetc%2Fpasswd",
+                f"{base}/video/{token}/"):
+        assert httpx.get(bad).status_code in (403, 404), bad
