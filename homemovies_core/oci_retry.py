@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import oci
-from oci._vendor import requests  # the SDK's own copy: its exceptions are what calls raise
+
+# The SDK's own copy of requests: its exceptions are the ones calls raise.
+from oci._vendor import requests
 
 
 @dataclass(frozen=True)

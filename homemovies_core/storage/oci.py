@@ -203,7 +203,7 @@ class OciStorage:
             while not self._stop.is_set():
                 try:
                     self.sweep_if_due(cache)
-                except Exception as exc:  # never let the sweeper die
+                except Exception as exc:  # noqa: BLE001 - the sweeper must never die
                     log.warning("PAR sweep failed: %s", type(exc).__name__)
                 self._stop.wait(check_every)
 
@@ -232,7 +232,7 @@ def read_namespace(client, endpoint: str) -> str:
     try:
         return client.get_namespace().data
     except OCI_ERRORS as exc:
-        raise SettingsError(f"Reading the Object Storage namespace at {_host(endpoint)} "
+        raise SettingsError(f"Reading the Object Storage namespace at {endpoint_host(endpoint)} "
                             f"failed: {describe_error(exc)}.") from None
 
 
@@ -264,5 +264,5 @@ def _total_size(content_range: str | None) -> int | None:
     return int(total) if total.isdigit() else None
 
 
-def _host(endpoint: str) -> str:
+def endpoint_host(endpoint: str) -> str:
     return endpoint.split("://", 1)[-1].split("/", 1)[0]

@@ -25,7 +25,9 @@ async def serve_test_media(request: Request) -> Response:
     path = (root / request.path_params["path"]).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return PlainTextResponse("not found", status_code=404)
-    return FileResponse(path)  # FileResponse answers Range requests, which <video> makes
+    return FileResponse(
+        path
+    )  # FileResponse answers Range requests, which <video> makes
 
 
 # Reports from every test's browser, in arrival order; the server lives for one test session.

@@ -1,0 +1,25 @@
+"""`python -m homemovies_core check [flags]`: the command line next to the app."""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = ("usage: python -m homemovies_core check [the app's flags]\n"
+         "  check   verify a configuration (sign-in, namespace, bucket, a test PAR, Redis)")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "check":
+        from .check import run
+
+        return run(rest)
+    print(f"home-movies: unknown command {command!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
