@@ -7,6 +7,7 @@ address is refused *before* its password is checked.
 
 from __future__ import annotations
 
+import logging
 import math
 
 import streamlit as st
@@ -14,6 +15,8 @@ import streamlit_authenticator as stauth
 
 from .services import Services
 from .throttle import client_address
+
+log = logging.getLogger("homemovies.auth")
 
 COOKIE_NAME = "home_movies_auth"
 COOKIE_DAYS = 30.0
@@ -65,11 +68,16 @@ def login_form(svc: Services, auth: stauth.Authenticate) -> str | None:
         address = the_client_address(svc)
         wait = svc.throttle.locked_for(username, address)
         if wait > 0:
+            log.warning("Refused a login attempt from %s: too many failures.", address)
             st.error(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} minutes.")
             return None
         if not auth.authentication_controller.login(username, password):
-            svc.throttle.record_failure(username, address)
-            st.error("Wrong user name or password.")
+            left = svc.throttle.record_failure(username, address)
+            log.warning("Failed login from %s.", address)
+            wait = math.ceil(svc.throttle.window / 60)
+            st.error("Wrong user name or password. " + (
+                f"{left} more {'try' if left == 1 else 'tries'} before this device must wait "
+                f"{wait} minutes." if left else f"This device must now wait {wait} minutes."))
             return None
     svc.throttle.record_success(username, address)
     st.session_state["logout"] = None  # the library refuses cookie logins after a logout

@@ -78,6 +78,23 @@ def make_client(client_class, config: dict, signer: Any, policy: CallPolicy,
     return client_class(config, **kwargs)
 
 
+def list_all(list_call, *args, **kwargs) -> list:
+    """Every item of a paginated list call (`opc-next-page` → `page`).
+
+    Not `oci.pagination.list_call_get_all_results`: it wraps each call in the SDK's
+    DEFAULT_RETRY_STRATEGY *around* the client's own, which undoes any bound we set.
+    """
+    items: list = []
+    page = None
+    while True:
+        response = list_call(*args, page=page, **kwargs) if page else list_call(*args, **kwargs)
+        items.extend(response.data or ())
+        following = response.next_page
+        if not following or following == page:
+            return items
+        page = following
+
+
 def describe_error(exc: BaseException) -> str:
     """Why an OCI call failed, in a few words without URLs, tokens or tracebacks."""
     if isinstance(exc, oci.exceptions.ServiceError):

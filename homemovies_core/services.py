@@ -86,6 +86,8 @@ def build(settings: Settings, *, announce=print) -> Services:
         warnings.append("Redis cannot be reached; the app uses its in-process cache until it "
                         "comes back.")
     storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
+    if storage.kind == "oci":
+        storage.start_background_sweep(cache)  # expired hm: PARs, at most hourly per bucket
     catalog = Catalog(storage, cache, listing_ttl=settings.cache_ttl_seconds,
                       count_eagerly=storage.kind == "local")
     urls = PlaybackUrls(storage, cache, ttl_seconds=settings.par_ttl_hours * 3600,

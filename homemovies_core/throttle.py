@@ -30,12 +30,14 @@ class LoginThrottle:
         remaining = self.cache.ttl("login-lock:" + self._id(username, address))
         return remaining or 0.0
 
-    def record_failure(self, username: str, address: str) -> None:
+    def record_failure(self, username: str, address: str) -> int:
+        """Count a failure; returns how many attempts are left before the lock (0 = locked)."""
         ident = self._id(username, address)
         count = self.cache.incr("login-fail:" + ident, self.window)
         if count >= self.max_failures:
             self.cache.set("login-lock:" + ident, "1", self.window)
             self.cache.delete("login-fail:" + ident)
+        return max(0, self.max_failures - count)
 
     def record_success(self, username: str, address: str) -> None:
         self.cache.delete("login-fail:" + self._id(username, address))

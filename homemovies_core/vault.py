@@ -15,7 +15,7 @@ import oci
 
 from . import settings as settings_mod
 from .oci_auth import load_auth
-from .oci_retry import INTERACTIVE, OCI_ERRORS, CallPolicy, describe_error
+from .oci_retry import INTERACTIVE, OCI_ERRORS, CallPolicy, describe_error, list_all
 from .settings import Settings, SettingsError
 
 # Vault secret name -> Settings field.
@@ -59,8 +59,7 @@ def _active_secrets(auth, settings: Settings, compartment: str,
     """Secret name -> OCID, the newest one when a name appears twice."""
     vaults = _client(auth, oci.vault.VaultsClient, settings.vault_endpoint, policy, "Vault")
     try:
-        summaries = oci.pagination.list_call_get_all_results(
-            vaults.list_secrets, compartment, lifecycle_state="ACTIVE").data
+        summaries = list_all(vaults.list_secrets, compartment, lifecycle_state="ACTIVE")
     except OCI_ERRORS as exc:
         raise SettingsError(f"Listing the Vault secrets of compartment {compartment} failed: "
                             f"{describe_error(exc)}.") from None

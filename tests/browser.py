@@ -115,14 +115,30 @@ def video_time(page: Page) -> float:
     return page.locator("video").first.evaluate("v => v.currentTime")
 
 
-def wait_for_video(page: Page, condition: str, timeout: float = 30.0) -> None:
-    """Wait until the JS expression `condition` (about the video `v`) is true.
+# Finds the first <video> in the page, looking inside open shadow roots, where
+# st.components.v2 mounts the player.
+_FIND_VIDEO_JS = """
+const find = (root) => {
+  const direct = root.querySelector("video");
+  if (direct) return direct;
+  for (const el of root.querySelectorAll("*")) {
+    const inside = el.shadowRoot && find(el.shadowRoot);
+    if (inside) return inside;
+  }
+  return null;
+};
+"""
 
-    `page.wait_for_function` runs in the main document and cannot see into the
-    component's shadow root, so the element is found with a locator and passed in.
+
+def wait_for_video(page: Page, condition: str, timeout: float = 30.0) -> None:
+    """Wait until the JS expression `condition` about the video `v` is true.
+
+    `page.wait_for_function` cannot use locators, so the video is looked up again
+    on every poll: a handle taken once would go stale if the player remounts
+    (a new src replaces the <video> element).
     """
-    video = page.locator("video").first
-    video.wait_for(state="attached", timeout=timeout * 1000)
     page.wait_for_function(
-        f"v => {condition}", arg=video.element_handle(), timeout=timeout * 1000
+        f"() => {{ {_FIND_VIDEO_JS} const v = find(document); return v !== null && ({condition}); }}",
+        timeout=timeout * 1000,
+        polling=100,
     )

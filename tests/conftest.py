@@ -36,7 +36,9 @@ def app_url(library_dir):
     port = free_port()
     proc = run_streamlit(REPO_ROOT / "Home.py", port, [
         "--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
-        "--cookie_key", COOKIE_KEY, "--page_size", "24"])
+        "--cookie_key", COOKIE_KEY, "--page_size", "24",
+        # Loopback is "the proxy", so tests can play clients at other addresses.
+        "--trusted_proxies", "127.0.0.1"])
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/health", timeout=60, proc=proc)

@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import (
-    chromium,
     free_port,
     run_streamlit,
     stop,
@@ -93,12 +92,6 @@ def server(media_dir: Path) -> Iterator[str]:
         yield base
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

@@ -23,7 +23,14 @@ import oci
 
 from ..cache import Cache
 from ..oci_auth import OciAuth, load_auth
-from ..oci_retry import BACKGROUND, INTERACTIVE, OCI_ERRORS, CallPolicy, describe_error
+from ..oci_retry import (
+    BACKGROUND,
+    INTERACTIVE,
+    OCI_ERRORS,
+    CallPolicy,
+    describe_error,
+    list_all,
+)
 from ..settings import Settings, SettingsError
 from .base import Grant, Listing, ObjectInfo, StorageError, quote_name
 
@@ -155,9 +162,8 @@ class OciStorage:
         """Delete our (`hm:`) PARs that have expired; returns how many. Others are left alone."""
         now = datetime.fromtimestamp(self._clock(), UTC)
         try:
-            pars = oci.pagination.list_call_get_all_results(
-                self._background.list_preauthenticated_requests, self.namespace,
-                self.bucket).data
+            pars = list_all(self._background.list_preauthenticated_requests, self.namespace,
+                            self.bucket)
         except OCI_ERRORS as exc:
             raise StorageError(f"Listing PARs failed: {describe_error(exc)}.") from None
         deleted = 0

@@ -1,0 +1,97 @@
+"""Page tests with Streamlit's AppTest: the real Home.py and pages, no browser."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from homemovies_core import services, settings
+
+PASSWORD = "s3cret pass"
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory):
+    from tests.media import make_library
+
+    lib = make_library(tmp_path_factory.mktemp("pages-lib"))
+    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
+                                          "--password", PASSWORD, "--cookie_key", "k" * 32],
+                                         {}, []), announce=lambda _m: None)
+    services.install(built)
+    yield built
+    services.install(None)
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file("../Home.py", default_timeout=30)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at
+
+
+def logged_in(**query) -> AppTest:
+    """A session that is already logged in (as after a password or cookie login).
+
+    AppTest re-runs the last page's script directly on later runs instead of Home.py
+    (it treats our pages/ folder as a v1 multipage app), so flows spanning several runs
+    of the login gate are tested in the browser instead (test_e2e_local.py)."""
+    at = app(**query)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "mum"
+    at.session_state["name"] = "Mum"
+    at.session_state["logout"] = None
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_login_gate_shows_only_the_form(svc):
+    at = app()
+    at.run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.sidebar.radio  # no folder names for strangers
+    assert not at.exception
+
+
+
+
+def test_folders_cards_and_selection_in_url(svc):
+    at = logged_in()
+    radio = at.sidebar.radio[0]
+    assert radio.options == ["Home videos  ·  3", "Summer 2023 #1  ·  2", "Unsorted  ·  1"]
+    radio.set_value("Summer 2023 #1/").run()
+    assert at.title[0].value == "Summer 2023 #1"
+    assert at.query_params["folder"] in ("Summer 2023 #1", ["Summer 2023 #1"])
+    labels = [b.label for b in at.button]
+    assert labels.count("▶ Play") == 2
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "Beach day" in markdown and "Ünïcode café" in markdown
+
+
+def test_bookmarked_folder_opens_directly(svc):
+    at = logged_in(folder="Home videos")
+    assert at.title[0].value == "Home videos"
+    assert "⬇ Details" in [b.label for b in at.button]
+
+
+def test_unknown_folder_falls_back_to_the_first(svc):
+    at = logged_in(folder="No such folder")
+    assert at.title[0].value == "Home videos"
+
+
+def test_watch_page_for_a_download_only_file(svc):
+    at = logged_in()
+    at.switch_page("pages/watch.py")
+    at.query_params["v"] = "Home videos/Old.avi"
+    at.run()
+    assert any("Browsers cannot play AVI files" in i.value for i in at.info)
+
+
+def test_watch_page_for_a_missing_video(svc):
+    at = logged_in()
+    at.switch_page("pages/watch.py")
+    at.query_params["v"] = "Home videos/gone.mp4"
+    at.run()
+    assert at.title[0].value == "Video not found"
+    assert not at.exception
