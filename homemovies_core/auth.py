@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from datetime import tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
+from . import links
+from .pairing import Pairing, PairingBusy, Ticket, describe_device, display_code
 from .services import Services
 from .throttle import client_address
 
@@ -20,6 +25,9 @@ log = logging.getLogger("homemovies.auth")
 
 COOKIE_NAME = "home_movies_auth"
 COOKIE_DAYS = 30.0
+_COOKIE_PENDING = "hm_cookie_pending"
+_PAIR_TICKET = "hm_pair_ticket"
+POLL_SECONDS = 2  # how often a TV on the login page asks whether a phone approved it
 
 
 def authenticator(svc: Services) -> stauth.Authenticate:
@@ -51,15 +59,30 @@ def the_client_address(svc: Services) -> str:
                           svc.settings.trusted_proxies)
 
 
-def login_form(svc: Services, auth: stauth.Authenticate) -> str | None:
-    """Draw the login form; returns the username once a login succeeds in this run."""
+def base_url(svc: Services, page_path: str) -> str | None:
+    """The app's own root URL as this browser reaches it (for share links and QR codes)."""
+    return links.base_url(st.context.url, page_path, headers=dict(st.context.headers),
+                          peer=st.context.ip_address, trusted_proxies=svc.settings.trusted_proxies)
+
+
+def login_form(svc: Services, auth: stauth.Authenticate, *, base: str | None = None,
+               device_login: bool = True, intro: str | None = None) -> str | None:
+    """Draw the login form (and, beside it, the QR code that lets a phone log this device
+    in); returns the username once a login succeeds in this run."""
     box = st.empty()
     with box.container():
         st.title("🎬 Home Movies")
-        with st.form("login", clear_on_submit=False):
+        if intro:
+            st.write(intro)
+        form_col, device_col = st.columns([3, 2], gap="large") if device_login else \
+            (st.container(), None)
+        with form_col, st.form("login", clear_on_submit=False):
             username = st.text_input("Username", autocomplete="username")
             password = st.text_input("Password", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("Log in", type="primary")
+        if device_col is not None:
+            with device_col:
+                _device_login_panel(svc, auth, base)
         if not submitted:
             return None
         if not username or not password:
@@ -82,8 +105,49 @@ def login_form(svc: Services, auth: stauth.Authenticate) -> str | None:
     svc.throttle.record_success(username, address)
     st.session_state["logout"] = None  # the library refuses cookie logins after a logout
     auth.cookie_controller.set_cookie()
+    _forget_pairing(svc)
     box.empty()
     return st.session_state.get("username")
+
+
+def _device_login_panel(svc: Services, auth: stauth.Authenticate, base: str | None) -> None:
+    """A QR code and a short code; a phone that is logged in approves, and this page logs in."""
+    st.subheader("📱 Log in with your phone")
+    ticket: Ticket | None = st.session_state.get(_PAIR_TICKET)
+    if ticket is None or ticket.expires - time.time() < POLL_SECONDS * 2:
+        device = describe_device(st.context.headers.get("User-Agent"))
+        try:
+            ticket = Pairing(svc.cache).start(device, the_client_address(svc))
+        except PairingBusy as exc:
+            st.caption(str(exc))
+            return
+        st.session_state[_PAIR_TICKET] = ticket
+    st.image(links.qr_png(links.page_url(base, "pair", code=ticket.code)), width=200)
+    st.caption(f"Scan this with a phone where you are logged in, or open "
+               f"{links.page_url(base, 'pair')} there and type the code:")
+    st.markdown(f"## `{display_code(ticket.code)}`")
+    _await_approval(svc, auth, ticket)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _await_approval(svc: Services, auth: stauth.Authenticate, ticket: Ticket) -> None:
+    left = ticket.expires - time.time()
+    if left < POLL_SECONDS * 2:  # a fresh code, before this one stops working
+        st.session_state.pop(_PAIR_TICKET, None)
+        st.rerun(scope="app")
+    username = Pairing(svc.cache).claim(ticket)
+    if username:
+        st.session_state.pop(_PAIR_TICKET, None)
+        log.info("A device at %s logged in through a phone's approval.", the_client_address(svc))
+        login_as(auth, username)
+        st.rerun(scope="app")
+    st.caption(f"Waiting for a phone… this code works for {math.ceil(left / 60)} more minutes.")
+
+
+def _forget_pairing(svc: Services) -> None:
+    ticket = st.session_state.pop(_PAIR_TICKET, None)
+    if ticket is not None:
+        Pairing(svc.cache).cancel(ticket)
 
 
 def logout(auth: stauth.Authenticate) -> None:
@@ -91,9 +155,30 @@ def logout(auth: stauth.Authenticate) -> None:
     auth.cookie_controller.delete_cookie()
 
 
-def login_as(auth: stauth.Authenticate, username: str) -> None:
-    """Log this session in as `username` without a password (an approved device pairing),
-    setting the same cookie a password login sets."""
-    auth.authentication_controller.login(token={"username": username})
+def login_as(auth: stauth.Authenticate, username: str) -> bool:
+    """Log this session in as `username` without a password (an approved device pairing).
+    The login cookie (the same one a password login sets) follows in the next full run: see
+    `set_pending_cookie`."""
+    try:
+        auth.authentication_controller.login(token={"username": username})
+    except stauth.LoginError:  # the user was removed while the device waited
+        return False
     st.session_state["logout"] = None
-    auth.cookie_controller.set_cookie()
+    st.session_state[_COOKIE_PENDING] = True
+    return True
+
+
+def set_pending_cookie(auth: stauth.Authenticate) -> None:
+    """Set the login cookie a `login_as` asked for. The cookie is written by a component in
+    the page, so it must be drawn in a full run that stays on screen: one drawn inside the
+    polling fragment that reruns the app at once would never reach the browser."""
+    if st.session_state.pop(_COOKIE_PENDING, False):
+        auth.cookie_controller.set_cookie()
+
+
+def viewer_zone() -> tzinfo | None:
+    """The browser's time zone, for showing when a link expires; None (UTC) if unknown."""
+    try:
+        return ZoneInfo(st.context.timezone) if st.context.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

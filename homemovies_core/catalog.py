@@ -7,12 +7,14 @@ a folder (with a "could not refresh" notice) while the backend is down.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cachetools
+from PIL import Image
 
 from . import library
 from .cache import Cache, get_json, set_json
@@ -130,6 +132,21 @@ class Catalog:
         view = self.folder_view(library.folder_of(key))
         return next((v for v in view.videos if v.key == key), None)
 
+    def cached_videos(self) -> tuple[list[Video], int]:
+        """Every video in every folder whose listing is cached, and how many folders are not
+        (those are listed in the background now). For search: costs the backend nothing
+        beyond the root listing, so a query stays fast on a huge bucket."""
+        videos: list[Video] = []
+        pending = []
+        for folder in self.folders():
+            listing = self.cached_listing(folder.key)
+            if listing is None:
+                pending.append(folder.key)
+                continue
+            videos.extend(library.videos_in(folder.key, listing))
+        self.warm(pending)
+        return videos, len(pending)
+
     def hls_subtitles(self, video: Video) -> tuple[Subtitle, ...]:
         if video.kind is not Kind.HLS:
             return video.subtitles
@@ -163,13 +180,25 @@ class Catalog:
             data = self.storage.read_small(name, POSTER_LIMIT)
         except StorageError:
             return None
-        if data is None:  # remember absent posters briefly, so a folder of HLS movies without
-            self.cache.set("nopost:" + self._key(name), "1", POSTER_MISS_SECONDS)  # posters is cheap
+        if data is None or not is_image(data):
+            # Remember absent (or broken) posters briefly, so a folder of HLS movies without
+            # posters stays cheap and a corrupt file never reaches the page.
+            self.cache.set("nopost:" + self._key(name), "1", POSTER_MISS_SECONDS)
             return None
         with self._poster_lock:
             self._posters[name] = data
         return data
 
+
+
+def is_image(data: bytes) -> bool:
+    """Whether Pillow can read the image (a broken poster becomes the placeholder)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except Exception:  # Pillow raises many types for bad data
+        return False
+    return True
 
 
 class _Missing:

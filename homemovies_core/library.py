@@ -157,10 +157,16 @@ def language_label(lang: str) -> str:
 
 def videos_in(folder_key: str, listing: Listing) -> list[Video]:
     """Classify one folder's listing into videos, with posters and subtitles attached."""
-    files = {o.name: o for o in listing.objects}
     by_stem: dict[str, list[str]] = {}
-    for name in files:
-        by_stem.setdefault(_stem(name), []).append(name)
+    subtitles_by_stem: dict[str, list[Subtitle]] = {}
+    for obj in listing.objects:
+        by_stem.setdefault(_stem(obj.name), []).append(obj.name)
+        if obj.name.lower().endswith(SUBTITLE_EXTENSION):
+            # `Movie.vtt` belongs to "Movie"; `Movie.en.vtt` to "Movie" too (or to "Movie.en").
+            middle = obj.name.rsplit("/", 1)[-1][: -len(SUBTITLE_EXTENSION)]
+            for owner in {middle, middle.rsplit(".", 1)[0]}:
+                if (sub := subtitle_for(obj.name, owner)) is not None:
+                    subtitles_by_stem.setdefault(owner, []).append(sub)
 
     videos: list[Video] = []
     for obj in listing.objects:
@@ -171,8 +177,7 @@ def videos_in(folder_key: str, listing: Listing) -> list[Video]:
         stem = _stem(obj.name)
         siblings = by_stem.get(stem, [])
         poster = next((n for n in sorted(siblings) if _extension(n) in POSTER_EXTENSIONS), None)
-        subs = tuple(sorted(
-            (s for n in files if (s := subtitle_for(n, stem)) is not None), key=lambda s: s.name))
+        subs = tuple(sorted(subtitles_by_stem.get(stem, ()), key=lambda s: s.name))
         videos.append(Video(key=obj.name, folder=folder_key, title=display_name(obj.name),
                             kind=kind, badge=badge, size=obj.size, modified=obj.modified,
                             poster=poster, subtitles=subs))

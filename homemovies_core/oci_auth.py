@@ -40,7 +40,7 @@ def load_auth(settings: Settings) -> OciAuth:
 def _instance_principals() -> OciAuth:
     try:
         signer = oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
-    except Exception as exc:  # noqa: BLE001 - the SDK raises anything from HTTP to KeyError
+    except Exception as exc:
         raise SettingsError(
             "Signing in with instance principals failed "
             f"({type(exc).__name__}): run on an OCI instance whose dynamic group may use "
@@ -55,7 +55,7 @@ def _resource_principals() -> OciAuth:
                             "OCI_RESOURCE_PRINCIPAL_VERSION is not set in the environment.")
     try:
         signer = oci.auth.signers.get_resource_principals_signer()
-    except Exception as exc:  # noqa: BLE001 - a bad token surfaces as any error
+    except Exception as exc:
         raise SettingsError(
             f"Signing in with resource principals failed ({type(exc).__name__}): check the "
             "OCI_RESOURCE_PRINCIPAL_* environment variables.") from None

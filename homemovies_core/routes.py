@@ -6,6 +6,7 @@ Streamlit reserves /_stcore/, /media/, /component/ and /static/, so ours live at
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 
@@ -15,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from . import services
 from .player.assets import player_routes
+from .progress import ProgressStore
 from .storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
@@ -61,9 +63,40 @@ async def video(request: Request) -> Response:
     })
 
 
+MAX_PROGRESS_BODY = 4096  # a report is ~300 bytes; anything bigger is not our player
+
+
+def progress_store() -> ProgressStore:
+    svc = services.get()
+    return ProgressStore(svc.cache, svc.key("progress"))
+
+
+async def progress(request: Request) -> Response:
+    """The player's position report. The signed token names the user and the video, so this
+    route can only write the progress of whoever the watch page was drawn for."""
+    body = await request.body()
+    if len(body) > MAX_PROGRESS_BODY:
+        return PlainTextResponse("Too large.", status_code=413)
+    try:
+        data = json.loads(body)
+        token, position, duration = data["token"], data["position"], data.get("duration")
+    except (ValueError, TypeError, KeyError):
+        return PlainTextResponse("Bad request.", status_code=400)
+    store = progress_store()
+    owner = store.verify(token) if isinstance(token, str) else None
+    if owner is None:
+        return PlainTextResponse("Not allowed.", status_code=403)
+    try:
+        store.record(*owner, position, duration)
+    except ValueError:
+        return PlainTextResponse("Bad request.", status_code=400)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
 def build() -> list[BaseRoute]:
     return [
         Route("/health", health, methods=["GET", "HEAD"]),
         Route("/video/{token}/{name:path}", video, methods=["GET", "HEAD"]),
+        Route("/api/progress", progress, methods=["POST"]),
         *player_routes(),
     ]

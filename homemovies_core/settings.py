@@ -122,10 +122,10 @@ class Settings:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=f"streamlit run Home.py --",
+        prog="streamlit run Home.py --",
         description="Home Movies: watch the family's videos from OCI Object Storage or a folder. "
-        f"Every flag can also be set as an environment variable HM_<NAME> or a key in "
-        f".streamlit/secrets.toml; flags win over the environment, the environment over the file.",
+        "Every flag can also be set as an environment variable HM_<NAME> or a key in "
+        ".streamlit/secrets.toml; flags win over the environment, the environment over the file.",
     )
     for option in OPTIONS:
         flags = [f"--{option.name}", *(f"--{a}" for a in option.aliases)]

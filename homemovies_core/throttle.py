@@ -16,10 +16,15 @@ from .cache import Cache
 
 
 class LoginThrottle:
-    def __init__(self, cache: Cache, *, max_failures: int = 5, window_seconds: float = 900) -> None:
+    """`scope` separates uses of the same rule (logins, share links, pairing codes), so a
+    stranger guessing share tokens never counts against anyone's password attempts."""
+
+    def __init__(self, cache: Cache, *, max_failures: int = 5, window_seconds: float = 900,
+                 scope: str = "login") -> None:
         self.cache = cache
         self.max_failures = max_failures
         self.window = window_seconds
+        self.scope = scope
 
     def _id(self, username: str, address: str) -> str:
         # Hashed so the cache never holds a list of user names and addresses in clear.
@@ -27,20 +32,20 @@ class LoginThrottle:
 
     def locked_for(self, username: str, address: str) -> float:
         """Seconds this address must still wait before trying this username (0 = may try)."""
-        remaining = self.cache.ttl("login-lock:" + self._id(username, address))
+        remaining = self.cache.ttl(f"{self.scope}-lock:" + self._id(username, address))
         return remaining or 0.0
 
     def record_failure(self, username: str, address: str) -> int:
         """Count a failure; returns how many attempts are left before the lock (0 = locked)."""
         ident = self._id(username, address)
-        count = self.cache.incr("login-fail:" + ident, self.window)
+        count = self.cache.incr(f"{self.scope}-fail:" + ident, self.window)
         if count >= self.max_failures:
-            self.cache.set("login-lock:" + ident, "1", self.window)
-            self.cache.delete("login-fail:" + ident)
+            self.cache.set(f"{self.scope}-lock:" + ident, "1", self.window)
+            self.cache.delete(f"{self.scope}-fail:" + ident)
         return max(0, self.max_failures - count)
 
     def record_success(self, username: str, address: str) -> None:
-        self.cache.delete("login-fail:" + self._id(username, address))
+        self.cache.delete(f"{self.scope}-fail:" + self._id(username, address))
 
 
 def client_address(remote: str | None, headers: Mapping[str, str],

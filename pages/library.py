@@ -1,4 +1,5 @@
-"""Library: folders in the sidebar, the chosen folder's videos as a grid of cards."""
+"""Library: search and folders in the sidebar; "Continue watching", then the chosen folder's
+videos (or the search results) as a grid of cards."""
 
 import math
 
@@ -7,10 +8,16 @@ import streamlit as st
 from homemovies_core import services
 from homemovies_core.formatting import human_date, human_size
 from homemovies_core.library import Kind, Video, folder_title
+from homemovies_core.progress import Progress, ProgressStore
+from homemovies_core.search import search
 from homemovies_core.storage.base import StorageError
 
 ROOT_PARAM = "/"  # the query-param value for the root's loose videos ("Unsorted")
 CARD_WIDTH = 300
+SEARCH = "hm_search"  # the search box's state; mirrored in ?q= so results can be bookmarked
+SEARCH_LIMIT = 100
+CONTINUE_LIMIT = 6
+WATCH_VISIT = "hm_watch"  # pages/watch.py's per-visit state
 
 PLACEHOLDER = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">
 <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
@@ -30,15 +37,76 @@ def folder_key(param: str | None) -> str | None:
     return "" if param == ROOT_PARAM else param.strip("/") + "/"
 
 
-def card(video: Video, poster: bytes | None) -> None:
+def card(video: Video, poster: bytes | None, progress: Progress | None = None, *,
+         row: str = "grid", show_folder: bool = False, query: str = "") -> None:
     with st.container(border=True, width=CARD_WIDTH):
         st.image(poster if poster else PLACEHOLDER, width="stretch")
+        if progress is not None and progress.fraction is not None:
+            st.progress(1.0 if progress.finished else progress.fraction)
         st.markdown(f"**{_escape(video.title)}**")
         facts = [f"`{video.badge}`", human_size(video.size), human_date(video.modified)]
+        if show_folder:
+            facts.insert(0, f"📁 {_escape(folder_title(video.folder))}")
         st.caption(" · ".join(f for f in facts if f))
         label = "▶ Play" if video.kind is not Kind.DOWNLOAD else "⬇ Details"
-        if st.button(label, key=f"open:{video.key}", width="stretch"):
-            st.switch_page("pages/watch.py", query_params={"v": video.key})
+        # The row is part of the key: one video may be in "Continue watching" and the grid.
+        if st.button(label, key=f"open:{row}:{video.key}", width="stretch"):
+            st.switch_page("pages/watch.py",
+                           query_params={"v": video.key, **({"q": query} if query else {})})
+
+
+def grid(videos: list[Video], posters: dict, progress: dict[str, Progress], **card_options) -> None:
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        for video in videos:
+            card(video, posters.get(video.key), progress.get(video.key), **card_options)
+
+
+def continue_watching(svc: services.Services, store: ProgressStore, user: str) -> None:
+    entries = store.continue_watching(user, limit=CONTINUE_LIMIT)
+    videos, progress = [], {}
+    for entry in entries:
+        video = svc.catalog.video(entry.video_key)  # gone or renamed: just not shown
+        if video is not None and video.kind is not Kind.DOWNLOAD:
+            videos.append(video)
+            progress[video.key] = entry
+    if videos:
+        st.subheader("Continue watching")
+        grid(videos, svc.catalog.posters(videos), progress, row="continue", show_folder=True)
+        st.divider()
+
+
+def search_results(svc: services.Services, store: ProgressStore, user: str, query: str) -> None:
+    videos, pending = svc.catalog.cached_videos()
+    result = search(videos, query, limit=SEARCH_LIMIT, pending_folders=pending)
+    top, clear = st.columns([5, 1], vertical_alignment="center")
+    top.title(f"Search: {query}")
+    clear.button("✕ Clear search", on_click=clear_search, width="stretch")
+    notes = [f"{result.total} video{'s' if result.total != 1 else ''}"]
+    if result.total > len(result.videos):
+        notes.append(f"showing the first {len(result.videos)}: add a word to narrow it down")
+    if result.pending_folders:
+        notes.append(f"{result.pending_folders} folder(s) are still being read; search again "
+                     f"in a moment for everything")
+    st.caption(" · ".join(notes))
+    if not result.videos:
+        st.info("No video title matches. Try the start of a word from the title.")
+        return
+    shown = list(result.videos)
+    grid(shown, svc.catalog.posters(shown), store.many(user, [v.key for v in shown]),
+         row="search", show_folder=True, query=query)
+
+
+def sync_search() -> None:
+    query = st.session_state.get(SEARCH, "").strip()
+    if query:
+        st.query_params["q"] = query
+    else:
+        st.query_params.pop("q", None)
+
+
+def clear_search() -> None:
+    st.session_state[SEARCH] = ""
+    st.query_params.pop("q", None)
 
 
 def _escape(text: str) -> str:
@@ -47,7 +115,10 @@ def _escape(text: str) -> str:
 
 
 def main() -> None:
+    st.session_state.pop(WATCH_VISIT, None)  # opening a video again is a new visit: resume anew
     svc = services.get()
+    user = st.session_state["hm_user"]
+    store = ProgressStore(svc.cache, svc.key("progress"))
     catalog = svc.catalog
     try:
         folders = catalog.folders()
@@ -67,13 +138,23 @@ def main() -> None:
         count = by_key[key].video_count
         return f"{folder_title(key)}  ·  {count}" if count is not None else folder_title(key)
 
-    choice = st.sidebar.radio("Folders", keys, index=keys.index(current), format_func=label)
+    # A key keeps the choice when the labels change (counts arriving from the background).
+    if SEARCH not in st.session_state:  # a bookmarked or shared ?q=
+        st.session_state[SEARCH] = st.query_params.get("q", "")
+    query = st.sidebar.text_input("Search", key=SEARCH, placeholder="Search all folders",
+                                  on_change=sync_search).strip()
+    choice = st.sidebar.radio("Folders", keys, index=keys.index(current), format_func=label,
+                              key="folder_choice", on_change=clear_search)
     if choice != current or st.query_params.get("folder") != folder_param(choice):
         st.query_params["folder"] = folder_param(choice)
         if choice != current:
             st.query_params.pop("page", None)
         current = choice
 
+    if query:
+        search_results(svc, store, user, query)
+        return
+    continue_watching(svc, store, user)
     view = catalog.folder_view(current)
     st.title(view.folder.title)
     if view.stale:
@@ -94,10 +175,7 @@ def main() -> None:
     shown = list(view.videos[(page - 1) * page_size: page * page_size])
     st.caption(f"{len(view.videos)} videos" + (f" · page {page} of {pages}" if pages > 1 else ""))
 
-    posters = catalog.posters(shown)
-    with st.container(horizontal=True, wrap=True, gap="medium"):
-        for video in shown:
-            card(video, posters.get(video.key))
+    grid(shown, catalog.posters(shown), store.many(user, [v.key for v in shown]))
 
     if pages > 1:
         prev_col, _, next_col = st.columns([1, 4, 1])

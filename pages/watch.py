@@ -1,19 +1,75 @@
-"""Watch: one video in our own player, with its folder's previous/next."""
+"""Watch: one video in our own player, resuming where this user left off; share it;
+its folder's previous/next."""
 
 import base64
+import time
 
 import streamlit as st
 
-from homemovies_core import services
-from homemovies_core.formatting import human_date, human_size
-from homemovies_core.library import Kind, folder_of
+from homemovies_core import auth, links, services
+from homemovies_core.formatting import human_date, human_duration, human_size
+from homemovies_core.library import Kind, Video, folder_of
 from homemovies_core.player import SubtitleTrack, player
+from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
+from homemovies_core.shares import (
+    DEFAULT_LIFETIME,
+    LIFETIMES,
+    ShareStore,
+    describe_expiry,
+)
 from homemovies_core.storage.base import StorageError
+
+VISIT = "hm_watch"  # this visit's start position and progress token (see `visit`)
+NEW_LINK = "hm_new_share"
 
 
 def back_to(folder: str) -> None:
-    st.switch_page("pages/library.py",
-                   query_params={"folder": "/" if folder == "" else folder.rstrip("/")})
+    params = {"folder": "/" if folder == "" else folder.rstrip("/")}
+    if st.query_params.get("q"):  # opened from search results: back to them
+        params["q"] = st.query_params["q"]
+    st.switch_page("pages/library.py", query_params=params)
+
+
+def visit(store: ProgressStore, user: str, video: Video) -> dict:
+    """Start position and progress token, fixed for one visit to one video: the player
+    remounts whenever its data changes, so reruns (the share panel, a rerun of any kind)
+    must hand it exactly the same values or the video would jump."""
+    current = st.session_state.get(VISIT)
+    if current is None or current["key"] != video.key or \
+            current["token_expires"] - time.time() < 600:
+        current = {"key": video.key, "start": resume_position(store.get(user, video.key)),
+                   "token": store.token(user, video.key),
+                   "token_expires": time.time() + TOKEN_SECONDS - 60}
+        st.session_state[VISIT] = current
+    return current
+
+
+def start_over(store: ProgressStore, user: str, video: Video) -> None:
+    store.clear(user, video.key)
+    st.session_state[VISIT] = {**st.session_state[VISIT], "start": 0.0}
+
+
+def share_panel(svc: services.Services, user: str, video: Video) -> None:
+    with st.popover("🔗 Share", width="stretch"):
+        with st.form("share"):
+            st.markdown("**Share this video** with someone who has no account.")
+            lifetime = st.radio("The link works for", list(LIFETIMES),
+                                index=list(LIFETIMES).index(DEFAULT_LIFETIME), horizontal=True)
+            password = st.text_input("Password (optional)", type="password",
+                                     help="They will have to type it to watch.")
+            if st.form_submit_button("Create link", type="primary"):
+                token, share = ShareStore(svc.cache).create(
+                    video, owner=user, lifetime=LIFETIMES[lifetime], password=password or None)
+                url = links.page_url(st.session_state.get("hm_base_url"), "shared", t=token)
+                st.session_state[NEW_LINK] = (video.key, url, share.expires, share.protected)
+        made = st.session_state.get(NEW_LINK)
+        if made and made[0] == video.key:
+            _key, url, expires, protected = made
+            st.code(url, language=None, wrap_lines=True)
+            st.image(links.qr_png(url), width=220)
+            st.caption(f"Expires {describe_expiry(expires, time.time(), auth.viewer_zone())}"
+                       + (" · asks for the password" if protected else "")
+                       + ". Revoke it on the Shared links page.")
 
 
 def main() -> None:
@@ -27,10 +83,14 @@ def main() -> None:
             back_to(folder_of(key) if key else "")
         return
 
-    top = st.columns([1, 6])
+    user = st.session_state["hm_user"]
+    top = st.columns([1, 5, 1], vertical_alignment="center")
     if top[0].button("← Back", width="stretch"):
         back_to(video.folder)
     top[1].subheader(video.title)
+    if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
+        with top[2]:
+            share_panel(svc, user, video)
 
     try:
         src = svc.urls.video_url(video)
@@ -50,9 +110,19 @@ def main() -> None:
         subtitles = [SubtitleTrack(src=svc.urls.object_url(s.name, within=video),
                                    language=s.language, label=s.label)
                      for s in svc.catalog.hls_subtitles(video)]
+        store = ProgressStore(svc.cache, svc.key("progress"))
+        this_visit = visit(store, user, video)
+        if this_visit["start"] > 0:
+            note, again = st.columns([5, 1], vertical_alignment="center")
+            note.caption(f"Resuming at {human_duration(this_visit['start'])}, where you "
+                         f"left off.")
+            again.button("⏮ Start over", width="stretch", on_click=start_over,
+                         args=(store, user, video))
         player(src, kind=video.kind.value, title=video.title, poster=poster,
-               subtitles=subtitles, force_hlsjs=st.query_params.get("engine") == "hlsjs",
-               key="player")
+               start_at=this_visit["start"], subtitles=subtitles,
+               force_hlsjs=st.query_params.get("engine") == "hlsjs",
+               progress_url=links.page_url(st.session_state.get("hm_base_url"), "api/progress"),
+               progress_token=this_visit["token"], key="player")
 
     facts = [video.badge, human_size(video.size), human_date(video.modified)]
     st.caption(" · ".join(f for f in facts if f))

@@ -209,7 +209,7 @@ class OciStorage:
             while not self._stop.is_set():
                 try:
                     self.sweep_if_due(cache)
-                except Exception as exc:  # noqa: BLE001 - the sweeper must never die
+                except Exception as exc:
                     log.warning("PAR sweep failed: %s", type(exc).__name__)
                 self._stop.wait(check_every)
 

@@ -1,0 +1,52 @@
+"""Shared links: every active link, when it was made and when it expires, and a way to
+withdraw it. (Links themselves are shown only once, when made: the app keeps no copy.)"""
+
+import time
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from homemovies_core import auth, services
+from homemovies_core.formatting import human_date
+from homemovies_core.shares import Share, ShareStore, describe_expiry
+
+
+def revoke(store: ShareStore, share: Share) -> None:
+    store.revoke(share.id)
+    st.toast(f"The link to “{share.title}” no longer works.", icon="🔗")
+
+
+def main() -> None:
+    svc = services.get()
+    store = ShareStore(svc.cache)
+    st.title("Shared links")
+    shares = store.active()
+    if not shares:
+        st.info("No video is shared right now. Use the 🔗 Share button on a video to make a "
+                "link for someone who has no account.")
+        return
+    st.caption("Anyone holding one of these links can watch that one video until it expires. "
+               "Revoking a link stops it from opening; someone already watching can finish, "
+               f"for up to {svc.settings.par_ttl_hours:g} hours.")
+    now, zone = time.time(), auth.viewer_zone()
+    for share in shares:
+        with st.container(border=True):
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f"**{_escape(share.title)}**"
+                          + (" · 🔒 password" if share.protected else ""))
+            text.caption(f"Made {human_date(_moment(share.created, zone))} by {share.owner} · "
+                         f"expires {describe_expiry(share.expires, now, zone)}")
+            button.button("Revoke", key=f"revoke:{share.id}", width="stretch",
+                          on_click=revoke, args=(store, share))
+
+
+def _moment(epoch: float, zone) -> datetime:
+    return datetime.fromtimestamp(epoch, zone or UTC)
+
+
+def _escape(text: str) -> str:
+    # Titles are file names: keep Markdown from reading `*`, `_`, `#`, `[` as formatting.
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
+
+
+main()

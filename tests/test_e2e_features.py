@@ -1,0 +1,219 @@
+"""Share links, device login with a phone, resume and subtitles, end to end: the real app in
+headless Chromium, with separate browser contexts for separate people and devices."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http, wait_for_video
+from tests.conftest import COOKIE_KEY, PASSWORD, USER
+from tests.media import make_clip, make_library
+from tests.test_e2e_local import heading, log_in, open_folder, play, settle
+
+FRENCH = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nUne fête, un test.\n"
+TV_AGENT = ("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/4.0 Chrome/76.0.3809.146 TV Safari/537.36")
+CODE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+
+
+@pytest.fixture(scope="module")
+def features_library(tmp_path_factory) -> Path:
+    """The usual test library, plus a 20-second clip (the usual ones are 4 s: too short to
+    stop more than 5 s in) and French subtitles inside the HLS video's folder."""
+    root = make_library(tmp_path_factory.mktemp("features-library"))
+    make_clip(root / "Long films" / "Long walk.mp4", seconds=20)
+    (root / "Home videos" / "Party #2 ?.hls" / "fr.vtt").write_text(FRENCH, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def url(features_library):
+    port = free_port()
+    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
+        "--media_dir", str(features_library), "--username", USER, "--password", PASSWORD,
+        "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/health", timeout=60, proc=proc)
+        yield base
+    finally:
+        stop(proc)
+
+
+def open_page(browser: Browser, url: str, **context_options) -> Page:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+    page = context.new_page()
+    page.goto(url)
+    return page
+
+
+def test_share_link_plays_without_an_account_until_revoked(browser, url):
+    owner = open_page(browser, url)
+    log_in(owner)
+    open_folder(owner, "Summer 2023 #1")
+    play(owner, "Beach day")
+    owner.get_by_role("button", name=re.compile("Share")).click()
+    expect(owner.get_by_role("radio", name="2 days")).to_be_checked()  # the default
+    owner.get_by_role("button", name="Create link").click()
+    settle(owner)
+    link = owner.get_by_test_id("stCode").first.inner_text().strip()
+    assert re.fullmatch(re.escape(url) + r"/shared\?t=[A-Za-z0-9_\-]{43}", link), link
+
+    stranger = open_page(browser, link)  # a new context: no cookies, never logged in
+    wait_for_video(stranger, "v.currentTime > 1.5")
+    expect(heading(stranger, "Beach day")).to_be_visible()
+    expect(stranger.get_by_text(re.compile(r"expires in 2 days"))).to_be_visible()
+    text = stranger.locator("body").inner_text()
+    for secret in (USER, "Summer 2023", "Ünïcode", "Home videos", "Log in"):
+        assert secret not in text, f"the shared page shows {secret!r}"
+    expect(stranger.get_by_test_id("stSidebar")).to_have_count(0)
+
+    owner.goto(url + "/shares")
+    expect(heading(owner, "Shared links")).to_be_visible(timeout=20_000)
+    owner.get_by_role("button", name="Revoke").first.click()
+    settle(owner)
+    expect(owner.get_by_text(re.compile("No video is shared right now"))).to_be_visible()
+
+    stranger.reload()
+    expect(stranger.get_by_text(re.compile("This link does not work any more"))).to_be_visible(
+        timeout=20_000)
+    expect(stranger.locator("video")).to_have_count(0)
+    owner.context.close()
+    stranger.context.close()
+
+
+def test_password_protected_share_link(browser, url):
+    owner = open_page(browser, url)
+    log_in(owner)
+    open_folder(owner, "Summer 2023 #1")
+    play(owner, "Ünïcode café")
+    owner.get_by_role("button", name=re.compile("Share")).click()
+    owner.get_by_role("radio", name="1 hour").check()
+    owner.get_by_role("textbox", name="Password (optional)").fill("grandma's secret")
+    owner.get_by_role("button", name="Create link").click()
+    settle(owner)
+    link = owner.get_by_test_id("stCode").first.inner_text().strip()
+
+    guest = open_page(browser, link, extra_http_headers={"X-Forwarded-For": "203.0.113.9"})
+    password = guest.get_by_role("textbox", name=re.compile("Password"))
+    password.fill("guess")
+    guest.get_by_role("button", name="Watch").click()
+    expect(guest.get_by_text("That is not the password.")).to_be_visible(timeout=20_000)
+    expect(guest.locator("video")).to_have_count(0)
+    password.fill("grandma's secret")
+    guest.get_by_role("button", name="Watch").click()
+    wait_for_video(guest, "v.currentTime > 1.0")
+    expect(guest.get_by_text(re.compile(r"expires in (59|60) minutes"))).to_be_visible()
+    owner.context.close()
+    guest.context.close()
+
+
+def test_unknown_share_tokens_get_one_sentence_and_are_throttled(browser, url):
+    guesser = open_page(browser, url + "/shared?t=not-a-real-token",
+                        extra_http_headers={"X-Forwarded-For": "203.0.113.77"})
+    expect(guesser.get_by_text(re.compile("This link does not work any more"))).to_be_visible(
+        timeout=20_000)
+    for attempt in range(20):
+        guesser.goto(f"{url}/shared?t=guess{attempt}")
+        settle(guesser)
+    expect(guesser.get_by_text(re.compile("Too many links that do not work"))).to_be_visible()
+    guesser.context.close()
+
+
+def test_a_phone_logs_the_tv_in(browser, url):
+    tv = open_page(browser, url, user_agent=TV_AGENT,
+                   extra_http_headers={"X-Forwarded-For": "198.51.100.7"})
+    code_heading = tv.get_by_role("heading", name=CODE)
+    expect(code_heading).to_be_visible(timeout=20_000)
+    code = code_heading.inner_text().strip()
+    expect(tv.get_by_role("img").first).to_be_visible()  # the QR code
+
+    phone = open_page(browser, f"{url}/pair?code={code}")
+    log_in(phone)
+    expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV"))).to_be_visible(
+        timeout=20_000)
+    expect(phone.get_by_text(re.compile("198.51.100.7"))).to_be_visible()
+    phone.get_by_role("button", name="Approve").click()
+    expect(phone.get_by_text(re.compile("Approved"))).to_be_visible(timeout=20_000)
+
+    # The TV polls every 2 s, then shows the library: no password typed there.
+    expect(tv.get_by_test_id("stSidebar").get_by_text("Summer 2023 #1")).to_be_visible(
+        timeout=30_000)
+    tv.wait_for_function("() => document.cookie.includes('home_movies_auth')", timeout=20_000)
+    tv.reload()  # the cookie keeps it logged in, like a password login's
+    expect(tv.get_by_test_id("stSidebar").get_by_text("Summer 2023 #1")).to_be_visible(
+        timeout=30_000)
+
+    # The code worked once: opening it again on the phone is refused.
+    phone.goto(f"{url}/pair?code={code}")
+    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(
+        timeout=20_000)
+    tv.context.close()
+    phone.context.close()
+
+
+def test_resume_where_you_left_off(browser, url):
+    page = open_page(browser, url)
+    log_in(page)
+    open_folder(page, "Long films")
+    play(page, "Long walk")
+    wait_for_video(page, "v.currentTime >= 5.5")
+    with page.expect_response(lambda r: r.url.endswith("/api/progress")) as report:
+        page.locator("video").first.evaluate("v => v.pause()")
+    assert report.value.status == 204
+
+    page.reload()
+    expect(heading(page, "Long walk")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text(re.compile("Resuming at 0:0[5-6]"))).to_be_visible()
+    # Played ranges start where playback started: a resume begins there, not at 0.
+    wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
+    assert page.locator("video").first.evaluate("v => v.played.start(0)") >= 4.0
+
+    page.get_by_role("button", name=re.compile("Start over")).click()
+    wait_for_video(page, "v.played.length > 0 && v.played.start(0) < 1 && v.currentTime > 0.5")
+
+    # A second device (another context, same user) sees it in "Continue watching".
+    other = open_page(browser, url)
+    log_in(other)
+    with page.expect_response(lambda r: r.url.endswith("/api/progress")):
+        page.locator("video").first.evaluate("v => { v.currentTime = 12; v.pause(); }")
+    other.reload()
+    expect(heading(other, "Continue watching")).to_be_visible(timeout=20_000)
+    expect(other.get_by_text("Long walk", exact=True).first).to_be_visible()
+    assert other.get_by_test_id("stProgress").count() >= 1
+    page.context.close()
+    other.context.close()
+
+
+def test_subtitle_tracks_are_listed_with_their_language(browser, url):
+    page = open_page(browser, url)
+    log_in(page)
+    open_folder(page, "Summer 2023 #1")
+    play(page, "Beach day")
+    wait_for_video(page, "v.textTracks.length >= 1")
+    tracks = page.locator("video").first.evaluate(
+        "v => Array.from(v.textTracks, t => [t.kind, t.language, t.label])")
+    assert ["subtitles", "en", "English"] in tracks  # from "Beach day.en.vtt"
+
+    page.get_by_role("button", name="← Back").click()
+    open_folder(page, "Home videos")
+    play(page, "Party #2 ?")
+    wait_for_video(page, "v.textTracks.length >= 1")
+    video = page.locator("video").first
+    assert video.evaluate("v => Array.from(v.textTracks, t => t.language)") == ["fr"]
+    # The file is really served to the player: switch it on and wait for its cue.
+    video.evaluate("v => { v.textTracks[0].mode = 'showing'; }")
+    wait_for_video(page, "v.textTracks[0].cues && v.textTracks[0].cues.length > 0")
+    page.context.close()
+
+
+def test_progress_route_refuses_forged_tokens(url):
+    answer = httpx.post(url + "/api/progress",
+                        json={"token": "forged.token", "position": 5, "duration": 10})
+    assert answer.status_code == 403
+    assert httpx.post(url + "/api/progress", content=b"not json").status_code == 400

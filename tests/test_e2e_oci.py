@@ -1,0 +1,120 @@
+"""The same browser journeys as test_e2e_local.py, with the app on the fake OCI bucket.
+
+The app talks to the fake Object Storage with the real `oci` SDK; the browser fetches the
+video bytes from the fake server through the PAR URLs the app issued, never through the app.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http, wait_for_video
+from tests.conftest import COOKIE_KEY, PASSWORD, USER
+from tests.fake_oci import start_fake_oci, write_oci_config
+from tests.test_e2e_local import heading, log_in, open_folder, play
+
+BUCKET = "family-movies"
+
+
+@pytest.fixture(scope="module")
+def fake_oci(library_dir, tmp_path_factory):
+    with start_fake_oci() as server:
+        server.model.create_bucket(BUCKET)
+        for path in sorted(library_dir.rglob("*")):
+            if path.is_file():
+                server.model.put_object(BUCKET, path.relative_to(library_dir).as_posix(),
+                                        path.read_bytes())
+        config = write_oci_config(tmp_path_factory.mktemp("oci"))
+        yield server, config
+
+
+@pytest.fixture(scope="module")
+def oci_app_url(fake_oci):
+    server, config = fake_oci
+    port = free_port()
+    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
+        "--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
+        "--username", USER, "--password", PASSWORD, "--cookie_key", COOKIE_KEY])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/health", timeout=60, proc=proc)
+        yield url
+    finally:
+        stop(proc)
+
+
+@pytest.fixture
+def page(browser, oci_app_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(oci_app_url)
+    yield page
+    context.close()
+
+
+def test_health_reports_oci(oci_app_url):
+    body = httpx.get(oci_app_url + "/health").json()
+    assert body["storage"] == "oci" and body["status"] == "ok"
+
+
+def test_mp4_plays_and_seeks_from_the_bucket_through_a_par(page, fake_oci):
+    server, _ = fake_oci
+    fake_host = urlsplit(server.endpoint).netloc
+    from_fake = []
+    page.on("response", lambda r: urlsplit(r.url).netloc == fake_host
+            and from_fake.append((r.url, r.status)))
+    log_in(page)
+    open_folder(page, "Summer 2023 #1")
+    play(page, "Beach day")
+    wait_for_video(page, "v.currentTime > 1.5")
+    src = page.locator("video").first.evaluate("v => v.currentSrc")
+    assert urlsplit(src).netloc == fake_host and "/p/" in src  # bytes never pass the app
+    assert src.endswith("/Summer%202023%20%231/Beach%20day.mp4")
+    page.locator("video").first.evaluate("v => { v.currentTime = 3.0; }")
+    wait_for_video(page, "v.currentTime >= 3.0 && !v.seeking && v.readyState >= 3")
+    assert any(status == 206 for _, status in from_fake), "seeking uses Range on the PAR URL"
+    assert page.locator("video").first.evaluate("v => v.textTracks.length") >= 1
+
+    # A PAR for one object cannot read its sibling.
+    sibling = src.replace("Beach%20day.mp4", "%C3%9Cn%C3%AFcode%20caf%C3%A9.mp4")
+    assert httpx.get(sibling).status_code == 404
+
+
+@pytest.mark.parametrize("engine", ["native", "hlsjs"])
+def test_hls_plays_through_a_prefix_par(page, fake_oci, engine):
+    server, _ = fake_oci
+    before = server.model.counts["ParGet"]
+    log_in(page)
+    open_folder(page, "Home videos")
+    play(page, "Party #2 ?")
+    if engine == "hlsjs":
+        page.goto(page.url + "&engine=hlsjs")
+        expect(heading(page, "Party #2 ?")).to_be_visible(timeout=20_000)
+    wait_for_video(page, "v.currentTime > 1.5", timeout=40)
+    video = page.locator("video").first
+    assert video.get_attribute("data-engine") == engine
+    src = video.evaluate("v => v.currentSrc || ''")
+    if engine == "native":
+        assert re.search(r"/p/.+/o/Home%20videos/Party%20%232%20%3F\.hls/output\.m3u8$", src)
+    assert server.model.counts["ParGet"] > before  # playlist + segments came from the fake
+
+
+def test_one_par_serves_every_viewer(browser, oci_app_url, fake_oci):
+    server, _ = fake_oci
+    created = server.model.counts["CreatePreauthenticatedRequest"]
+    for _ in range(2):
+        context = browser.new_context()
+        p = context.new_page()
+        p.goto(oci_app_url)
+        log_in(p)
+        open_folder(p, "Summer 2023 #1")
+        play(p, "Beach day")
+        wait_for_video(p, "v.currentTime > 0.5")
+        context.close()
+    # Earlier tests already issued the PAR for this movie: nobody needed a new one.
+    assert server.model.counts["CreatePreauthenticatedRequest"] == created

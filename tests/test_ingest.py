@@ -1,0 +1,415 @@
+"""The ingest command end to end: real ffmpeg/ffprobe, a real local library, and the real
+`oci` SDK (and the real `oci` CLI as a peer) against the fake Object Storage server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+import m3u8
+import pytest
+from PIL import Image, ImageStat
+
+from homemovies_core.cache import LocalCache
+from homemovies_core.catalog import Catalog
+from homemovies_core.ingest import (
+    CONTENT_TYPES,
+    OciTarget,
+    content_type,
+    hash_file,
+    main,
+)
+from homemovies_core.library import Kind
+from homemovies_core.storage.local import LocalStorage
+from homemovies_core.storage.oci import OciStorage
+from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
+from tests.media import make_clip
+from tests.oci_env import BUCKET, NS, QUICK, oci_settings
+
+REPO = Path(__file__).resolve().parent.parent
+FOLDER = "Family 2023"
+SEGMENT_SECONDS = 2
+FAST = ["--preset", "ultrafast", "--segment_seconds", str(SEGMENT_SECONDS)]
+SUBTITLES = "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nSand and sea.\n"
+FFPROBE = shutil.which("ffprobe") or "/usr/bin/ffprobe"
+
+
+# -- inputs and a local library -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    media = tmp_path_factory.mktemp("camera")
+    landscape = make_clip(media / "Beach day.mp4", seconds=4, size="1280x720")
+    (media / "Beach day.en.vtt").write_text(SUBTITLES, encoding="utf-8")
+    portrait = make_clip(media / "Phone.mp4", seconds=4, size="640x360", rotate=90)
+    return {"landscape": landscape, "portrait": portrait}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, inputs) -> Path:
+    root = tmp_path_factory.mktemp("library")
+    assert main([str(inputs["landscape"]), str(inputs["portrait"]), "--folder", FOLDER,
+                 "--media_dir", str(root), *FAST]) == 0
+    return root
+
+
+def _movie(root: Path, name: str) -> Path:
+    return root / FOLDER / f"{name}.hls"
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under root (hidden ones too) with size and mtime."""
+    found = {}
+    for dirpath, dirs, files in os.walk(root):
+        for entry in dirs + files:
+            stat = os.stat(os.path.join(dirpath, entry))
+            found[os.path.relpath(os.path.join(dirpath, entry), root)] = (stat.st_size,
+                                                                          stat.st_mtime_ns)
+    return found
+
+
+def _hidden(root: Path) -> list[str]:
+    return [p for p in _snapshot(root) if any(part.startswith(".") for part in Path(p).parts)]
+
+
+def _failing_ffmpeg(tmp_path: Path) -> Path:
+    script = tmp_path / "bin" / "ffmpeg"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho 'simulated encoder crash' >&2\nexit 1\n")
+    script.chmod(0o755)
+    return script
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "homemovies_core.ingest", *args], cwd=REPO,
+                          check=False, capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+
+
+def _one_sentence(stderr: str) -> str:
+    errors = [line for line in stderr.splitlines() if line.startswith("ingest: error:")]
+    assert len(errors) == 1, stderr
+    assert "Traceback" not in stderr
+    return errors[0]
+
+
+# -- local library ------------------------------------------------------------------------------
+def test_master_playlist_lists_every_rendition_without_upscaling(library):
+    master = m3u8.load(str(_movie(library, "Beach day") / "output.m3u8"))
+    assert master.is_variant
+    sizes = [tuple(p.stream_info.resolution) for p in master.playlists]
+    assert all(p.stream_info.bandwidth for p in master.playlists)
+    assert sorted(sizes, reverse=True) == [(1280, 720), (854, 480)]  # 2160 and 1080: never upscaled
+
+
+def test_portrait_clip_stays_portrait_and_below_its_size(library):
+    master = m3u8.load(str(_movie(library, "Phone") / "output.m3u8"))
+    for variant in master.playlists:
+        width, height = variant.stream_info.resolution
+        assert variant.stream_info.bandwidth
+        assert height > width
+        assert height <= 640 and width <= 360
+
+
+def test_segments_are_short_and_ffprobe_reads_them(library):
+    movie = _movie(library, "Beach day")
+    master = m3u8.load(str(movie / "output.m3u8"))
+    for variant in master.playlists:
+        playlist = m3u8.load(str(movie / variant.uri))
+        assert playlist.is_endlist and playlist.playlist_type == "vod"
+        assert playlist.segments
+        assert all(s.duration <= SEGMENT_SECONDS + 1 for s in playlist.segments)
+    segment = movie / Path(master.playlists[0].uri).parent / playlist.segments[0].uri
+    report = subprocess.run([FFPROBE, "-v", "error", "-show_streams", "-of", "json", str(segment)],
+                            capture_output=True, text=True, check=True)
+    codecs = {s["codec_name"] for s in json.loads(report.stdout)["streams"]}
+    assert codecs == {"h264", "aac"}
+
+
+def test_poster_is_a_bright_jpeg_and_subtitles_are_copied(library):
+    movie = _movie(library, "Beach day")
+    with Image.open(movie / "poster.jpg") as poster:
+        assert poster.format == "JPEG"
+        assert ImageStat.Stat(poster.convert("L")).mean[0] > 40
+    assert (movie / "Beach day.en.vtt").read_text(encoding="utf-8") == SUBTITLES
+    assert not list(_movie(library, "Phone").glob("*.vtt"))
+
+
+def test_the_app_lists_the_ingested_movies(library):
+    catalog = Catalog(LocalStorage(library, b"k" * 32), LocalCache(), listing_ttl=0,
+                      count_eagerly=True)
+    view = catalog.folder_view(FOLDER + "/")
+    by_title = {v.title: v for v in view.videos}
+    assert set(by_title) == {"Beach day", "Phone"}
+    beach = by_title["Beach day"]
+    assert beach.kind is Kind.HLS
+    assert beach.key == f"{FOLDER}/Beach day.hls/"
+    assert beach.poster == f"{FOLDER}/Beach day.hls/poster.jpg"
+    assert [s.language for s in catalog.hls_subtitles(beach)] == ["en"]
+    assert _hidden(library) == []  # no staging folders left behind
+
+
+def test_an_existing_name_is_refused_without_overwrite(library, inputs, capsys):
+    before = _snapshot(library)
+    code = main([str(inputs["landscape"]), "--folder", FOLDER, "--media_dir", str(library),
+                 *FAST])
+    assert code == 1
+    message = _one_sentence(capsys.readouterr().err)
+    assert "already exists" in message and "--overwrite" in message
+    assert _snapshot(library) == before
+
+
+def test_overwrite_replaces_the_movie_in_one_step(tmp_path, inputs):
+    root = tmp_path / "lib"
+    root.mkdir()
+    args = [str(inputs["landscape"]), "--folder", FOLDER, "--media_dir", str(root), *FAST]
+    assert main(args) == 0
+    assert main([*args, "--overwrite", "--ladder", "480"]) == 0
+    master = m3u8.load(str(_movie(root, "Beach day") / "output.m3u8"))
+    assert [p.stream_info.resolution[1] for p in master.playlists] == [480]
+    assert _hidden(root) == []
+
+
+@pytest.mark.parametrize("folder_exists", [True, False])
+def test_failing_ffmpeg_leaves_nothing_and_says_one_sentence(tmp_path, inputs, folder_exists):
+    root = tmp_path / "lib"
+    root.mkdir()
+    if folder_exists:
+        (root / FOLDER).mkdir()
+    ffmpeg = _failing_ffmpeg(tmp_path)
+    result = _run_cli(str(inputs["landscape"]), "--folder", FOLDER, "--name", "Crash",
+                      "--media_dir", str(root), "--ffmpeg", str(ffmpeg), *FAST)
+    assert result.returncode == 1
+    message = _one_sentence(result.stderr)
+    assert "Converting" in message and "simulated encoder crash" in message
+    assert result.stdout == ""
+    # Nothing visible and nothing hidden: not the movie, nor a new empty folder.
+    assert sorted(_snapshot(root)) == ([FOLDER] if folder_exists else [])
+
+
+def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path, inputs, capsys):
+    root = tmp_path / "lib"
+    root.mkdir()
+    code = main([str(inputs["landscape"]), str(inputs["portrait"]), "--folder", FOLDER,
+                 "--media_dir", str(root), "--dry_run", *FAST])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "1280x720 at 2800+128 kbit/s" in out and "854x480 at 1200+96 kbit/s" in out
+    assert "rotated 90" in out
+    assert f"'{FOLDER}/Beach day.hls/'" in out and "files:       about 9" in out
+    assert _snapshot(root) == {}
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--folder", FOLDER], "give --media_dir"),
+    (["--folder", FOLDER, "--media_dir", "{lib}", "--name", "One", "{second}"], "--name"),
+    (["--folder", "A/B", "--media_dir", "{lib}"], "one level"),
+    (["--folder", FOLDER, "--media_dir", "{lib}", "--ladder", "720,abc"], "--ladder"),
+    (["--folder", FOLDER, "--media_dir", "{lib}", "{missing}"], "does not exist"),
+    (["--folder", FOLDER, "--media_dir", "{lib}", "--ffmpeg", "/no/such/ffmpeg"],
+     "ffmpeg was not found"),
+])
+def test_mistakes_are_one_sentence(tmp_path, inputs, capsys, args, expected):
+    values = {"lib": str(tmp_path), "second": str(inputs["portrait"]),
+              "missing": str(tmp_path / "missing.mp4")}
+    argv = [str(inputs["landscape"]), *(a.format(**values) for a in args)]
+    assert main(argv) == 1
+    assert expected in _one_sentence(capsys.readouterr().err)
+    assert _snapshot(tmp_path) == {}
+
+
+# -- OCI (the real SDK against the fake server) -------------------------------------------------
+@pytest.fixture(scope="module")
+def config_path(tmp_path_factory) -> Path:
+    return write_oci_config(tmp_path_factory.mktemp("oci"))
+
+
+@pytest.fixture
+def server():
+    model = FakeOCIModel(namespace=NS)
+    model.create_bucket(BUCKET)
+    with start_fake_oci(model) as running:
+        yield running
+
+
+def _oci_args(server, config_path) -> list[str]:
+    return ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config",
+            str(config_path)]
+
+
+def _objects(model, prefix: str) -> dict[str, object]:
+    return {o.name[len(prefix):]: o for o in model.objects(BUCKET) if o.name.startswith(prefix)}
+
+
+def _put_names(model) -> list[str]:
+    """Object names of the PutObject calls, in the order they were answered."""
+    names = []
+    for record in model.requests("PutObject"):
+        path = record.path.split("/o/", 1)[1]
+        names.append(unquote(path))
+    return names
+
+
+def _relative_files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+def _catalog_titles(server, config_path, folder: str) -> dict[str, object]:
+    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK,
+                                       background=QUICK)
+    view = Catalog(storage, LocalCache(), listing_ttl=0, count_eagerly=False).folder_view(folder)
+    return {v.title: v for v in view.videos}
+
+
+def test_upload_puts_every_file_with_its_content_type_playlist_last(server, config_path,
+                                                                    inputs, library, capsys):
+    model = server.model
+    args = [str(inputs["landscape"]), "--folder", FOLDER, *_oci_args(server, config_path), *FAST]
+    assert main(args) == 0
+    assert "Uploaded 'Family 2023/Beach day.hls/'" in capsys.readouterr().out
+    prefix = f"{FOLDER}/Beach day.hls/"
+    stored = _objects(model, prefix)
+    # Same files as the local ingest of the same input.
+    assert set(stored) == _relative_files(_movie(library, "Beach day"))
+    for name, info in stored.items():
+        assert info.content_type == content_type(name), name
+    assert {Path(n).suffix for n in stored} <= set(CONTENT_TYPES)
+    assert stored["output.m3u8"].content_type == "application/vnd.apple.mpegurl"
+    assert stored["v0/seg00000.ts"].content_type == "video/mp2t"
+    assert stored["poster.jpg"].content_type == "image/jpeg"
+    assert stored["Beach day.en.vtt"].content_type == "text/vtt"
+    assert _put_names(model)[-1] == prefix + "output.m3u8"
+    assert model.counts["ListObjects"] <= 2  # the existence check, then the resume listing
+    video = _catalog_titles(server, config_path, FOLDER + "/")["Beach day"]
+    assert video.kind is Kind.HLS and video.poster == prefix + "poster.jpg"
+
+    # A second run: refused without --overwrite; with it, nothing is sent again.
+    model.reset_counts()
+    assert main(args) == 1
+    assert "already exists" in _one_sentence(capsys.readouterr().err)
+    assert main([*args, "--overwrite"]) == 0
+    assert f"0 files (0.0 MB) sent, {len(stored)} already there" in capsys.readouterr().out
+    counts = model.counts
+    assert counts["PutObject"] == 0 and counts["UploadPart"] == 0
+    assert counts["DeleteObject"] == 0
+
+
+def test_an_interrupted_upload_resumes_with_only_the_missing_files(server, config_path,
+                                                                   inputs, library, capsys):
+    model = server.model
+    total = len(_relative_files(_movie(library, "Beach day")))
+    allowed = 4
+    record_call = model.record_call
+
+    def failing_after_some(operation: str):
+        # Fail every PutObject after the first few, as if the network went away.
+        if operation == "PutObject" and model.counts["PutObject"] >= allowed:
+            model.inject_fault("PutObject", status=400, count=None)
+        return record_call(operation)
+
+    model.record_call = failing_after_some
+    args = [str(inputs["landscape"]), "--folder", FOLDER, "--name", "Resumed",
+            *_oci_args(server, config_path), *FAST, "--workers", "2"]
+    assert main(args) == 1
+    message = _one_sentence(capsys.readouterr().err)
+    assert "run" in message and "again" in message
+    prefix = f"{FOLDER}/Resumed.hls/"
+    first = _objects(model, prefix)
+    assert allowed <= len(first) < total
+    assert "output.m3u8" not in first  # not playable: the master playlist goes last
+
+    model.record_call = record_call
+    model.clear_faults()
+    model.reset_counts()
+    assert main(args) == 0  # no --overwrite needed: an unfinished upload is resumed
+    captured = capsys.readouterr()
+    assert "earlier run" in captured.err  # the encode was kept, not redone
+    puts = _put_names(model)
+    assert len(puts) == total - len(first)
+    assert not {prefix + n for n in first} & set(puts)
+    assert puts[-1] == prefix + "output.m3u8"
+    assert len(_objects(model, prefix)) == total
+
+
+def test_dry_run_against_a_bucket_writes_nothing(server, config_path, inputs, capsys):
+    args = [str(inputs["landscape"]), "--folder", FOLDER, *_oci_args(server, config_path),
+            "--dry_run", *FAST]
+    assert main(args) == 0
+    assert f"the bucket '{BUCKET}'" in capsys.readouterr().out
+    counts = server.model.counts
+    assert set(counts) <= {"GetNamespace", "HeadBucket", "ListObjects"}
+    assert server.model.objects(BUCKET) == []
+
+
+def test_unreachable_oci_is_one_sentence(config_path, inputs, capsys):
+    args = [str(inputs["landscape"]), "--folder", FOLDER, "--bucket", BUCKET, "--os_endpoint",
+            "http://127.0.0.1:9", "--oci_config", str(config_path), *FAST]
+    assert main(args) == 1
+    assert "could not be reached" in _one_sentence(capsys.readouterr().err)
+
+
+def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config_path,
+                                                                  tmp_path):
+    folder = tmp_path / "Big.hls"
+    (folder / "v0").mkdir(parents=True)
+    big = os.urandom(700 * 1024)
+    (folder / "v0" / "seg00000.ts").write_bytes(big)
+    (folder / "v0" / "index.m3u8").write_text("#EXTM3U\n")
+    (folder / "output.m3u8").write_text("#EXTM3U\n")
+    settings = oci_settings(server.endpoint, config_path)
+    target = OciTarget.connect(settings, workers=4)
+    target.part_size = 256 * 1024
+    prefix = f"{FOLDER}/Big.hls/"
+    report = target.upload_folder(folder, prefix)
+    assert (report.uploaded, report.skipped) == (3, 0)
+    model = server.model
+    assert model.counts["UploadPart"] == 3 and model.counts["CommitMultipartUpload"] == 1
+    info = _objects(model, prefix)["v0/seg00000.ts"]
+    assert info.content_type == "video/mp2t"
+    assert model.get_object_bytes(BUCKET, prefix + "v0/seg00000.ts") == big
+    # OCI lists a multipart object's MD5 as md5-of-part-md5s "-3": we compute the same.
+    assert info.multipart_md5 == hash_file(folder / "v0" / "seg00000.ts", "x",
+                                           target.part_size).listed_md5
+    model.reset_counts()
+    again = target.upload_folder(folder, prefix, overwrite=True)
+    assert (again.uploaded, again.skipped) == (0, 3)
+    assert model.counts["PutObject"] == model.counts["UploadPart"] == 0
+
+
+# -- the real `oci` CLI as a peer ---------------------------------------------------------------
+def find_oci_cli() -> str | None:
+    candidates = [os.environ.get("HM_OCI_CLI"), str(Path(sys.executable).parent / "oci"),
+                  str(REPO / ".venv-cli" / "bin" / "oci"), "/tmp/venv-cli/bin/oci",
+                  shutil.which("oci")]
+    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
+
+
+def test_oci_cli_bulk_upload_gives_the_same_objects(server, config_path, library):
+    cli = find_oci_cli()
+    if cli is None:
+        message = "the oci CLI (package oci-cli) is not installed; set HM_OCI_CLI to its path"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    source = _movie(library, "Beach day")
+    ours, theirs = "Ours/Beach day.hls/", "Theirs/Beach day.hls/"
+    settings = oci_settings(server.endpoint, config_path)
+    OciTarget.connect(settings).upload_folder(source, ours)
+    result = subprocess.run(
+        [cli, "os", "object", "bulk-upload", "--config-file", str(config_path),
+         "--endpoint", server.endpoint, "-ns", NS, "-bn", BUCKET, "--src-dir", str(source),
+         "--prefix", theirs],
+        check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    model = server.model
+    mine, cli_objects = _objects(model, ours), _objects(model, theirs)
+    assert set(mine) == set(cli_objects) == _relative_files(source)
+    assert {n: o.md5 for n, o in mine.items()} == {n: o.md5 for n, o in cli_objects.items()}
+    for folder, prefix in (("Ours/", ours), ("Theirs/", theirs)):
+        video = _catalog_titles(server, config_path, folder)["Beach day"]
+        assert video.kind is Kind.HLS and video.key == prefix
