@@ -322,8 +322,10 @@ class Progress:
         from tqdm import tqdm
 
         lock = threading.Lock()
+        # A percentage bar needs no "48.0/100.0 [64.73%/s]" counter after it.
+        shape = "{l_bar}{bar}| {elapsed}<{remaining}" if unit == "%" else None
         with tqdm(total=total, desc=label, unit=unit, unit_scale=scale, unit_divisor=1024,
-                  file=self.stream, leave=True, dynamic_ncols=True) as shown:
+                  file=self.stream, leave=True, dynamic_ncols=True, bar_format=shape) as shown:
             def advance(amount: float) -> None:
                 with lock:
                     shown.update(amount)
@@ -384,7 +386,11 @@ class LocalTarget:
                     raise IngestError(_exists_message(job, self.where))
                 old = folder_dir / f".{job.name[:60]}{HLS_SUFFIX}.old-{secrets.token_hex(4)}"
                 os.rename(final, old)
-                os.rename(staging, final)
+                try:
+                    os.rename(staging, final)
+                except OSError:
+                    os.rename(old, final)  # put the old movie back
+                    raise
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(staging, final)
@@ -607,7 +613,7 @@ class OciTarget:
             ok = sum(1 for f in futures if f.done() and not f.cancelled()
                      and f.exception() is None)
             raise UploadError(
-                f"Uploading '{prefix}' stopped after {ok} of {len(files)} files: "
+                f"Uploading '{prefix}' stopped ({ok} more of its files were sent): "
                 f"{describe_error(failed.exception())} (at '{futures[failed].relative}').")
         finally:
             # After a failure or Ctrl-C: drop what has not started, let running uploads end.

@@ -5,6 +5,7 @@ Every way of failing ends as one `SettingsError` sentence that says what to fix.
 
 from __future__ import annotations
 
+import configparser
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,7 @@ def _config_file(path: Path | None, profile: str) -> OciAuth:
     except oci.exceptions.ProfileNotFound:
         raise SettingsError(f"The OCI config file {shown} has no profile [{profile}]; "
                             "choose another with --oci_profile.") from None
-    except (oci.exceptions.ClientError, ValueError, OSError) as exc:
+    except (oci.exceptions.ClientError, ValueError, OSError, configparser.Error) as exc:
         raise SettingsError(f"The OCI config file {shown} could not be used "
                             f"({_short(exc)}).") from None
     try:

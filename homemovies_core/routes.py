@@ -33,6 +33,12 @@ def content_type(name: str) -> str:
     return CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+class VideoFileResponse(FileResponse):
+    # 1 MiB reads (Starlette's default is 64 KiB): each chunk hops to a worker thread and back
+    # through three middleware layers, so bigger chunks move video several times faster.
+    chunk_size = 1024 * 1024
+
+
 async def health(request: Request) -> Response:
     svc = services.get()
     reachable = svc.cache_reachable
@@ -56,7 +62,7 @@ async def video(request: Request) -> Response:
         # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
         return PlainTextResponse("This link is not valid (it may have expired).",
                                  status_code=403)
-    return FileResponse(path, media_type=content_type(name), headers={
+    return VideoFileResponse(path, media_type=content_type(name), headers={
         "Cache-Control": "private, max-age=3600",
         "X-Content-Type-Options": "nosniff",
         "Access-Control-Allow-Origin": "*",

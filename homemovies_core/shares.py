@@ -131,15 +131,15 @@ def password_matches(share: Share, password: str) -> bool:
 
 
 def human_lifetime(seconds: float) -> str:
-    """Roughly how long is left: "45 minutes", "5 hours", "2 days"."""
+    """Roughly how long is left: "45 minutes", "5 hours", "1 day", "7 days"."""
     seconds = max(0, int(seconds))
-    if seconds < 2 * HOUR:
+    if seconds < 90 * 60:
         minutes = max(1, round(seconds / 60))
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    if seconds < 2 * DAY:
-        hours = round(seconds / HOUR)
-        return f"{hours} hours"
-    return f"{round(seconds / DAY)} days"
+    if seconds < DAY - 30 * 60:  # a link made "for 1 day" a moment ago still says "1 day"
+        return f"{round(seconds / HOUR)} hours"
+    days = round(seconds / DAY)
+    return f"{days} day{'s' if days != 1 else ''}"
 
 
 def describe_expiry(expires: float, now: float, zone: tzinfo | None = None) -> str:

@@ -32,6 +32,13 @@ if [[ ! -f $stamp ]]; then
   touch "$stamp"
 fi
 
+if (( dev )) && [[ ! -x .venv-cli/bin/oci ]]; then
+  # The oci CLI is a test peer (ingest is cross-checked against `oci os object bulk-upload`).
+  # It pins exact versions of its dependencies, so it lives in a venv of its own.
+  "$python" -m venv .venv-cli
+  .venv-cli/bin/pip install -q --disable-pip-version-check "oci-cli>=3.50"
+fi
+
 if [[ ! -f node_modules/hls.js/dist/hls.min.js || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -119,3 +119,13 @@ def test_nothing_needed_means_no_calls(server, config_path):
                    "--redis-url", "redis://x", "--cookie_key", "c")
     assert fill_from_vault(loaded, policy=QUICK) == loaded
     assert server.model.counts["ListSecrets"] == 0
+
+
+def test_a_config_file_that_is_not_ini_is_one_sentence(tmp_path):
+    from homemovies_core.oci_auth import load_auth
+    from homemovies_core.settings import SettingsError, load
+
+    bogus = tmp_path / "config"
+    bogus.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(SettingsError, match="could not be used"):
+        load_auth(load(["--bucket", "b", "--oci_config", str(bogus)], {}, []))
