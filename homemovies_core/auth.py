@@ -132,6 +132,7 @@ def _device_login_panel(svc: Services, auth: stauth.Authenticate, base: str | No
 @st.fragment(run_every=POLL_SECONDS)
 def _await_approval(svc: Services, auth: stauth.Authenticate, ticket: Ticket) -> None:
     left = ticket.expires - time.time()
+    time.sleep(1.8)
     if left < POLL_SECONDS * 2:  # a fresh code, before this one stops working
         st.session_state.pop(_PAIR_TICKET, None)
         st.rerun(scope="app")

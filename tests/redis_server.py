@@ -22,10 +22,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_redis(directory: Path, timeout: float = 10.0) -> tuple[subprocess.Popen, str]:
+def start_redis(directory: Path, timeout: float = 10.0,
+                port: int | None = None) -> tuple[subprocess.Popen, str]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
          "--save", "", "--appendonly", "no", "--protected-mode", "no"],

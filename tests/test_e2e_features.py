@@ -52,15 +52,21 @@ def open_page(browser: Browser, url: str, **context_options) -> Page:
     return page
 
 
+def logged_in(browser: Browser, url: str) -> Page:
+    """A new context, logged in with the password. The login page is complete (its device
+    code drawn) before typing: a form submitted while the first run of a freshly loaded
+    page is still going can get lost on a busy machine (seen before this feature, too)."""
+    page = open_page(browser, url)
+    expect(page.get_by_role("heading", name=CODE)).to_be_visible(timeout=30_000)
+    settle(page)
+    log_in(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible(timeout=30_000)
+    return page
+
+
 def test_share_link_plays_without_an_account_until_revoked(browser, url):
-    owner = open_page(browser, url)
-    log_in(owner)
-    try:
-        open_folder(owner, "Summer 2023 #1")
-    except Exception:
-        owner.screenshot(path="/tmp/hm4/fail1.png")
-        print(owner.locator("body").inner_text())
-        raise
+    owner = logged_in(browser, url)
+    open_folder(owner, "Summer 2023 #1")
     play(owner, "Beach day")
     owner.get_by_role("button", name=re.compile("Share")).click()
     expect(owner.get_by_role("radio", name="2 days")).to_be_checked()  # the default
@@ -93,8 +99,7 @@ def test_share_link_plays_without_an_account_until_revoked(browser, url):
 
 
 def test_password_protected_share_link(browser, url):
-    owner = open_page(browser, url)
-    log_in(owner)
+    owner = logged_in(browser, url)
     open_folder(owner, "Summer 2023 #1")
     play(owner, "Ünïcode café")
     owner.get_by_role("button", name=re.compile("Share")).click()
@@ -125,7 +130,8 @@ def test_unknown_share_tokens_get_one_sentence_and_are_throttled(browser, url):
         timeout=20_000)
     for attempt in range(20):
         guesser.goto(f"{url}/shared?t=guess{attempt}")
-        settle(guesser)
+        expect(guesser.get_by_text(re.compile("This link does not work any more|Too many"))) \
+            .to_be_visible(timeout=20_000)
     expect(guesser.get_by_text(re.compile("Too many links that do not work"))).to_be_visible()
     guesser.context.close()
 
@@ -139,6 +145,10 @@ def test_a_phone_logs_the_tv_in(browser, url):
     expect(tv.get_by_role("img").first).to_be_visible()  # the QR code
 
     phone = open_page(browser, f"{url}/pair?code={code}")
+    expect(phone.get_by_text(re.compile("Log in to let the device"))).to_be_visible(
+        timeout=30_000)
+    expect(phone.get_by_role("heading", name=CODE)).to_have_count(0)  # no QR code on a phone
+    settle(phone)
     log_in(phone)
     expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV"))).to_be_visible(
         timeout=20_000)
@@ -163,8 +173,7 @@ def test_a_phone_logs_the_tv_in(browser, url):
 
 
 def test_resume_where_you_left_off(browser, url):
-    page = open_page(browser, url)
-    log_in(page)
+    page = logged_in(browser, url)
     open_folder(page, "Long films")
     play(page, "Long walk")
     wait_for_video(page, "v.currentTime >= 5.5")
@@ -183,8 +192,8 @@ def test_resume_where_you_left_off(browser, url):
     wait_for_video(page, "v.played.length > 0 && v.played.start(0) < 1 && v.currentTime > 0.5")
 
     # A second device (another context, same user) sees it in "Continue watching".
-    other = open_page(browser, url)
-    log_in(other)
+    other = logged_in(browser, url)
+    other.wait_for_function("() => document.cookie.includes('home_movies_auth')")
     with page.expect_response(lambda r: r.url.endswith("/api/progress")):
         page.locator("video").first.evaluate("v => { v.currentTime = 12; v.pause(); }")
     other.reload()
@@ -196,8 +205,7 @@ def test_resume_where_you_left_off(browser, url):
 
 
 def test_subtitle_tracks_are_listed_with_their_language(browser, url):
-    page = open_page(browser, url)
-    log_in(page)
+    page = logged_in(browser, url)
     open_folder(page, "Summer 2023 #1")
     play(page, "Beach day")
     wait_for_video(page, "v.textTracks.length >= 1")

@@ -168,3 +168,19 @@ def test_lockout_is_per_client_address(browser, app_url):
         timeout=20_000)
     stranger.context.close()
     family.context.close()
+
+
+def test_health_needs_no_login(app_url):
+    body = httpx.get(app_url + "/health").json()
+    assert body == {"status": "ok", "storage": "local", "cache": "local", "cache_reachable": True}
+    assert httpx.get(app_url + "/_stcore/health").status_code == 200
+
+
+def test_a_bookmarked_video_needs_a_login_then_opens(page, app_url):
+    page.goto(app_url + "/watch?v=Summer%202023%20%231%2FBeach%20day.mp4")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
+    expect(page.locator("video")).to_have_count(0)
+    expect(page.get_by_text("Beach day")).to_have_count(0)  # nothing of the library shows
+    log_in(page)
+    expect(heading(page, "Beach day")).to_be_visible(timeout=20_000)
+    wait_for_video(page, "v.currentTime > 0.5")

@@ -1,0 +1,77 @@
+"""RedisCache and FailoverCache against a real redis-server on a free port."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from homemovies_core import services, settings
+from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
+from homemovies_core.throttle import LoginThrottle
+from tests.redis_server import start_redis, stop
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    proc, url = start_redis(tmp_path)
+    yield url
+    stop(proc)
+
+
+def test_get_set_ttl_add_incr_scan(redis_url):
+    c = RedisCache(redis_url)
+    assert c.ping()
+    c.set("k", "välue #1", 0.3)
+    assert c.get("k") == "välue #1" and 0 < c.ttl("k") <= 0.3
+    time.sleep(0.4)
+    assert c.get("k") is None and c.ttl("k") is None
+    assert c.add("lock", "a", 10) and not c.add("lock", "b", 10) and c.get("lock") == "a"
+    assert [c.incr("n", 0.3) for _ in range(3)] == [1, 2, 3]
+    time.sleep(0.4)
+    assert c.incr("n", 0.3) == 1  # the window starts with the first increment only
+    c.set("share:a*b", "1", 60)  # glob characters in keys are taken literally
+    c.set("share:ab", "1", 60)
+    c.set("other", "1", 60)
+    assert sorted(c.scan("share:a*")) == ["share:a*b"]
+    assert sorted(c.scan("share:")) == ["share:a*b", "share:ab"]
+    c.delete("share:ab")
+    assert c.get("share:ab") is None
+
+
+def test_lockout_holds_across_replicas(redis_url):
+    one, two = LoginThrottle(RedisCache(redis_url)), LoginThrottle(RedisCache(redis_url))
+    for _ in range(5):
+        one.record_failure("mum", "203.0.113.7")
+    assert two.locked_for("mum", "203.0.113.7") > 890  # another replica sees the lock
+
+
+def test_unreachable_redis_falls_back_and_heals(tmp_path):
+    proc, url = start_redis(tmp_path)
+    clock = [0.0]
+    cache = FailoverCache(RedisCache(url, timeout=0.5), LocalCache(), retry_seconds=5,
+                          timer=lambda: clock[0])
+    cache.set("a", "from redis", 60)
+    stop(proc)
+    cache.set("b", "kept locally", 60)  # no exception: the app keeps serving
+    assert cache.degraded and cache.get("b") == "kept locally"
+    assert not cache.ping()
+    proc, _ = start_redis(tmp_path / "again", port=int(url.rsplit(":", 1)[1].split("/")[0]))
+    try:
+        clock[0] += 6  # after retry_seconds Redis is tried again
+        assert cache.get("a") is None  # a fresh server: the old data is gone, but no error
+        assert not cache.degraded
+    finally:
+        stop(proc)
+
+
+def test_services_with_unreachable_redis_warn_and_report(tmp_path, monkeypatch):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    svc = services.build(settings.load(
+        ["--media_dir", str(lib), "--redis-url", "redis://127.0.0.1:1/0", "--username", "u",
+         "--password", "p"], {}, []), announce=lambda _m: None)
+    assert svc.cache.kind == "redis" and not svc.cache_reachable
+    assert any("Redis cannot be reached" in w for w in svc.warnings)
+    svc.cache.set("x", "1", 60)  # still works, in memory
+    assert svc.cache.get("x") == "1"
