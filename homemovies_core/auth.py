@@ -76,33 +76,21 @@ def login_form(svc: Services, auth: stauth.Authenticate, *, base: str | None = N
             st.write(intro)
         form_col, device_col = st.columns([3, 2], gap="large") if device_login else \
             (st.container(), None)
-        with form_col, st.form("login", clear_on_submit=False):
-            username = st.text_input("Username", autocomplete="username")
-            password = st.text_input("Password", type="password", autocomplete="current-password")
-            submitted = st.form_submit_button("Log in", type="primary")
-        if device_col is not None:
-            with device_col:
-                _device_login_panel(svc, auth, base)
-        if not submitted:
+        with form_col:
+            with st.form("login", clear_on_submit=False):
+                username = st.text_input("Username", autocomplete="username")
+                password = st.text_input("Password", type="password",
+                                         autocomplete="current-password")
+                submitted = st.form_submit_button("Log in", type="primary")
+            accepted = submitted and _check_password(svc, auth, username, password)
+        if not accepted:
+            # Only drawn when this run stays on the login page: the polling fragment must
+            # not be registered by the run that logs in and then empties `box`, or its next
+            # tick redraws the emptied login page over the library.
+            if device_col is not None:
+                with device_col:
+                    _device_login_panel(svc, auth, base)
             return None
-        if not username or not password:
-            st.error("Enter your user name and password.")
-            return None
-        address = the_client_address(svc)
-        wait = svc.throttle.locked_for(username, address)
-        if wait > 0:
-            log.warning("Refused a login attempt from %s: too many failures.", address)
-            st.error(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} minutes.")
-            return None
-        if not auth.authentication_controller.login(username, password):
-            left = svc.throttle.record_failure(username, address)
-            log.warning("Failed login from %s.", address)
-            wait = math.ceil(svc.throttle.window / 60)
-            st.error("Wrong user name or password. " + (
-                f"{left} more {'try' if left == 1 else 'tries'} before this device must wait "
-                f"{wait} minutes." if left else f"This device must now wait {wait} minutes."))
-            return None
-    svc.throttle.record_success(username, address)
     st.session_state["logout"] = None  # the library refuses cookie logins after a logout
     auth.cookie_controller.set_cookie()
     _forget_pairing(svc)
@@ -110,14 +98,38 @@ def login_form(svc: Services, auth: stauth.Authenticate, *, base: str | None = N
     return st.session_state.get("username")
 
 
+def _check_password(svc: Services, auth: stauth.Authenticate, username: str,
+                    password: str) -> bool:
+    """Check a submitted form through the throttle; draws the reason when it fails."""
+    if not username or not password:
+        st.error("Enter your user name and password.")
+        return False
+    address = the_client_address(svc)
+    wait = svc.throttle.locked_for(username, address)
+    if wait > 0:
+        log.warning("Refused a login attempt from %s: too many failures.", address)
+        st.error(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} minutes.")
+        return False
+    if not auth.authentication_controller.login(username, password):
+        left = svc.throttle.record_failure(username, address)
+        log.warning("Failed login from %s.", address)
+        wait = math.ceil(svc.throttle.window / 60)
+        st.error("Wrong user name or password. " + (
+            f"{left} more {'try' if left == 1 else 'tries'} before this device must wait "
+            f"{wait} minutes." if left else f"This device must now wait {wait} minutes."))
+        return False
+    svc.throttle.record_success(username, address)
+    return True
+
+
 def _device_login_panel(svc: Services, auth: stauth.Authenticate, base: str | None) -> None:
     """A QR code and a short code; a phone that is logged in approves, and this page logs in."""
     st.subheader("📱 Log in with your phone")
     ticket: Ticket | None = st.session_state.get(_PAIR_TICKET)
     if ticket is None or ticket.expires - time.time() < POLL_SECONDS * 2:
-        device = describe_device(st.context.headers.get("User-Agent"))
+        device = describe_device(str(st.context.headers.get("User-Agent") or ""))
         try:
-            ticket = Pairing(svc.cache).start(device, the_client_address(svc))
+            ticket = Pairing(svc.cache).start(device, str(the_client_address(svc)))
         except PairingBusy as exc:
             st.caption(str(exc))
             return
@@ -132,7 +144,6 @@ def _device_login_panel(svc: Services, auth: stauth.Authenticate, base: str | No
 @st.fragment(run_every=POLL_SECONDS)
 def _await_approval(svc: Services, auth: stauth.Authenticate, ticket: Ticket) -> None:
     left = ticket.expires - time.time()
-    time.sleep(1.8)
     if left < POLL_SECONDS * 2:  # a fresh code, before this one stops working
         st.session_state.pop(_PAIR_TICKET, None)
         st.rerun(scope="app")

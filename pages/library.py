@@ -15,6 +15,7 @@ from homemovies_core.storage.base import StorageError
 ROOT_PARAM = "/"  # the query-param value for the root's loose videos ("Unsorted")
 CARD_WIDTH = 300
 SEARCH = "hm_search"  # the search box's state; mirrored in ?q= so results can be bookmarked
+LEAVE_SEARCH = "hm_leave_search"
 SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6
 WATCH_VISIT = "hm_watch"  # pages/watch.py's per-visit state
@@ -139,16 +140,22 @@ def main() -> None:
         return f"{folder_title(key)}  ·  {count}" if count is not None else folder_title(key)
 
     # A key keeps the choice when the labels change (counts arriving from the background).
-    if SEARCH not in st.session_state:  # a bookmarked or shared ?q=
+    if st.session_state.pop(LEAVE_SEARCH, False):  # a folder was picked during a search
+        st.session_state[SEARCH] = ""
+    elif SEARCH not in st.session_state:  # a bookmarked or shared ?q=
         st.session_state[SEARCH] = st.query_params.get("q", "")
     query = st.sidebar.text_input("Search", key=SEARCH, placeholder="Search all folders",
                                   on_change=sync_search).strip()
     choice = st.sidebar.radio("Folders", keys, index=keys.index(current), format_func=label,
-                              key="folder_choice", on_change=clear_search)
+                              key="folder_choice")
     if choice != current or st.query_params.get("folder") != folder_param(choice):
         st.query_params["folder"] = folder_param(choice)
         if choice != current:
             st.query_params.pop("page", None)
+            if query:  # picking a folder leaves the search; the box is emptied on the rerun
+                st.query_params.pop("q", None)
+                st.session_state[LEAVE_SEARCH] = True
+                st.rerun()
         current = choice
 
     if query:

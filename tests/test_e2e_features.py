@@ -53,15 +53,31 @@ def open_page(browser: Browser, url: str, **context_options) -> Page:
 
 
 def logged_in(browser: Browser, url: str) -> Page:
-    """A new context, logged in with the password. The login page is complete (its device
-    code drawn) before typing: a form submitted while the first run of a freshly loaded
-    page is still going can get lost on a busy machine (seen before this feature, too)."""
+    """A new context, logged in with the password."""
     page = open_page(browser, url)
-    expect(page.get_by_role("heading", name=CODE)).to_be_visible(timeout=30_000)
+    log_in_here(page)
+    return page
+
+
+def log_in_here(page: Page) -> None:
+    expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
     settle(page)
     log_in(page)
-    expect(page.get_by_test_id("stSidebar")).to_be_visible(timeout=30_000)
-    return page
+    submit_again_if_lost(page)
+
+
+def submit_again_if_lost(page: Page) -> None:
+    """On a busy machine the first click on "Log in" of a freshly loaded page is sometimes
+    lost: no error, the form still filled in (test_e2e_local.py's first login shows it too,
+    without any of these features). A person clicks again; so does this test."""
+    for _ in range(3):
+        try:
+            expect(page.get_by_role("button", name="Log in")).to_have_count(0, timeout=10_000)
+            return
+        except AssertionError:
+            page.get_by_role("button", name="Log in").click()
+            settle(page)
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
 
 
 def test_share_link_plays_without_an_account_until_revoked(browser, url):
@@ -148,11 +164,11 @@ def test_a_phone_logs_the_tv_in(browser, url):
     expect(phone.get_by_text(re.compile("Log in to let the device"))).to_be_visible(
         timeout=30_000)
     expect(phone.get_by_role("heading", name=CODE)).to_have_count(0)  # no QR code on a phone
-    settle(phone)
-    log_in(phone)
-    expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV"))).to_be_visible(
+    log_in_here(phone)
+    expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV")).first).to_be_visible(
         timeout=20_000)
-    expect(phone.get_by_text(re.compile("198.51.100.7"))).to_be_visible()
+    settle(phone)
+    expect(phone.get_by_text("198.51.100.7").first).to_be_visible()
     phone.get_by_role("button", name="Approve").click()
     expect(phone.get_by_text(re.compile("Approved"))).to_be_visible(timeout=20_000)
 
@@ -199,7 +215,7 @@ def test_resume_where_you_left_off(browser, url):
     other.reload()
     expect(heading(other, "Continue watching")).to_be_visible(timeout=20_000)
     expect(other.get_by_text("Long walk", exact=True).first).to_be_visible()
-    assert other.get_by_test_id("stProgress").count() >= 1
+    expect(other.get_by_test_id("stProgress").first).to_be_visible()  # the card's bar
     page.context.close()
     other.context.close()
 
