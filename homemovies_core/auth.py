@@ -194,3 +194,16 @@ def viewer_zone() -> tzinfo | None:
         return ZoneInfo(st.context.timezone) if st.context.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def require_user() -> str:
+    """The logged-in user, for pages that need one; anyone else gets nothing.
+
+    Home.py already gates every page, but if it ever failed before `st.navigation`,
+    Streamlit would fall back to running files in pages/ directly: each private page
+    checks again so a crash can never open the library to a stranger."""
+    user = st.session_state.get("hm_user")
+    if not user or not st.session_state.get("authentication_status"):
+        st.info("Please log in.")
+        st.stop()
+    return user

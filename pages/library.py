@@ -5,13 +5,15 @@ import math
 
 import streamlit as st
 
-from homemovies_core import services
+from homemovies_core import auth, services
 from homemovies_core.formatting import human_date, human_size
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
 from homemovies_core.search import search
 from homemovies_core.storage.base import StorageError
 
+FOLDER = "folder_choice"  # the folder radio's widget key
+SYNCED = "folder_synced"  # the folder param last written to (or read from) the URL
 ROOT_PARAM = "/"  # the query-param value for the root's loose videos ("Unsorted")
 CARD_WIDTH = 300
 SEARCH = "hm_search"  # the search box's state; mirrored in ?q= so results can be bookmarked
@@ -26,6 +28,12 @@ PLACEHOLDER = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180
 <rect width="320" height="180" fill="url(#g)"/>
 <circle cx="160" cy="90" r="30" fill="none" stroke="#c9d3e6" stroke-width="4" opacity="0.8"/>
 <path d="M150 74 L176 90 L150 106 Z" fill="#c9d3e6" opacity="0.8"/></svg>"""
+
+
+def count_caption(count: int | None) -> str:
+    if count is None:
+        return "…"
+    return f"{count} video" if count == 1 else f"{count} videos"
 
 
 def folder_param(key: str) -> str:
@@ -118,7 +126,7 @@ def _escape(text: str) -> str:
 def main() -> None:
     st.session_state.pop(WATCH_VISIT, None)  # opening a video again is a new visit: resume anew
     svc = services.get()
-    user = st.session_state["hm_user"]
+    user = auth.require_user()
     store = ProgressStore(svc.cache, svc.key("progress"))
     catalog = svc.catalog
     try:
@@ -135,22 +143,28 @@ def main() -> None:
     wanted = folder_key(st.query_params.get("folder"))
     current = wanted if wanted in by_key else keys[0]
 
-    def label(key: str) -> str:
-        count = by_key[key].video_count
-        return f"{folder_title(key)}  ·  {count}" if count is not None else folder_title(key)
-
-    # A key keeps the choice when the labels change (counts arriving from the background).
     if st.session_state.pop(LEAVE_SEARCH, False):  # a folder was picked during a search
         st.session_state[SEARCH] = ""
     elif SEARCH not in st.session_state:  # a bookmarked or shared ?q=
         st.session_state[SEARCH] = st.query_params.get("q", "")
     query = st.sidebar.text_input("Search", key=SEARCH, placeholder="Search all folders",
                                   on_change=sync_search).strip()
-    choice = st.sidebar.radio("Folders", keys, index=keys.index(current), format_func=label,
-                              key="folder_choice")
-    if choice != current or st.query_params.get("folder") != folder_param(choice):
+    # The radio's own state is the truth within a session (labels may change under it as
+    # counts arrive); the URL seeds it on arrival and whenever it changed from outside
+    # (a bookmark, the Back button on the watch page).
+    url_folder = st.query_params.get("folder")
+    if st.session_state.get(FOLDER) not in by_key or url_folder != st.session_state.get(SYNCED):
+        st.session_state[FOLDER] = current
+    previous = current if url_folder != st.session_state.get(SYNCED) else \
+        folder_key(st.session_state.get(SYNCED))
+    # Counts go in captions, not labels: the browser resets a radio whose options change,
+    # and on OCI the counts arrive from background listings a moment after the first draw.
+    choice = st.sidebar.radio("Folders", keys, format_func=folder_title, key=FOLDER,
+                              captions=[count_caption(by_key[k].video_count) for k in keys])
+    st.session_state[SYNCED] = folder_param(choice)
+    if choice != previous or url_folder != folder_param(choice):
         st.query_params["folder"] = folder_param(choice)
-        if choice != current:
+        if choice != previous:
             st.query_params.pop("page", None)
             if query:  # picking a folder leaves the search; the box is emptied on the rerun
                 st.query_params.pop("q", None)

@@ -36,7 +36,7 @@ def approve(pairing: Pairing, request: PairingRequest, user: str) -> None:
 
 def main() -> None:
     svc = services.get()
-    user = st.session_state["hm_user"]
+    user = auth.require_user()
     st.title("📱 Log in a device")
     code = st.query_params.get("code", "")
     if not code:

@@ -17,6 +17,7 @@ def revoke(store: ShareStore, share: Share) -> None:
 
 
 def main() -> None:
+    auth.require_user()
     svc = services.get()
     store = ShareStore(svc.cache)
     st.title("Shared links")

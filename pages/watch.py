@@ -83,7 +83,7 @@ def main() -> None:
             back_to(folder_of(key) if key else "")
         return
 
-    user = st.session_state["hm_user"]
+    user = auth.require_user()
     top = st.columns([1, 5, 1], vertical_alignment="center")
     if top[0].button("← Back", width="stretch"):
         back_to(video.folder)

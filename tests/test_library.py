@@ -79,3 +79,26 @@ def test_listing_json_round_trip():
     when = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
     listing = Listing((ObjectInfo("a b#.mp4", 12, when),), (ObjectInfo("x.hls/", None, None),))
     assert library.listing_from_json(library.listing_to_json(listing)) == listing
+
+
+def test_broken_poster_becomes_the_placeholder(tmp_path):
+    import io
+
+    from PIL import Image
+
+    from homemovies_core import signing
+    from homemovies_core.cache import LocalCache
+    from homemovies_core.catalog import Catalog
+    from homemovies_core.storage.local import LocalStorage
+
+    (tmp_path / "F").mkdir()
+    for name in ("Good", "Broken"):
+        (tmp_path / "F" / f"{name}.mp4").write_bytes(b"\0")
+    good = io.BytesIO()
+    Image.new("RGB", (16, 9), "red").save(good, "JPEG")
+    (tmp_path / "F" / "Good.jpg").write_bytes(good.getvalue())
+    (tmp_path / "F" / "Broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    catalog = Catalog(LocalStorage(tmp_path, signing.derive_key("k", "v")), LocalCache(),
+                      listing_ttl=60, count_eagerly=True)
+    posters = catalog.posters(list(catalog.folder_view("F/").videos))
+    assert posters == {"F/Good.mp4": good.getvalue(), "F/Broken.mp4": None}

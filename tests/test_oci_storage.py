@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import oci
 import pytest
+from PIL import Image
 
 from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
 from homemovies_core.catalog import Catalog
@@ -59,12 +61,21 @@ def _urls(storage, cache=None, clock=time.time) -> PlaybackUrls:
                         min_remaining_seconds=3 * HOUR, clock=clock)
 
 
+def _jpeg(colour: str) -> bytes:
+    # Real images: the catalog drops poster bytes that Pillow cannot read.
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 18), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+BEACH_POSTER, PARTY_POSTER = _jpeg("orange"), _jpeg("navy")
+
 TRICKY = {
     "Holidays 2019/Beach day.mp4": b"beach-mp4",
-    "Holidays 2019/Beach day.jpg": b"beach-poster",
+    "Holidays 2019/Beach day.jpg": BEACH_POSTER,
     "Holidays 2019/Beach day.en.vtt": b"WEBVTT\n",
     "Holidays 2019/Party #2 ?.hls/output.m3u8": b"#EXTM3U\n",
-    "Holidays 2019/Party #2 ?.hls/poster.jpg": b"party-poster",
+    "Holidays 2019/Party #2 ?.hls/poster.jpg": PARTY_POSTER,
     "Holidays 2019/Party #2 ?.hls/seg 1.ts": b"\x47" * 188,
     "Holidays 2019/deeper/nested.mp4": b"ignored",
     "Holidays 2019/.hidden.mp4": b"hidden",
@@ -96,7 +107,7 @@ def test_layout_and_tricky_names_through_the_catalog(storage, server):
     # Posters come from small ranged reads, never from one PAR each.
     before = server.model.counts
     posters = catalog.posters(list(view.videos))
-    assert posters == {beach.key: b"beach-poster", party.key: b"party-poster"}
+    assert posters == {beach.key: BEACH_POSTER, party.key: PARTY_POSTER}
     after = server.model.counts
     assert after["CreatePreauthenticatedRequest"] == 0
     assert after["GetObject"] - before["GetObject"] == 2
