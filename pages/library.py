@@ -153,10 +153,10 @@ def main() -> None:
     # counts arrive); the URL seeds it on arrival and whenever it changed from outside
     # (a bookmark, the Back button on the watch page).
     url_folder = st.query_params.get("folder")
-    if st.session_state.get(FOLDER) not in by_key or url_folder != st.session_state.get(SYNCED):
+    from_url = SYNCED not in st.session_state or url_folder != st.session_state[SYNCED]
+    if from_url or st.session_state.get(FOLDER) not in by_key:
         st.session_state[FOLDER] = current
-    previous = current if url_folder != st.session_state.get(SYNCED) else \
-        folder_key(st.session_state.get(SYNCED))
+    previous = current if from_url else folder_key(st.session_state[SYNCED])
     # Counts go in captions, not labels: the browser resets a radio whose options change,
     # and on OCI the counts arrive from background listings a moment after the first draw.
     choice = st.sidebar.radio("Folders", keys, format_func=folder_title, key=FOLDER,

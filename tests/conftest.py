@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser import REPO_ROOT, chromium, free_port, run_streamlit, stop, wait_for_http
+from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.media import make_library
+from tests.oci_env import BUCKET, NS
 
 USER = "mum"
 PASSWORD = "correct horse battery"
@@ -51,3 +53,32 @@ def app_url(library_dir):
 def browser():
     with chromium() as b:
         yield b
+
+
+@pytest.fixture(scope="module")
+def config_path(tmp_path_factory) -> Path:
+    """An OCI config file (with a freshly generated key) that the fake server accepts."""
+    return write_oci_config(tmp_path_factory.mktemp("oci"))
+
+
+@pytest.fixture
+def server():
+    """A fake OCI server on loopback with one empty bucket, BUCKET in namespace NS."""
+    model = FakeOCIModel(namespace=NS)
+    model.create_bucket(BUCKET)
+    with start_fake_oci(model) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory):
+    """The app's services on a generated library, installed for AppTest page runs."""
+    from homemovies_core import services, settings
+
+    lib = make_library(tmp_path_factory.mktemp("pages-lib"))
+    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
+                                          "--password", "pw", "--cookie_key", "k" * 32], {}, []),
+                           announce=lambda _m: None)
+    services.install(built)
+    yield built
+    services.install(None)

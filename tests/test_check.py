@@ -9,16 +9,12 @@ import sys
 import pytest
 
 from homemovies_core import check
-from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
+from tests.fake_oci import FakeOCIModel, start_fake_oci
 from tests.oci_env import BUCKET, NS
 from tests.redis_server import start_redis, stop
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-@pytest.fixture(scope="module")
-def config_path(tmp_path_factory):
-    return write_oci_config(tmp_path_factory.mktemp("oci"))
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from tests.fake_oci import (
     FakeOCIModel,
     filler_bytes,
     mint_resource_principal_env,
-    start_fake_oci,
     write_oci_config,
 )
 
@@ -43,13 +42,6 @@ def oci_config(tmp_path_factory: pytest.TempPathFactory) -> dict:
     oci.config.validate_config(config)
     return config
 
-
-@pytest.fixture
-def server():
-    model = FakeOCIModel(namespace=NS)
-    model.create_bucket(BUCKET)
-    with start_fake_oci(model) as running:
-        yield running
 
 
 @pytest.fixture

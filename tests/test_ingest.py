@@ -27,7 +27,6 @@ from homemovies_core.ingest import (
 from homemovies_core.library import Kind
 from homemovies_core.storage.local import LocalStorage
 from homemovies_core.storage.oci import OciStorage
-from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.media import make_clip
 from tests.oci_env import BUCKET, NS, QUICK, oci_settings
 
@@ -223,17 +222,6 @@ def test_mistakes_are_one_sentence(tmp_path, inputs, capsys, args, expected):
 
 
 # -- OCI (the real SDK against the fake server) -------------------------------------------------
-@pytest.fixture(scope="module")
-def config_path(tmp_path_factory) -> Path:
-    return write_oci_config(tmp_path_factory.mktemp("oci"))
-
-
-@pytest.fixture
-def server():
-    model = FakeOCIModel(namespace=NS)
-    model.create_bucket(BUCKET)
-    with start_fake_oci(model) as running:
-        yield running
 
 
 def _oci_args(server, config_path) -> list[str]:

@@ -22,10 +22,8 @@ from homemovies_core.settings import SettingsError
 from homemovies_core.storage.base import StorageError
 from homemovies_core.storage.oci import OciStorage
 from tests.fake_oci import (
-    FakeOCIModel,
     mint_resource_principal_env,
     start_fake_oci,
-    write_oci_config,
 )
 from tests.oci_env import BUCKET, NS, QUICK, oci_settings
 from tests.redis_server import start_redis, stop
@@ -33,17 +31,6 @@ from tests.redis_server import start_redis, stop
 HOUR = 3600.0
 
 
-@pytest.fixture(scope="module")
-def config_path(tmp_path_factory):
-    return write_oci_config(tmp_path_factory.mktemp("oci"))
-
-
-@pytest.fixture
-def server():
-    model = FakeOCIModel(namespace=NS)
-    model.create_bucket(BUCKET)
-    with start_fake_oci(model) as running:
-        yield running
 
 
 @pytest.fixture

@@ -5,22 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from homemovies_core import services, settings
-
 PASSWORD = "s3cret pass"
 
 
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    from tests.media import make_library
-
-    lib = make_library(tmp_path_factory.mktemp("pages-lib"))
-    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
-                                          "--password", PASSWORD, "--cookie_key", "k" * 32],
-                                         {}, []), announce=lambda _m: None)
-    services.install(built)
-    yield built
-    services.install(None)
 
 
 def app(**query) -> AppTest:

@@ -105,18 +105,6 @@ def test_catalog_search_uses_cached_listings_and_warms_the_rest(tmp_path):
 
 # -- the search box on the library page, without a browser -----------------------------------
 
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    from homemovies_core import services, settings
-    from tests.media import make_library
-
-    lib = make_library(tmp_path_factory.mktemp("search-lib"))
-    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
-                                          "--password", "pw", "--cookie_key", "k" * 32], {}, []),
-                           announce=lambda _m: None)
-    services.install(built)
-    yield built
-    services.install(None)
 
 
 def library_page(**query):

@@ -156,18 +156,6 @@ def test_describe_expiry_in_utc_and_a_zone():
 
 # -- the shared page, without a browser ------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    from homemovies_core import services, settings
-    from tests.media import make_library
-
-    lib = make_library(tmp_path_factory.mktemp("shares-lib"))
-    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
-                                          "--password", "pw", "--cookie_key", "k" * 32], {}, []),
-                           announce=lambda _m: None)
-    services.install(built)
-    yield built
-    services.install(None)
 
 
 def shared_page(token: str):
