@@ -110,7 +110,12 @@ def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage
         root = settings.demo_dir or default_demo_dir()
         announce(f"Home Movies: no bucket or media folder configured; serving the demo library "
                  f"in {root}")
-        return LocalStorage(ensure_demo_library(root), url_key)
+        try:
+            return LocalStorage(ensure_demo_library(root), url_key)
+        except OSError as exc:
+            raise SettingsError(f"The demo library could not be made in {root} "
+                                f"({exc.strerror or exc}); give --demo_dir or --media_dir.") \
+                from None
     from .storage.oci import OciStorage
 
     return OciStorage.from_settings(settings)
@@ -153,8 +158,11 @@ def load_settings(argv: list[str]) -> Settings:
 def boot() -> None:
     """Start-up: build everything now so a bad configuration stops the server with one
     clear sentence instead of failing on the first page view."""
+    from .ffmpeg import FfmpegError
+    from .storage.base import StorageError
+
     try:
         get()
-    except SettingsError as exc:
+    except (SettingsError, StorageError, FfmpegError) as exc:
         print(f"home-movies: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
