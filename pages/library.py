@@ -15,7 +15,7 @@ from homemovies_core.storage.base import StorageError
 FOLDER = "folder_choice"  # the folder radio's widget key
 SYNCED = "folder_synced"  # the folder param last written to (or read from) the URL
 ROOT_PARAM = "/"  # the query-param value for the root's loose videos ("Unsorted")
-CARD_WIDTH = 300
+CARD_WIDTH = 240  # two cards beside the sidebar on a 1024-px tablet, six on a 1920-px desktop
 SEARCH = "hm_search"  # the search box's state; mirrored in ?q= so results can be bookmarked
 LEAVE_SEARCH = "hm_leave_search"
 SEARCH_LIMIT = 100
