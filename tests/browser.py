@@ -142,3 +142,16 @@ def wait_for_video(page: Page, condition: str, timeout: float = 30.0) -> None:
         timeout=timeout * 1000,
         polling=100,
     )
+
+
+@contextmanager
+def serving_app(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[str]:
+    """The real app (`streamlit run Home.py -- ARGS`) on a free port; yields its base URL."""
+    port = free_port()
+    proc = run_streamlit(REPO_ROOT / "Home.py", port, args, env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(url + "/health", timeout=60, proc=proc)
+        yield url
+    finally:
+        stop(proc)

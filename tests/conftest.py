@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import REPO_ROOT, chromium, free_port, run_streamlit, stop, wait_for_http
+from tests.browser import chromium, serving_app
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.media import make_library
 from tests.oci_env import BUCKET, NS
@@ -35,18 +35,12 @@ def library_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(library_dir):
     """The real app (`streamlit run Home.py`) on a free port, serving the generated library."""
-    port = free_port()
-    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
-        "--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
-        "--cookie_key", COOKIE_KEY, "--page_size", "24",
-        # Loopback is "the proxy", so tests can play clients at other addresses.
-        "--trusted_proxies", "127.0.0.1"])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/health", timeout=60, proc=proc)
+    with serving_app([
+            "--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
+            "--cookie_key", COOKIE_KEY, "--page_size", "24",
+            # Loopback is "the proxy", so tests can play clients at other addresses.
+            "--trusted_proxies", "127.0.0.1"]) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture(scope="session")

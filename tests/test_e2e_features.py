@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http, wait_for_video
+from tests.browser import serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.media import make_clip, make_library
 from tests.test_e2e_local import heading, log_in, open_folder, play, settle
@@ -33,16 +33,10 @@ def features_library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(features_library):
-    port = free_port()
-    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
-        "--media_dir", str(features_library), "--username", USER, "--password", PASSWORD,
-        "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base + "/health", timeout=60, proc=proc)
+    with serving_app([
+            "--media_dir", str(features_library), "--username", USER, "--password", PASSWORD,
+            "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]) as base:
         yield base
-    finally:
-        stop(proc)
 
 
 def open_page(browser: Browser, url: str, **context_options) -> Page:

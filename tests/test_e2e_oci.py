@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http, wait_for_video
+from tests.browser import serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.fake_oci import start_fake_oci, write_oci_config
 from tests.test_e2e_local import heading, log_in, open_folder, play
@@ -36,16 +36,10 @@ def fake_oci(library_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def oci_app_url(fake_oci):
     server, config = fake_oci
-    port = free_port()
-    proc = run_streamlit(REPO_ROOT / "Home.py", port, [
-        "--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
-        "--username", USER, "--password", PASSWORD, "--cookie_key", COOKIE_KEY])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/health", timeout=60, proc=proc)
+    with serving_app([
+            "--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
+            "--username", USER, "--password", PASSWORD, "--cookie_key", COOKIE_KEY]) as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture

@@ -5,32 +5,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import app, logged_in
+
 PASSWORD = "s3cret pass"
 
 
 
 
-def app(**query) -> AppTest:
-    at = AppTest.from_file("../Home.py", default_timeout=30)
-    for k, v in query.items():
-        at.query_params[k] = v
-    return at
-
-
-def logged_in(**query) -> AppTest:
-    """A session that is already logged in (as after a password or cookie login).
-
-    AppTest re-runs the last page's script directly on later runs instead of Home.py
-    (it treats our pages/ folder as a v1 multipage app), so flows spanning several runs
-    of the login gate are tested in the browser instead (test_e2e_local.py)."""
-    at = app(**query)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "mum"
-    at.session_state["name"] = "Mum"
-    at.session_state["logout"] = None
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_login_gate_shows_only_the_form(svc):

@@ -12,6 +12,7 @@ from homemovies_core.catalog import Catalog
 from homemovies_core.library import Kind, Video
 from homemovies_core.search import matches, search, words
 from homemovies_core.storage.local import LocalStorage
+from tests.apptest import logged_in
 
 
 def video(title: str, folder: str = "F/") -> Video:
@@ -107,19 +108,6 @@ def test_catalog_search_uses_cached_listings_and_warms_the_rest(tmp_path):
 
 
 
-def library_page(**query):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file("../Home.py", default_timeout=30)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "mum"
-    at.session_state["name"] = "Mum"
-    at.session_state["logout"] = None
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def titles(at) -> list[str]:
@@ -128,7 +116,7 @@ def titles(at) -> list[str]:
 
 
 def test_search_box_finds_titles_across_folders(svc):
-    at = library_page()
+    at = logged_in()
     at.sidebar.text_input[0].input("CAF").run()
     assert at.title[0].value == "Search: CAF"
     assert titles(at) == ["Ünïcode café"]
@@ -139,7 +127,7 @@ def test_search_box_finds_titles_across_folders(svc):
 
 
 def test_a_bookmarked_search_and_leaving_it_by_picking_a_folder(svc):
-    at = library_page(q="party")
+    at = logged_in(q="party")
     assert titles(at) == ["Party #2 ?"]
     at.sidebar.radio[0].set_value("Summer 2023 #1/").run()
     assert at.title[0].value == "Summer 2023 #1"

@@ -36,8 +36,8 @@ def test_generated_password_is_printed_once_and_random(monkeypatch, tmp_path):
     said = []
     first = services.build(services.settings_mod.load(["--media_dir", str(tmp_path)], {}, []),
                            announce=said.append)
-    second = services.build(services.settings_mod.load(["--media_dir", str(tmp_path)], {}, []),
-                            announce=said.append)
+    services.build(services.settings_mod.load(["--media_dir", str(tmp_path)], {}, []),
+                   announce=said.append)
     assert first.credentials.username == "demo"
     assert len(said) == 2 and said[0] != said[1]  # a new random password each start
     assert first.warnings and "cookie key" in first.warnings[0]
