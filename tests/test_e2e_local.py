@@ -49,8 +49,8 @@ def log_in(page: Page, password: str = PASSWORD) -> None:
 
 
 def open_folder(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_text(title).click()
-    expect(heading(page, title)).to_be_visible(timeout=20_000)
+    click_until(page, page.get_by_test_id("stSidebar").get_by_text(title, exact=True),
+                lambda: heading(page, title))
 
 
 def play(page: Page, title: str) -> None:
