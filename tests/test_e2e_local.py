@@ -44,8 +44,18 @@ def heading(page: Page, title: str):
 def log_in(page: Page, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="Username").fill(USER)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    settle(page)
+    button = page.get_by_role("button", name="Log in")
+    # Answered = logged in (the form is gone) or refused (an error shows). Neither means the
+    # click was dropped in a cookie-component rerun (see click_until): click again.
+    answered = page.get_by_role("alert").or_(page.get_by_test_id("stSidebar"))
+    for _ in range(3):
+        button.click()
+        settle(page)
+        try:
+            expect(answered.first).to_be_visible(timeout=8_000)
+            return
+        except AssertionError:
+            continue
 
 
 def open_folder(page: Page, title: str) -> None:
