@@ -37,8 +37,10 @@ class Cache(Protocol):
 
 def get_json(cache: Cache, key: str) -> Any:
     raw = cache.get(key)
-    if raw is None:
-        return None
+    return None if raw is None else get_json_text(raw)
+
+
+def get_json_text(raw: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError:  # a corrupt entry is a miss, never a crash

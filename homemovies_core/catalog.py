@@ -17,7 +17,7 @@ import cachetools
 from PIL import Image
 
 from . import library
-from .cache import Cache, get_json, set_json
+from .cache import Cache, get_json_text, set_json
 from .library import Folder, Kind, Subtitle, Video
 from .storage.base import Listing, Storage, StorageError
 
@@ -50,24 +50,55 @@ class Catalog:
         self._poster_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="catalog")
         self._warming: set[str] = set()
+        # Every rerun of a page reads the same cached listings again: keep the decoded and
+        # classified forms of the last few, so a warm page does neither JSON nor rules work.
+        self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
+        self._classified: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
+        self._memo_lock = threading.Lock()
 
     # -- listings ---------------------------------------------------------------------------
     def _key(self, prefix: str) -> str:
         return f"ls:{self.storage.kind}:{self.storage.scope}:{prefix}"
 
+    def _cached(self, key: str) -> Listing | None:
+        raw = self.cache.get(key)
+        if raw is None:
+            return None
+        with self._memo_lock:
+            hit = self._decoded.get(raw)
+        if hit is not None:
+            return hit
+        data = get_json_text(raw)
+        if not isinstance(data, dict):
+            return None
+        listing = library.listing_from_json(data)
+        with self._memo_lock:
+            self._decoded[raw] = listing
+        return listing
+
+    def videos_of(self, prefix: str, listing: Listing) -> tuple[Video, ...]:
+        """`library.videos_in`, remembered for the listings read most recently."""
+        with self._memo_lock:
+            hit = self._classified.get((prefix, listing))
+        if hit is None:
+            hit = tuple(library.videos_in(prefix, listing))
+            with self._memo_lock:
+                self._classified[(prefix, listing)] = hit
+        return hit
+
     def listing(self, prefix: str) -> tuple[Listing, bool, str | None]:
         """(listing, stale, error). Raises StorageError only when nothing was ever cached."""
         key = self._key(prefix)
-        fresh = get_json(self.cache, key)
-        if isinstance(fresh, dict):
-            return library.listing_from_json(fresh), False, None
+        fresh = self._cached(key)
+        if fresh is not None:
+            return fresh, False, None
         try:
             listing = self.storage.list_level(prefix)
         except StorageError as exc:
-            old = get_json(self.cache, "stale:" + key)
-            if isinstance(old, dict):
+            old = self._cached("stale:" + key)
+            if old is not None:
                 log.warning("Listing %r failed; showing the cached copy.", prefix)
-                return library.listing_from_json(old), True, str(exc)
+                return old, True, str(exc)
             raise
         data = library.listing_to_json(listing)
         if self.listing_ttl > 0:
@@ -78,9 +109,9 @@ class Catalog:
     def cached_listing(self, prefix: str) -> Listing | None:
         """A listing only if it is already cached (fresh or stale): costs the backend nothing."""
         for key in (self._key(prefix), "stale:" + self._key(prefix)):
-            data = get_json(self.cache, key)
-            if isinstance(data, dict):
-                return library.listing_from_json(data)
+            listing = self._cached(key)
+            if listing is not None:
+                return listing
         return None
 
     # -- folders and videos -----------------------------------------------------------------
@@ -90,12 +121,12 @@ class Catalog:
         result = []
         for key in keys:
             if key == "":
-                count: int | None = len(library.videos_in("", root))
+                count: int | None = len(self.videos_of("", root))
             elif self.count_eagerly:
                 count = len(self.folder_view(key).videos)
             else:
                 cached = self.cached_listing(key)
-                count = None if cached is None else len(library.videos_in(key, cached))
+                count = None if cached is None else len(self.videos_of(key, cached))
             result.append(Folder(key=key, title=library.folder_title(key), video_count=count))
         if not self.count_eagerly:
             self.warm([f.key for f in result if f.video_count is None])
@@ -123,7 +154,7 @@ class Catalog:
             listing, stale, error = self.listing(folder_key)
         except StorageError as exc:
             return FolderView(folder, (), stale=True, error=str(exc))
-        videos = tuple(library.videos_in(folder_key, listing))
+        videos = self.videos_of(folder_key, listing)
         folder = Folder(key=folder_key, title=folder.title, video_count=len(videos))
         return FolderView(folder, videos, stale, error)
 
@@ -143,7 +174,7 @@ class Catalog:
             if listing is None:
                 pending.append(folder.key)
                 continue
-            videos.extend(library.videos_in(folder.key, listing))
+            videos.extend(self.videos_of(folder.key, listing))
         self.warm(pending)
         return videos, len(pending)
 
