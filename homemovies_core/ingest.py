@@ -51,7 +51,7 @@ from .encode import (
     plan_ladder,
 )
 from .ffmpeg import FfmpegError, Probe, find_ffmpeg, probe
-from .library import HLS_POSTER, HLS_SUFFIX
+from .library import HLS_POSTER, HLS_SUFFIX, content_type
 from .services import load_settings
 from .settings import Settings, SettingsError
 
@@ -63,15 +63,6 @@ DEFAULT_WORKERS = 16
 # Files above this go up as multipart uploads of this part size (parts retry on their own);
 # HLS segments are a few MB, so in practice only a long single-rendition source gets here.
 PART_SIZE = 128 * 1024 * 1024
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".mp4": "video/mp4",
-    ".m4s": "video/mp4",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".vtt": "text/vtt",
-}
 _HASH_BLOCK = 1024 * 1024
 
 
@@ -446,10 +437,6 @@ class UploadReport:
 class UploadError(IngestError):
     """OCI failed part-way; what is up stays up and a re-run resumes."""
 
-
-def content_type(name: str) -> str:
-    dot = name.rfind(".")
-    return CONTENT_TYPES.get(name[dot:].lower() if dot >= 0 else "", "application/octet-stream")
 
 
 def hash_file(path: Path, relative: str, part_size: int = PART_SIZE) -> LocalFile:

@@ -11,6 +11,7 @@ Rules (the original's, made robust):
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,6 +34,19 @@ DOWNLOAD_ONLY = {".avi": "AVI", ".mkv": "MKV", ".wmv": "WMV", ".flv": "FLV", ".m
 POSTER_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 SUBTITLE_EXTENSION = ".vtt"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+
+# What each file of a library is served or uploaded as (browsers and hls.js go by these).
+CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
+                 ".m4s": "video/mp4", ".mp4": "video/mp4", ".m4v": "video/mp4",
+                 ".mov": "video/quicktime", ".webm": "video/webm", ".vtt": "text/vtt",
+                 ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+                 ".webp": "image/webp"}
+
+
+def content_type(name: str) -> str:
+    return CONTENT_TYPES.get(_extension(name)) or mimetypes.guess_type(name)[0] \
+        or "application/octet-stream"
 
 
 class Kind(Enum):

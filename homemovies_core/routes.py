@@ -8,30 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from . import services
+from .library import content_type
 from .player.assets import player_routes
 from .progress import ProgressStore
 from .storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
-
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
-                 ".m4s": "video/iso.segment", ".mp4": "video/mp4", ".m4v": "video/mp4",
-                 ".mov": "video/quicktime", ".webm": "video/webm", ".vtt": "text/vtt",
-                 ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-
-
-def content_type(name: str) -> str:
-    dot = name.rfind(".")
-    ext = name[dot:].lower() if dot >= 0 else ""
-    return CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
 
 class VideoFileResponse(FileResponse):
     # 1 MiB reads (Starlette's default is 64 KiB): each chunk hops to a worker thread and back

@@ -17,14 +17,8 @@ from PIL import Image, ImageStat
 
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
-from homemovies_core.ingest import (
-    CONTENT_TYPES,
-    OciTarget,
-    content_type,
-    hash_file,
-    main,
-)
-from homemovies_core.library import Kind
+from homemovies_core.ingest import OciTarget, hash_file, main
+from homemovies_core.library import CONTENT_TYPES, Kind, content_type
 from homemovies_core.storage.local import LocalStorage
 from homemovies_core.storage.oci import OciStorage
 from tests.media import make_clip
