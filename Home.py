@@ -9,7 +9,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from homemovies_core import routes, services
 
-app = st.App("Home.py", routes=routes.build())
+app = st.App("Home.py", routes=routes.build(), middleware=routes.middleware())
 
 # Pages anyone may open: a share link. They must show nothing of the library to a stranger:
 # no navigation, no sidebar, no folder or owner names. (The phone side of a TV login, "pair",

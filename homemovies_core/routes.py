@@ -87,6 +87,11 @@ async def progress(request: Request) -> Response:
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
+def middleware() -> list:
+    """ASGI middleware for every response the app sends (ours and Streamlit's)."""
+    return []
+
+
 def build() -> list[BaseRoute]:
     return [
         Route("/health", health, methods=["GET", "HEAD"]),

@@ -15,7 +15,8 @@ from tests.oci_env import BUCKET, NS
 
 USER = "mum"
 PASSWORD = "correct horse battery"
-COOKIE_KEY = "test-cookie-key-0123456789"
+# 32 random bytes, hex: what `openssl rand -hex 32` prints (the app refuses weak keys).
+COOKIE_KEY = "5f0c3e9a1b7d4c2e8f6a0b3d5c7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -71,7 +72,7 @@ def svc(tmp_path_factory):
 
     lib = make_library(tmp_path_factory.mktemp("pages-lib"))
     built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
-                                          "--password", "pw", "--cookie_key", "k" * 32], {}, []),
+                                          "--password", "pw", "--cookie_key", COOKIE_KEY], {}, []),
                            announce=lambda _m: None)
     services.install(built)
     yield built
