@@ -12,7 +12,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cachetools
@@ -51,60 +52,115 @@ def set_json(cache: Cache, key: str, value: Any, ttl: float) -> None:
     cache.set(key, json.dumps(value, separators=(",", ":")), ttl)
 
 
+# Where each key lives in the in-process cache. Every region is its own bounded LRU, so a
+# flood of one kind of entry can only push out entries of that same kind: ~200k failed
+# logins with random user names used to evict every share link, session and resume point.
+# A key's namespace is the text before its first ":"; one not named here is ORDINARY.
+DURABLE = "durable"  # made by a logged-in person; losing one logs someone out or loses a link
+PAIRING = "pairing"  # device codes and their counters: made by screens, capped per client
+THROTTLE = "throttle"  # attempt counters (which are also the locks): one per client and subject
+ORDINARY = "ordinary"  # rebuilt on a miss: listings, playback URLs, poster misses, sweeps
+
+_REGION_OF_NAMESPACE = {
+    "share": DURABLE, "session": DURABLE, "sessions": DURABLE, "session-handoff": DURABLE,
+    "session-handoff-used": DURABLE, "progress": DURABLE, "progress-recent": DURABLE,
+    "users": DURABLE,
+    "pair": PAIRING, "pair-claimed": PAIRING, "pair-wrong": PAIRING,
+    "pair-started": THROTTLE,
+}
+# Throttle scopes ("login", "share-lookup", "share-password", "pair-guess") write
+# "<scope>-fail:" (and once wrote "<scope>-lock:").
+_THROTTLE_SUFFIXES = ("-fail", "-lock")
+
+# Entries per region. Durable entries come only from the family itself (shares, sessions,
+# a resume point per person and video), so their bound is one no family reaches. Pending
+# device codes are capped at 20,000 per 10 minutes (pairing.MAX_PENDING), each with at most
+# two companion entries, so theirs is not reached either. Throttle counters are one per
+# client and subject: pushing a client's own count out takes as many other clients as the
+# bound, who could each have guessed anyway.
+REGION_BOUNDS: dict[str, int] = {
+    DURABLE: 1_000_000, PAIRING: 100_000, THROTTLE: 100_000, ORDINARY: 200_000,
+}
+
+
+def region_of(key: str) -> str:
+    """The region of the in-process cache that holds `key` (see REGION_BOUNDS)."""
+    namespace = key.split(":", 1)[0]
+    region = _REGION_OF_NAMESPACE.get(namespace)
+    if region is not None:
+        return region
+    return THROTTLE if namespace.endswith(_THROTTLE_SUFFIXES) else ORDINARY
+
+
 class LocalCache:
-    """Thread-safe in-process cache with a time to live per entry."""
+    """Thread-safe in-process cache with a time to live per entry, in bounded regions.
+
+    `bounds` overrides entries per region (tests use small ones)."""
 
     kind = "local"
 
-    def __init__(self, maxsize: int = 200_000, timer=time.monotonic) -> None:
+    def __init__(self, *, bounds: Mapping[str, int] | None = None,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self._timer = timer
-        # TLRU: each entry carries its own expiry, so one cache serves every TTL.
-        self._data: cachetools.TLRUCache = cachetools.TLRUCache(
-            maxsize=maxsize, ttu=lambda _k, v, _now: v[0], timer=timer)
+        sizes = {**REGION_BOUNDS, **(bounds or {})}
+        if set(sizes) != set(REGION_BOUNDS):
+            raise ValueError(f"unknown cache regions: {sorted(set(sizes) - set(REGION_BOUNDS))}")
+        # TLRU: each entry carries its own expiry, so one table serves every TTL; expired
+        # entries go first, then the least recently used of the same region.
+        self._regions: dict[str, cachetools.TLRUCache] = {
+            name: cachetools.TLRUCache(maxsize=size, ttu=lambda _k, v, _now: v[0], timer=timer)
+            for name, size in sizes.items()}
         self._lock = threading.RLock()
+
+    def _table(self, key: str) -> cachetools.TLRUCache:
+        return self._regions[region_of(key)]
 
     def _expiry(self, ttl: float) -> float:
         return self._timer() + (ttl if ttl and ttl > 0 else _FOREVER)
 
     def get(self, key: str) -> str | None:
         with self._lock:
-            entry = self._data.get(key)
+            entry = self._table(key).get(key)
             return None if entry is None else entry[1]
 
     def set(self, key: str, value: str, ttl: float) -> None:
         with self._lock:
-            self._data[key] = (self._expiry(ttl), value)
+            self._table(key)[key] = (self._expiry(ttl), value)
 
     def add(self, key: str, value: str, ttl: float) -> bool:
         with self._lock:
-            if self._data.get(key) is not None:
+            table = self._table(key)
+            if table.get(key) is not None:
                 return False
-            self._data[key] = (self._expiry(ttl), value)
+            table[key] = (self._expiry(ttl), value)
             return True
 
     def delete(self, key: str) -> None:
         with self._lock:
-            self._data.pop(key, None)
+            self._table(key).pop(key, None)
 
     def incr(self, key: str, ttl: float) -> int:
         with self._lock:
-            entry = self._data.get(key)
+            table = self._table(key)
+            entry = table.get(key)
             if entry is None:
-                self._data[key] = (self._expiry(ttl), "1")
+                table[key] = (self._expiry(ttl), "1")
                 return 1
             count = int(entry[1]) + 1
-            self._data[key] = (entry[0], str(count))
+            table[key] = (entry[0], str(count))
             return count
 
     def ttl(self, key: str) -> float | None:
         with self._lock:
-            entry = self._data.get(key)
+            entry = self._table(key).get(key)
             return None if entry is None else max(0.0, entry[0] - self._timer())
 
     def scan(self, prefix: str) -> Iterator[str]:
         with self._lock:
-            self._data.expire()
-            keys = [k for k in self._data.keys() if k.startswith(prefix)]
+            keys = []
+            for table in self._regions.values():
+                table.expire()
+                keys.extend(k for k in table.keys() if k.startswith(prefix))
         return iter(keys)
 
     def ping(self) -> bool:
@@ -119,14 +175,28 @@ def redis_url_from_setting(value: str) -> str:
     return f"rediss://{host}" if ":" in host else f"rediss://{host}:6379"
 
 
+@dataclass(frozen=True)
+class RedisFacts:
+    """What `check` reports about a Redis server; None where the server would not say."""
+
+    version: str | None
+    maxmemory_policy: str | None
+
+
 class RedisCache:
+    """Every command here works on Redis 5 and newer (OCI Cache, Debian, older hosts alike).
+
+    RESP2 on purpose: redis-py would otherwise open each connection with HELLO 3, which
+    Redis 5 does not know, so no command at all would reach it."""
+
     kind = "redis"
 
     def __init__(self, url: str, *, insecure_tls: bool = False, timeout: float = 2.0) -> None:
         import redis  # imported here so the default install path never needs a server
 
         options: dict[str, Any] = dict(socket_connect_timeout=timeout, socket_timeout=timeout,
-                                       decode_responses=True, health_check_interval=30)
+                                       decode_responses=True, health_check_interval=30,
+                                       protocol=2)
         full_url = redis_url_from_setting(url)
         if full_url.startswith("rediss://") and insecure_tls:
             options["ssl_cert_reqs"] = "none"
@@ -150,10 +220,14 @@ class RedisCache:
         self._client.delete(key)
 
     def incr(self, key: str, ttl: float) -> int:
-        pipe = self._client.pipeline()
+        # The first increment creates the counter with its time to live (SET NX PX); later
+        # ones keep it (INCR never touches a TTL), so the window starts with the first
+        # failure. MULTI makes the pair atomic; PEXPIRE's NX flag would need Redis 7, and
+        # on Redis 6 the whole transaction failed, which switched every throttle off.
+        pipe = self._client.pipeline(transaction=True)
+        pipe.set(key, "0", px=_ms(ttl), nx=True)
         pipe.incr(key)
-        pipe.pexpire(key, _ms(ttl), nx=True)  # only the first increment starts the window
-        count, _ = pipe.execute()
+        _, count = pipe.execute()
         return int(count)
 
     def ttl(self, key: str) -> float | None:
@@ -166,6 +240,27 @@ class RedisCache:
 
     def ping(self) -> bool:
         return bool(self._client.ping())
+
+    def facts(self) -> RedisFacts:
+        """The server's version and eviction policy, read as a managed service allows:
+        INFO first, CONFIG GET when INFO leaves the policy out. Raises only when the server
+        cannot be reached."""
+        import redis
+
+        try:
+            info = self._client.info()
+        except redis.exceptions.ResponseError:  # INFO refused (an ACL)
+            info = {}
+        version = info.get("redis_version")
+        policy = info.get("maxmemory_policy")
+        if policy is None:
+            try:
+                policy = (self._client.config_get("maxmemory-policy") or {}).get(
+                    "maxmemory-policy")
+            except redis.exceptions.ResponseError:  # CONFIG refused, as managed services may
+                policy = None
+        return RedisFacts(version=None if version is None else str(version),
+                          maxmemory_policy=None if policy is None else str(policy))
 
 
 class FailoverCache:

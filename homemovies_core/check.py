@@ -1,8 +1,14 @@
 """`python -m homemovies_core check [flags]`: verify a configuration without the UI.
 
 Signs in, reads the namespace, lists the bucket's top level, issues and deletes a
-test PAR, pings Redis. One line per check, ✓ or ✗ with a short reason; the exit
-status is 1 when anything failed.
+test PAR, asks Redis for its version and eviction policy. One line per check, ✓ or ✗
+with a short reason, "!" for a risk worth fixing and "–" for what could not be checked; the
+exit status is 1 when anything failed (✗).
+
+An eviction policy other than `noeviction` is a "!" and not a ✗: the app works with it, and
+Redis evicts only under memory pressure, but then it may drop security state (share links,
+login sessions, throttle locks) as readily as a cached listing; the operator should know and
+fix it, yet a default managed configuration should not fail a deployment's health check.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ import time
 from collections.abc import Callable, Sequence
 
 from . import services
-from .cache import RedisCache, redis_url_from_setting
+from .cache import RedisCache, RedisFacts, redis_url_from_setting
 from .oci_auth import load_auth
 from .settings import Settings, SettingsError
 from .storage.base import StorageError
 
-OK, FAIL, SKIP = "✓", "✗", "–"
+OK, FAIL, SKIP, WARN = "✓", "✗", "–", "!"
+MIN_REDIS_MAJOR = 5
 TEST_PAR_SECONDS = 300
 
 
@@ -104,12 +111,46 @@ def _check_redis(settings: Settings, report: Report) -> None:
         return
     host = redis_url_from_setting(settings.redis_url).split("://", 1)[1].rsplit("@", 1)[-1]
     host = host.split("/", 1)[0]  # never the password, never the database path
+    import redis  # as in RedisCache: only when a Redis is configured
+
     try:
-        RedisCache(settings.redis_url, insecure_tls=settings.redis_insecure_tls).ping()
+        cache = RedisCache(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
+        cache.ping()
+        facts = cache.facts()
     except Exception as exc:
-        report.line(FAIL, "Redis", f"{host} did not answer ({type(exc).__name__})")
+        if isinstance(exc, redis.exceptions.AuthenticationError):
+            report.line(FAIL, "Redis", f"{host} refused the password")
+        else:
+            report.line(FAIL, "Redis", f"{host} did not answer ({type(exc).__name__})")
         return
-    report.line(OK, "Redis", f"{host} answers")
+    for mark, detail in judge_redis(host, facts):
+        report.line(mark, "Redis", detail)
+
+
+def judge_redis(host: str, facts: RedisFacts) -> list[tuple[str, str]]:
+    """The lines for a Redis server that answered at `host` (host:port only, never secrets)."""
+    major = _major(facts.version)
+    if major is None:
+        lines = [(OK, f"{host} answers (it does not tell its version)")]
+    elif major < MIN_REDIS_MAJOR:
+        lines = [(FAIL, f"{host} runs Redis {facts.version}; Home Movies needs Redis "
+                        f"{MIN_REDIS_MAJOR} or newer.")]
+    else:
+        lines = [(OK, f"{host} answers (Redis {facts.version})")]
+    policy = facts.maxmemory_policy
+    if policy is None:
+        lines.append((SKIP, "the eviction policy (maxmemory-policy) could not be read; it "
+                            "should be noeviction"))
+    elif policy.startswith(("allkeys-", "volatile-")):
+        lines.append((WARN, f"maxmemory-policy is {policy}: when memory runs short Redis may "
+                            "evict share links, login sessions and login locks; set it to "
+                            "noeviction"))
+    return lines
+
+
+def _major(version: str | None) -> int | None:
+    head = (version or "").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,10 +7,13 @@ import subprocess
 import sys
 
 import pytest
+import redis
 
 from homemovies_core import check
+from homemovies_core.cache import RedisFacts
 from tests.fake_oci import FakeOCIModel, start_fake_oci
 from tests.oci_env import BUCKET, NS
+from tests.redis6 import server_version, start_redis6
 from tests.redis_server import start_redis, stop
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,7 +56,7 @@ def test_everything_passes(server, config_path, redis_url):
         f"✓ Namespace: {NS} at 127.0.0.1:{port}",
         f"✓ Bucket: '{BUCKET}' lists 1 folder(s) and 1 file(s) at the top level",
         "✓ Playback links: a test PAR was issued and deleted",
-        f"✓ Redis: {redis_host} answers",
+        f"✓ Redis: {redis_host} answers (Redis {server_version(redis_url)})",
     ]
     assert status == 0
     counts = server.model.counts
@@ -118,3 +121,78 @@ def test_command_line_entry_point(server, config_path):
     usage = subprocess.run([sys.executable, "-m", "homemovies_core", "frobnicate"], cwd=REPO,
                            env=env, capture_output=True, text=True, timeout=60, check=False)
     assert usage.returncode == 2 and "unknown command" in usage.stderr
+
+
+def _admin(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, protocol=2, decode_responses=True)
+
+
+def _redis_only(tmp_path, url):
+    return _run(["--media_dir", str(tmp_path), "--redis-url", url])
+
+
+def _host(url: str) -> str:
+    return url.split("://")[1].split("/")[0]
+
+
+def test_redis_version_is_reported_for_redis_6_too(tmp_path):
+    proc, url = start_redis6(tmp_path / "redis6")
+    try:
+        status, lines = _redis_only(tmp_path, url)
+    finally:
+        stop(proc)
+    assert status == 0
+    assert lines[-1] == f"✓ Redis: {_host(url)} answers (Redis 6.2.14)"
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-ttl"])
+def test_an_evicting_policy_is_a_warning_not_a_failure(tmp_path, redis_url, policy):
+    _admin(redis_url).config_set("maxmemory-policy", policy)
+    status, lines = _redis_only(tmp_path, redis_url)
+    assert status == 0
+    assert lines[-2].startswith(f"✓ Redis: {_host(redis_url)} answers (Redis 7.")
+    assert lines[-1] == (f"! Redis: maxmemory-policy is {policy}: when memory runs short Redis "
+                         "may evict share links, login sessions and login locks; set it to "
+                         "noeviction")
+
+
+def test_noeviction_adds_no_line(tmp_path, redis_url):
+    assert _admin(redis_url).config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    status, lines = _redis_only(tmp_path, redis_url)
+    assert status == 0 and lines[-1].startswith("✓ Redis:") and len(lines) == 2
+
+
+def test_a_managed_redis_that_refuses_info_or_config(tmp_path, redis_url):
+    admin = _admin(redis_url)
+    admin.config_set("maxmemory-policy", "volatile-lru")
+    admin.execute_command("ACL", "SETUSER", "default", "-info")  # the policy comes from CONFIG
+    status, lines = _redis_only(tmp_path, redis_url)
+    assert status == 0
+    assert lines[-2:] == [
+        f"✓ Redis: {_host(redis_url)} answers (it does not tell its version)",
+        "! Redis: maxmemory-policy is volatile-lru: when memory runs short Redis may evict "
+        "share links, login sessions and login locks; set it to noeviction"]
+    admin.execute_command("ACL", "SETUSER", "default", "-config")  # now neither is allowed
+    status, lines = _redis_only(tmp_path, redis_url)
+    assert status == 0
+    assert lines[-1] == ("– Redis: the eviction policy (maxmemory-policy) could not be read; "
+                         "it should be noeviction")
+
+
+def test_never_prints_the_password_or_database(tmp_path, redis_url):
+    _admin(redis_url).config_set("requirepass", "s3cret-pw")
+    host = _host(redis_url)
+    status, lines = _redis_only(tmp_path, f"redis://:s3cret-pw@{host}/7")
+    assert status == 0 and lines[-1].startswith(f"✓ Redis: {host} answers (Redis 7.")
+    status, wrong = _redis_only(tmp_path, f"redis://:wrong-pw@{host}/7")
+    assert status == 1 and wrong[-1] == f"✗ Redis: {host} refused the password"
+    assert not [line for line in lines + wrong if "pw" in line or "/7" in line]
+
+
+def test_redis_older_than_5_fails_in_one_sentence():
+    # No Redis 4 server can be installed here; the judgement is a pure function of the
+    # version the server reports, so it is checked directly.
+    assert check.judge_redis("h:6379", RedisFacts("4.0.14", "noeviction")) == [
+        (check.FAIL, "h:6379 runs Redis 4.0.14; Home Movies needs Redis 5 or newer.")]
+    assert check.judge_redis("h:6379", RedisFacts("5.0.0", "noeviction")) == [
+        (check.OK, "h:6379 answers (Redis 5.0.0)")]

@@ -1,4 +1,8 @@
-"""RedisCache and FailoverCache against a real redis-server on a free port."""
+"""RedisCache and FailoverCache against a real redis-server on a free port.
+
+The cache's own tests run against Redis 7 (Debian) and Redis 6 (tests/redis6.py): the app
+must work on every Redis from 5 on, and a Redis-7-only argument once switched every
+throttle off on Redis 6."""
 
 from __future__ import annotations
 
@@ -9,14 +13,21 @@ import pytest
 from homemovies_core import services, settings
 from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
 from homemovies_core.throttle import LoginThrottle
+from tests.redis6 import server_version, start_redis6
 from tests.redis_server import start_redis, stop
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    proc, url = start_redis(tmp_path)
-    yield url
-    stop(proc)
+@pytest.fixture(params=["7", "6"], ids=["redis7", "redis6"])
+def redis_url(request, tmp_path):
+    start = start_redis if request.param == "7" else start_redis6
+    proc, url = start(tmp_path)
+    try:
+        # The peer is the one the test id names (a redis-server 6 earlier on PATH would
+        # otherwise quietly stand in for Redis 7).
+        assert server_version(url).split(".")[0] == request.param
+        yield url
+    finally:
+        stop(proc)
 
 
 def test_get_set_ttl_add_incr_scan(redis_url):
@@ -37,6 +48,15 @@ def test_get_set_ttl_add_incr_scan(redis_url):
     assert sorted(c.scan("share:")) == ["share:a*b", "share:ab"]
     c.delete("share:ab")
     assert c.get("share:ab") is None
+
+
+def test_a_counter_window_starts_with_its_first_increment(redis_url):
+    c = RedisCache(redis_url)
+    assert [c.incr("login-fail:x", 60) for _ in range(4)] == [1, 2, 3, 4]
+    assert 59 < c.ttl("login-fail:x") <= 60
+    assert c.incr("login-fail:x", 3600) == 5  # a later increment never moves the window
+    assert c.ttl("login-fail:x") <= 60
+    assert c.get("login-fail:x") == "5"
 
 
 def test_lockout_holds_across_replicas(redis_url):
