@@ -5,11 +5,20 @@ then runs it as the script of every session. Only the second case draws anything
 """
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from homemovies_core import routes, services
+from homemovies_core import login_routes, poster_routes, routes, services
 
-app = st.App("Home.py", routes=routes.build(), middleware=routes.middleware())
+# A folder named pages/ beside the main script makes Streamlit run the old automatic
+# multipage app until the first st.navigation call of the process: right after a restart, a
+# stranger's first request would run pages/watch.py directly, past the login gate below, and
+# see the automatic page list. We always navigate with st.navigation: say so before any
+# session starts.
+PagesManager.uses_pages_directory = False
+
+app = st.App("Home.py", routes=routes.build() + login_routes.routes() + poster_routes.routes(),
+             middleware=routes.middleware())
 
 # Pages anyone may open: a share link. They must show nothing of the library to a stranger:
 # no navigation, no sidebar, no folder or owner names. (The phone side of a TV login, "pair",
@@ -17,8 +26,25 @@ app = st.App("Home.py", routes=routes.build(), middleware=routes.middleware())
 PUBLIC_PAGES: set[str] = {"shared"}
 
 
+def pages() -> list:
+    library = "pages/library.py"
+    return [
+        st.Page(library, title="Library", icon="🎞️", url_path="home", default=True),
+        # The same page at /library, so that links and bookmarks of it open too.
+        st.Page(library, title="Library", icon="🎞️", url_path="library", visibility="hidden"),
+        st.Page("pages/shares.py", title="Shared links", icon="🔗", url_path="shares"),
+        st.Page("pages/devices.py", title="Devices", icon="📱", url_path="devices"),
+        st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch",
+                visibility="hidden"),
+        st.Page("pages/shared.py", title="Shared video", icon="🎬", url_path="shared",
+                visibility="hidden"),
+        st.Page("pages/pair.py", title="Log in a device", icon="📱", url_path="pair",
+                visibility="hidden"),
+    ]
+
+
 def main() -> None:
-    from homemovies_core import auth
+    from homemovies_core import auth, navigation
     from homemovies_core.settings import SettingsError
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
@@ -28,35 +54,22 @@ def main() -> None:
         st.error(str(exc))
         st.stop()
 
-    authenticator = auth.authenticator(svc)
-    user = auth.current_user(authenticator)
-    auth.set_pending_cookie(authenticator)  # a device that a phone just logged in
-    if user and st.sidebar.button("Log out", key="logout_button"):
-        auth.logout(authenticator)
-        user = None
-    pages = [
-        st.Page("pages/library.py", title="Library", icon="🎞️", url_path="library", default=True),
-        st.Page("pages/shares.py", title="Shared links", icon="🔗", url_path="shares"),
-        st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch",
-                visibility="hidden"),
-        st.Page("pages/shared.py", title="Shared video", icon="🎬", url_path="shared",
-                visibility="hidden"),
-        st.Page("pages/pair.py", title="Log in a device", icon="📱", url_path="pair",
-                visibility="hidden"),
-    ]
-    page = st.navigation(pages, position="sidebar" if user else "hidden")
+    user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
+    page = st.navigation(pages(), position="sidebar" if user else "hidden")
     base = auth.base_url(svc, page.url_path)
+    st.session_state["hm_base_url"] = base
+    auth.deliver_cookie(svc, base)
 
     if user is None and page.url_path not in PUBLIC_PAGES:
         phone = page.url_path == "pair"  # a phone about to approve a TV needs no QR code itself
-        user = auth.login_form(svc, authenticator, base=base, device_login=not phone,
-                               intro="Log in to let the device that showed you this code log "
-                                     "in too." if phone else None)
-        if user is None:
-            st.stop()
-    st.session_state["hm_user"] = user
-    st.session_state["hm_base_url"] = base
+        auth.login_screen(svc, base=base, device_login=not phone,
+                          intro="Log in to let the device that showed you this code log in "
+                                "too." if phone else None)
+        st.stop()
+    if user:
+        navigation.follow(page.url_path)  # a click that asked for another page
     if user:  # operator notices are for the family, not for a stranger holding a share link
+        auth.logout_button(svc)
         for warning in svc.warnings:
             st.sidebar.warning(warning, icon="⚠️")
         if svc.cache_degraded:

@@ -1,8 +1,14 @@
-"""Thin Streamlit adapter around streamlit-authenticator, with our Cache-backed throttle.
+"""The Streamlit side of logging in: who is logged in, the login form, the phone login panel,
+logging out.
 
-streamlit-authenticator checks the bcrypt hash and owns the signed login cookie (so a
-reload or a second tab stays logged in); we draw the form ourselves so a throttled
-address is refused *before* its password is checked.
+- Who is logged in comes from our HttpOnly session cookie, read server-side from the
+  websocket's request (`st.context.cookies`) and checked against the session in the Cache
+  (sessions.py). Nothing in the browser has to report it, so there is no component whose
+  rerun could swallow a click, and no flash of the login form for someone logged in.
+- streamlit-authenticator checks the password (its `AuthenticationController`, bcrypt); we
+  draw the form, and count the attempt in the throttle *before* the check.
+- Every action here runs in a widget callback: callbacks run before the script, so a click
+  acts even if the run it started is interrupted by another rerun.
 """
 
 from __future__ import annotations
@@ -13,179 +19,287 @@ import time
 from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import bcrypt
 import streamlit as st
-import streamlit_authenticator as stauth
+from streamlit_authenticator.controllers import AuthenticationController
 
-from . import links
+from . import links, widgets
 from .pairing import Pairing, PairingBusy, Ticket, describe_device, display_code
 from .services import Services
+from .sessions import COOKIE_NAME, LoginSession, SessionStore
 from .throttle import client_address
 
 log = logging.getLogger("homemovies.auth")
 
-COOKIE_NAME = "home_movies_auth"
-COOKIE_DAYS = 30.0
-_COOKIE_PENDING = "hm_cookie_pending"
-_PAIR_TICKET = "hm_pair_ticket"
+SESSION = "hm_session"  # the LoginSession of this browser tab
+HANDOFF = "hm_cookie_handoff"  # a hand-off id whose cookie the page has not collected yet
+LOGGED_OUT = "hm_logged_out"  # clear the cookie in the browser on the next draw
+LOGIN_USER, LOGIN_PASSWORD, LOGIN_ERROR = "hm_login_user", "hm_login_password", "hm_login_error"
+PAIR_TICKET = "hm_pair_ticket"
+PAIR_ERROR = "hm_pair_error"
 POLL_SECONDS = 2  # how often a TV on the login page asks whether a phone approved it
+BCRYPT_MAX_BYTES = 72
+UNKNOWN_USER = "\x00unknown"  # every unknown user name counts as this one subject
+_DUMMY_HASH = bcrypt.hashpw(b"timing", bcrypt.gensalt(rounds=12)).decode()
+
+# Posts to /auth/session or /auth/logout once per id; sets no component state, so drawing it
+# never reruns the script.
+_cookie_component = st.components.v2.component(
+    "homemovies.session",
+    html="",
+    js="""
+export default function (component) {
+  const data = component.data || {};
+  if (!data.url || !data.id) return;
+  const done = (window.__hmSessionDone = window.__hmSessionDone || new Set());
+  if (done.has(data.id)) return;
+  done.add(data.id);
+  fetch(data.url, { method: "POST", credentials: "same-origin",
+                    headers: { "X-HM-Handoff": data.id } })
+    .then((r) => { if (!r.ok && r.status >= 500) done.delete(data.id); })
+    .catch(() => done.delete(data.id));
+}
+""",
+)
 
 
-def authenticator(svc: Services) -> stauth.Authenticate:
-    c = svc.credentials
-    # A fresh dict each run: the library writes login bookkeeping into it.
-    credentials = {"usernames": {c.username: {"name": c.display_name, "password": c.password_hash,
-                                              "email": "", "failed_login_attempts": 0,
-                                              "logged_in": False}}}
-    return stauth.Authenticate(credentials, COOKIE_NAME, svc.cookie_key, COOKIE_DAYS,
-                               auto_hash=False)
+def users(svc: Services) -> dict:
+    """User name → credentials of everyone who may log in."""
+    return {svc.credentials.username: svc.credentials}
 
 
-def current_user(auth: stauth.Authenticate) -> str | None:
-    """The logged-in username, restoring a session from the login cookie if there is one."""
-    if not st.session_state.get("authentication_status"):
-        token = auth.cookie_controller.get_cookie()
-        if token:
-            try:
-                auth.authentication_controller.login(token=token)
-            except Exception:  # a cookie for a user that no longer exists: just log in again
-                st.session_state["authentication_status"] = None
-    if st.session_state.get("authentication_status"):
-        return st.session_state.get("username")
-    return None
+def store(svc: Services) -> SessionStore:
+    return SessionStore(svc.cache, svc.key("session"))
+
+
+# -- who is this ---------------------------------------------------------------------------
+def current_session(svc: Services) -> LoginSession | None:
+    """This tab's live login session: from session state, else from the login cookie."""
+    sessions = store(svc)
+    known: LoginSession | None = st.session_state.get(SESSION)
+    if known is not None:
+        live = sessions.get(known.id)  # ended elsewhere ("log out this device")?
+        if live is None:
+            st.session_state.pop(SESSION, None)
+            return None
+        st.session_state[SESSION] = sessions.touch(live)
+        return live
+    if st.session_state.get(LOGGED_OUT):
+        return None  # the cookie this websocket opened with is the one just ended
+    found = sessions.from_cookie(st.context.cookies.get(COOKIE_NAME))
+    if found is not None:
+        st.session_state[SESSION] = sessions.touch(found)
+    return found
+
+
+def current_user(svc: Services) -> str | None:
+    session = current_session(svc)
+    return session.username if session else None
+
+
+def require_user() -> str:
+    """The logged-in user, for pages that need one; anyone else gets nothing. (Home.py gates
+    every page already; this is the second lock, in case a page ever runs without it.)"""
+    session: LoginSession | None = st.session_state.get(SESSION)
+    if session is None:
+        st.info("Please log in.")
+        st.stop()
+    return session.username
+
+
+def peer_address() -> str | None:
+    """The websocket's own peer address. `st.context.ip_address` hides loopback peers (None),
+    which is exactly what a proxy on the same host is, so the runtime's client is asked."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        client = get_instance().get_client(ctx.session_id) if ctx else None
+        if client is not None and client.client_context is not None:
+            return client.client_context.remote_ip
+    except RuntimeError:  # no runtime: AppTest
+        pass
+    return st.context.ip_address
 
 
 def the_client_address(svc: Services) -> str:
-    return client_address(st.context.ip_address, dict(st.context.headers),
+    return client_address(peer_address(), st.context.headers.get_all("X-Forwarded-For"),
                           svc.settings.trusted_proxies)
+
+
+def this_device() -> str:
+    return describe_device(str(st.context.headers.get("User-Agent") or "")[:512])
 
 
 def base_url(svc: Services, page_path: str) -> str | None:
     """The app's own root URL as this browser reaches it (for share links and QR codes)."""
     return links.base_url(st.context.url, page_path, headers=dict(st.context.headers),
-                          peer=st.context.ip_address, trusted_proxies=svc.settings.trusted_proxies)
+                          peer=peer_address(), trusted_proxies=svc.settings.trusted_proxies)
 
 
-def login_form(svc: Services, auth: stauth.Authenticate, *, base: str | None = None,
-               device_login: bool = True, intro: str | None = None) -> str | None:
-    """Draw the login form (and, beside it, the QR code that lets a phone log this device
-    in); returns the username once a login succeeds in this run."""
-    box = st.empty()
-    with box.container():
-        st.title("🎬 Home Movies")
-        if intro:
-            st.write(intro)
-        form_col, device_col = st.columns([3, 2], gap="large") if device_login else \
-            (st.container(), None)
-        with form_col:
-            with st.form("login", clear_on_submit=False):
-                username = st.text_input("Username", autocomplete="username")
-                password = st.text_input("Password", type="password",
-                                         autocomplete="current-password")
-                submitted = st.form_submit_button("Log in", type="primary")
-            accepted = submitted and _check_password(svc, auth, username, password)
-        if not accepted:
-            # Only drawn when this run stays on the login page: the polling fragment must
-            # not be registered by the run that logs in and then empties `box`, or its next
-            # tick redraws the emptied login page over the library.
-            if device_col is not None:
-                with device_col:
-                    _device_login_panel(svc, auth, base)
-            return None
-    st.session_state["logout"] = None  # the library refuses cookie logins after a logout
-    auth.cookie_controller.set_cookie()
-    _forget_pairing(svc)
-    box.empty()
-    return st.session_state.get("username")
+# -- logging in ----------------------------------------------------------------------------
+def log_in_as(svc: Services, username: str, via: str) -> LoginSession:
+    """Start a session for this tab and have the page collect its cookie."""
+    sessions = store(svc)
+    session = sessions.start(username, device=this_device(), address=the_client_address(svc),
+                             via=via)
+    st.session_state[SESSION] = session
+    st.session_state[HANDOFF] = sessions.handoff(session)
+    st.session_state.pop(LOGGED_OUT, None)
+    return session
 
 
-def _check_password(svc: Services, auth: stauth.Authenticate, username: str,
-                    password: str) -> bool:
-    """Check a submitted form through the throttle; draws the reason when it fails."""
+def deliver_cookie(svc: Services, base: str | None) -> None:
+    """Draw the component that collects the login cookie, until the page has it (or logout's
+    component that clears it). Drawn on every run until done: a run that is replaced before
+    the component mounts must not lose the cookie."""
+    handoff = st.session_state.get(HANDOFF)
+    if handoff and not store(svc).handoff_pending(handoff):
+        st.session_state.pop(HANDOFF, None)
+        handoff = None
+    if handoff:
+        _cookie_component(key="hm_session_cookie",
+                          data={"url": links.page_url(base, "auth/session"), "id": handoff})
+    elif st.session_state.get(LOGGED_OUT):
+        _cookie_component(key="hm_session_cookie",
+                          data={"url": links.page_url(base, "auth/logout"),
+                                "id": st.session_state[LOGGED_OUT]})
+
+
+def _submit_login(svc: Services) -> None:
+    """The form's callback: runs before the script, so the click always counts."""
+    username = str(st.session_state.get(LOGIN_USER) or "").strip().lower()[:128]
+    password = str(st.session_state.get(LOGIN_PASSWORD) or "")
+    st.session_state[LOGIN_PASSWORD] = ""  # never kept in the session
     if not username or not password:
-        st.error("Enter your user name and password.")
-        return False
+        st.session_state[LOGIN_ERROR] = "Enter your user name and password."
+        return
     address = the_client_address(svc)
-    wait = svc.throttle.locked_for(username, address)
-    if wait > 0:
+    error = check_password(svc, username, password, address)
+    if error:
+        st.session_state[LOGIN_ERROR] = error
+        return
+    st.session_state.pop(LOGIN_ERROR, None)
+    _forget_pairing(svc)
+    log_in_as(svc, username, via="password")
+    log.info("%s logged in from %s.", username, address)
+
+
+def check_password(svc: Services, username: str, password: str, address: str) -> str | None:
+    """None if the password is right; else the sentence to show. The attempt is counted
+    before the password is checked, so parallel guesses cannot slip past the count."""
+    known = username in users(svc)
+    attempt = svc.throttle.attempt(username if known else UNKNOWN_USER, address)
+    if not attempt.allowed:
         log.warning("Refused a login attempt from %s: too many failures.", address)
-        st.error(f"Too many failed attempts. Try again in {math.ceil(wait / 60)} minutes.")
-        return False
-    if not auth.authentication_controller.login(username, password):
-        left = svc.throttle.record_failure(username, address)
-        log.warning("Failed login from %s.", address)
-        wait = math.ceil(svc.throttle.window / 60)
-        st.error("Wrong user name or password. " + (
-            f"{left} more {'try' if left == 1 else 'tries'} before this device must wait "
-            f"{wait} minutes." if left else f"This device must now wait {wait} minutes."))
-        return False
-    svc.throttle.record_success(username, address)
-    return True
+        return f"Too many failed attempts. {widgets.try_again_in(attempt.wait)}"
+    if _password_ok(svc, username, password, known):
+        svc.throttle.succeeded(username, address)
+        return None
+    log.warning("Failed login from %s.", address)
+    wait = math.ceil(svc.throttle.window / 60)
+    return "Wrong user name or password. " + (
+        f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
+        f"must wait {wait} minutes." if attempt.left else
+        f"This device must now wait {wait} minutes.")
 
 
-def _device_login_panel(svc: Services, auth: stauth.Authenticate, base: str | None) -> None:
-    """A QR code and a short code; a phone that is logged in approves, and this page logs in."""
+def _password_ok(svc: Services, username: str, password: str, known: bool) -> bool:
+    if len(password.encode()) > BCRYPT_MAX_BYTES:  # bcrypt refuses these: never ours
+        return False
+    if not known:
+        bcrypt.checkpw(password.encode(), _DUMMY_HASH.encode())  # same time as a known name
+        return False
+    credentials = {"usernames": {
+        name: {"name": user.display_name, "password": user.password_hash, "email": "",
+               "failed_login_attempts": 0, "logged_in": False}
+        for name, user in users(svc).items()}}
+    return bool(AuthenticationController(credentials, auto_hash=False).login(username, password))
+
+
+def login_screen(svc: Services, *, base: str | None, device_login: bool = True,
+                 intro: str | None = None) -> None:
+    """The login form, and beside it a way to log this screen in with a phone."""
+    st.title("🎬 Home Movies")
+    if intro:
+        st.write(intro)
+    form_col, device_col = st.columns([3, 2], gap="large") if device_login else \
+        (st.container(), None)
+    with form_col, st.form("login", clear_on_submit=False, enter_to_submit=True):
+        st.text_input("Username", key=LOGIN_USER, autocomplete="username", max_chars=128)
+        st.text_input("Password", key=LOGIN_PASSWORD, type="password",
+                      autocomplete="current-password", max_chars=256)
+        st.form_submit_button("Log in", type="primary", on_click=_submit_login, args=(svc,))
+        if st.session_state.get(LOGIN_ERROR):
+            st.error(widgets.plain(st.session_state[LOGIN_ERROR]))
+    if device_col is not None:
+        with device_col:
+            _device_login_panel(svc, base)
+
+
+def _device_login_panel(svc: Services, base: str | None) -> None:
+    """A code only once this screen asks for one; a phone that is logged in approves it."""
     st.subheader("📱 Log in with your phone")
-    ticket: Ticket | None = st.session_state.get(_PAIR_TICKET)
+    ticket: Ticket | None = st.session_state.get(PAIR_TICKET)
     if ticket is None or ticket.expires - time.time() < POLL_SECONDS * 2:
-        device = describe_device(str(st.context.headers.get("User-Agent") or ""))
-        try:
-            ticket = Pairing(svc.cache).start(device, str(the_client_address(svc)))
-        except PairingBusy as exc:
-            st.caption(str(exc))
-            return
-        st.session_state[_PAIR_TICKET] = ticket
-    st.image(links.qr_png(links.page_url(base, "pair", code=ticket.code)), width=200)
+        st.session_state.pop(PAIR_TICKET, None)
+        st.caption("On a TV or a shared screen, let a phone where you are logged in do it.")
+        st.button("Show a code for my phone", on_click=_start_pairing, args=(svc,))
+        if st.session_state.get(PAIR_ERROR):
+            st.warning(widgets.plain(st.session_state.pop(PAIR_ERROR)))
+        return
+    widgets.qr_code(links.page_url(base, "pair", code=ticket.code), width=200)
     st.caption(f"Scan this with a phone where you are logged in, or open "
-               f"{links.page_url(base, 'pair')} there and type the code:")
+               f"{widgets.plain(links.page_url(base, 'pair'))} there and type the code:")
     st.markdown(f"## `{display_code(ticket.code)}`")
-    _await_approval(svc, auth, ticket)
+    st.markdown(f"Then type this number on the phone: **{ticket.check}**")
+    _await_approval(svc, ticket)
+
+
+def _start_pairing(svc: Services) -> None:
+    try:
+        ticket = Pairing(svc.cache).start(this_device(), the_client_address(svc))
+    except PairingBusy as exc:
+        st.session_state[PAIR_ERROR] = str(exc)
+        return
+    st.session_state[PAIR_TICKET] = ticket
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def _await_approval(svc: Services, auth: stauth.Authenticate, ticket: Ticket) -> None:
+def _await_approval(svc: Services, ticket: Ticket) -> None:
     left = ticket.expires - time.time()
-    if left < POLL_SECONDS * 2:  # a fresh code, before this one stops working
-        st.session_state.pop(_PAIR_TICKET, None)
+    if left < POLL_SECONDS * 2:  # expired: offer a new one
+        st.session_state.pop(PAIR_TICKET, None)
         st.rerun(scope="app")
     username = Pairing(svc.cache).claim(ticket)
     if username:
-        st.session_state.pop(_PAIR_TICKET, None)
-        log.info("A device at %s logged in through a phone's approval.", the_client_address(svc))
-        login_as(auth, username)
+        st.session_state.pop(PAIR_TICKET, None)
+        if username in users(svc):  # the user may have been removed meanwhile
+            log_in_as(svc, username, via="phone")
+            log.info("A device at %s logged in through a phone's approval.",
+                     the_client_address(svc))
         st.rerun(scope="app")
     st.caption(f"Waiting for a phone… this code works for {math.ceil(left / 60)} more minutes.")
 
 
 def _forget_pairing(svc: Services) -> None:
-    ticket = st.session_state.pop(_PAIR_TICKET, None)
+    ticket = st.session_state.pop(PAIR_TICKET, None)
     if ticket is not None:
         Pairing(svc.cache).cancel(ticket)
 
 
-def logout(auth: stauth.Authenticate) -> None:
-    auth.authentication_controller.logout()
-    auth.cookie_controller.delete_cookie()
+# -- logging out ---------------------------------------------------------------------------
+def logout_button(svc: Services) -> None:
+    st.sidebar.button("Log out", key="logout_button", on_click=_log_out, args=(svc,))
 
 
-def login_as(auth: stauth.Authenticate, username: str) -> bool:
-    """Log this session in as `username` without a password (an approved device pairing).
-    The login cookie (the same one a password login sets) follows in the next full run: see
-    `set_pending_cookie`."""
-    try:
-        auth.authentication_controller.login(token={"username": username})
-    except stauth.LoginError:  # the user was removed while the device waited
-        return False
-    st.session_state["logout"] = None
-    st.session_state[_COOKIE_PENDING] = True
-    return True
-
-
-def set_pending_cookie(auth: stauth.Authenticate) -> None:
-    """Set the login cookie a `login_as` asked for. The cookie is written by a component in
-    the page, so it must be drawn in a full run that stays on screen: one drawn inside the
-    polling fragment that reruns the app at once would never reach the browser."""
-    if st.session_state.pop(_COOKIE_PENDING, False):
-        auth.cookie_controller.set_cookie()
+def _log_out(svc: Services) -> None:
+    session: LoginSession | None = st.session_state.pop(SESSION, None)
+    if session is not None:
+        store(svc).end(session.id)  # dead everywhere now, whatever the browser keeps
+    st.session_state.pop(HANDOFF, None)
+    st.session_state[LOGGED_OUT] = f"logout-{time.time_ns()}"
 
 
 def viewer_zone() -> tzinfo | None:
@@ -194,16 +308,3 @@ def viewer_zone() -> tzinfo | None:
         return ZoneInfo(st.context.timezone) if st.context.timezone else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def require_user() -> str:
-    """The logged-in user, for pages that need one; anyone else gets nothing.
-
-    Home.py already gates every page, but if it ever failed before `st.navigation`,
-    Streamlit would fall back to running files in pages/ directly: each private page
-    checks again so a crash can never open the library to a stranger."""
-    user = st.session_state.get("hm_user")
-    if not user or not st.session_state.get("authentication_status"):
-        st.info("Please log in.")
-        st.stop()
-    return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 
@@ -25,3 +26,21 @@ def human_duration(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=\"'^@/%;,?")
+
+
+def plain(text: object) -> str:
+    """`text` shown exactly as it is wherever Streamlit reads Markdown (titles, captions,
+    buttons, toasts, alerts): every ASCII punctuation character is backslash-escaped, as
+    CommonMark allows, so a file name or a `?q=` can never become a link, an image (a
+    tracking pixel), an emoji shortcode, a colour directive or LaTeX (`$`). Line breaks become
+    spaces: one name is one line."""
+    flat = " ".join(str(text).split("\n")).replace("\r", " ")
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in flat)
+
+
+def try_again_in(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."

@@ -59,3 +59,9 @@ def qr_png(text: str, *, scale: int = 6) -> bytes:
     segno.make(text, error="m").save(out, kind="png", scale=scale, border=3,
                                      dark="#000000", light="#ffffff")
     return out.getvalue()
+
+
+def qr_svg_data_uri(text: str) -> str:
+    """The same QR code as an SVG `data:` URL, for pages drawn by any replica."""
+    return segno.make(text, error="m").svg_data_uri(scale=6, border=3, dark="#000000",
+                                                    light="#ffffff")

@@ -1,23 +1,45 @@
-"""Login throttling per (username, client address), kept in the Cache.
+"""Slowing down guessing: attempts per (subject, client) counted in the Cache.
 
-After `max_failures` failed attempts for one username from one address within `window`
-seconds, that address may not try that username for `window` seconds. Keying on the
-address too means a stranger hammering "mum" from elsewhere cannot lock mum out
-(Jellyfin's account lockout can be abused exactly that way).
+A subject is what is being guessed at: a user name, a share link, a device code. The client
+is the address the request came from, IPv6 counted per /64 (one home or phone gets a whole
+/64, so per full address would give a guesser 2^64 tries). Keying on the client too means a
+stranger hammering "mum" from elsewhere cannot lock mum out — Jellyfin's account lockout can
+be abused exactly that way.
+
+Two ways to use it:
+- `attempt()` before checking a secret (a password): the attempt is counted *first*, in one
+  atomic increment, so parallel sessions cannot each slip a guess in between a check and the
+  recording of its failure. `succeeded()` forgets the count.
+- `blocked()` before a cheap lookup (a share token) and `failed()` after a miss, where
+  looking up a valid one must not cost anything.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from .cache import Cache
 
+# Connections from this machine are a proxy on the same host (or the owner at the console):
+# their X-Forwarded-For is believed without configuration, so a same-host proxy never makes
+# every client one address.
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
-class LoginThrottle:
-    """`scope` separates uses of the same rule (logins, share links, pairing codes), so a
-    stranger guessing share tokens never counts against anyone's password attempts."""
+
+@dataclass(frozen=True)
+class Attempt:
+    allowed: bool
+    left: int  # further attempts allowed after this one, if this one fails
+    wait: float  # seconds until the client may try again (0 when allowed)
+
+
+class Throttle:
+    """`max_failures` attempts per subject and client in a `window` of seconds that starts
+    with the first attempt; `scope` keeps uses apart (logins, share links, device codes), so
+    a stranger guessing share tokens never counts against anyone's password attempts."""
 
     def __init__(self, cache: Cache, *, max_failures: int = 5, window_seconds: float = 900,
                  scope: str = "login") -> None:
@@ -26,42 +48,88 @@ class LoginThrottle:
         self.window = window_seconds
         self.scope = scope
 
-    def _id(self, username: str, address: str) -> str:
+    def _key(self, subject: str, address: str) -> str:
         # Hashed so the cache never holds a list of user names and addresses in clear.
-        return hashlib.sha256(f"{username.strip().lower()}\x00{address}".encode()).hexdigest()[:32]
+        ident = f"{subject.strip().lower()}\x00{client_key(address)}"
+        return f"{self.scope}-fail:" + hashlib.sha256(ident.encode()).hexdigest()[:32]
 
-    def locked_for(self, username: str, address: str) -> float:
-        """Seconds this address must still wait before trying this username (0 = may try)."""
-        remaining = self.cache.ttl(f"{self.scope}-lock:" + self._id(username, address))
-        return remaining or 0.0
+    def attempt(self, subject: str, address: str) -> Attempt:
+        """Count an attempt, then say whether it may go ahead."""
+        key = self._key(subject, address)
+        count = self.cache.incr(key, self.window)
+        if count > self.max_failures:
+            return Attempt(False, 0, self._wait(key))
+        return Attempt(True, self.max_failures - count, 0.0)
 
-    def record_failure(self, username: str, address: str) -> int:
-        """Count a failure; returns how many attempts are left before the lock (0 = locked)."""
-        ident = self._id(username, address)
-        count = self.cache.incr(f"{self.scope}-fail:" + ident, self.window)
-        if count >= self.max_failures:
-            self.cache.set(f"{self.scope}-lock:" + ident, "1", self.window)
-            self.cache.delete(f"{self.scope}-fail:" + ident)
-        return max(0, self.max_failures - count)
+    def succeeded(self, subject: str, address: str) -> None:
+        self.cache.delete(self._key(subject, address))
 
-    def record_success(self, username: str, address: str) -> None:
-        self.cache.delete(f"{self.scope}-fail:" + self._id(username, address))
+    def blocked(self, subject: str, address: str) -> float:
+        """Seconds this client must still wait for this subject (0 = may try)."""
+        key = self._key(subject, address)
+        raw = self.cache.get(key)
+        if raw is None or not raw.isdigit() or int(raw) < self.max_failures:
+            return 0.0
+        return self._wait(key)
+
+    def failed(self, subject: str, address: str) -> int:
+        """Count a miss; returns how many are left before the client must wait."""
+        return max(0, self.max_failures - self.cache.incr(self._key(subject, address),
+                                                          self.window))
+
+    def _wait(self, key: str) -> float:
+        return self.cache.ttl(key) or self.window
+
+    # The names used before `attempt()` existed, until every caller has moved.
+    locked_for = blocked
+    record_failure = failed
+    record_success = succeeded
 
 
-def client_address(remote: str | None, headers: Mapping[str, str],
+# Until every caller has moved to the names above.
+LoginThrottle = Throttle
+
+
+def client_key(address: str) -> str:
+    """What one client is for counting: an IPv4 address, or an IPv6 address's /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def client_address(peer: str | None, forwarded_for: Iterable[str],
                    trusted_proxies: Sequence[str]) -> str:
-    """The client's address: the peer, unless the peer is a trusted proxy, in which case the
-    right-most X-Forwarded-For entry that is not itself a trusted proxy."""
-    remote = (remote or "unknown").strip()
-    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
-    if not networks or not _in(remote, networks):
-        return remote
-    forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
-    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-    for hop in reversed(hops):
+    """The client's address: the connection's peer, unless that is a trusted proxy (or this
+    machine), in which case the right-most address in X-Forwarded-For that is not itself a
+    trusted proxy. `forwarded_for` is every X-Forwarded-For header line: a client may send its
+    own line, which a proxy that appends a new line instead of extending it lets through, so
+    only the right-most entries — the ones our proxies wrote — are believed."""
+    networks = [ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)]
+    address = (peer or "").strip() or "unknown"
+    if not _in(address, networks):
+        return address
+    hops = [h.strip() for line in forwarded_for for h in str(line).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _valid(hop):
+            break  # not written by a proxy we trust: nothing left of it can be believed
         if not _in(hop, networks):
             return hop
-    return hops[0] if hops else remote
+        address = hop
+    return address
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
 
 
 def _in(address: str, networks) -> bool:
@@ -69,4 +137,6 @@ def _in(address: str, networks) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in n for n in networks)
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip.version == n.version and ip in n for n in networks)

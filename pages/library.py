@@ -5,8 +5,8 @@ import math
 
 import streamlit as st
 
-from homemovies_core import auth, services
-from homemovies_core.formatting import human_date, human_size
+from homemovies_core import auth, cards, links, navigation, poster_routes, services
+from homemovies_core.formatting import human_date, human_size, plain
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
 from homemovies_core.search import search
@@ -15,19 +15,12 @@ from homemovies_core.storage.base import StorageError
 FOLDER = "folder_choice"  # the folder radio's widget key
 SYNCED = "folder_synced"  # the folder param last written to (or read from) the URL
 ROOT_PARAM = "/"  # the query-param value for the root's loose videos ("Unsorted")
-CARD_WIDTH = 240  # two cards beside the sidebar on a 1024-px tablet, six on a 1920-px desktop
 SEARCH = "hm_search"  # the search box's state; mirrored in ?q= so results can be bookmarked
 LEAVE_SEARCH = "hm_leave_search"
 SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6
 WATCH_VISIT = "hm_watch"  # pages/watch.py's per-visit state
 
-PLACEHOLDER = """<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">
-<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
-<stop offset="0" stop-color="#2b3a55"/><stop offset="1" stop-color="#151b2b"/></linearGradient></defs>
-<rect width="320" height="180" fill="url(#g)"/>
-<circle cx="160" cy="90" r="30" fill="none" stroke="#c9d3e6" stroke-width="4" opacity="0.8"/>
-<path d="M150 74 L176 90 L150 106 Z" fill="#c9d3e6" opacity="0.8"/></svg>"""
 
 
 def count_caption(count: int | None) -> str:
@@ -46,28 +39,23 @@ def folder_key(param: str | None) -> str | None:
     return "" if param == ROOT_PARAM else param.strip("/") + "/"
 
 
-def card(video: Video, poster: bytes | None, progress: Progress | None = None, *,
-         row: str = "grid", show_folder: bool = False, query: str = "") -> None:
-    with st.container(border=True, width=CARD_WIDTH):
-        st.image(poster if poster else PLACEHOLDER, width="stretch")
-        if progress is not None and progress.fraction is not None:
-            st.progress(1.0 if progress.finished else progress.fraction)
-        st.markdown(f"**{_escape(video.title)}**")
-        facts = [f"`{video.badge}`", human_size(video.size), human_date(video.modified)]
-        if show_folder:
-            facts.insert(0, f"📁 {_escape(folder_title(video.folder))}")
-        st.caption(" · ".join(f for f in facts if f))
-        label = "▶ Play" if video.kind is not Kind.DOWNLOAD else "⬇ Details"
-        # The row is part of the key: one video may be in "Continue watching" and the grid.
-        if st.button(label, key=f"open:{row}:{video.key}", width="stretch"):
-            st.switch_page("pages/watch.py",
-                           query_params={"v": video.key, **({"q": query} if query else {})})
+def card(video: Video, progress: Progress | None, *, show_folder: bool) -> cards.Card:
+    facts = " · ".join(f for f in (human_size(video.size), human_date(video.modified)) if f)
+    fraction = None if progress is None or progress.fraction is None else \
+        (1.0 if progress.finished else progress.fraction)
+    poster = links.page_url(st.session_state.get("hm_base_url"), poster_routes.poster_url(
+        services.get(), video.poster).lstrip("/")) if video.poster else None
+    return cards.Card(key=video.key, title=video.title, facts=facts, badge=video.badge,
+                      folder=folder_title(video.folder) if show_folder else "",
+                      poster=poster, progress=fraction, download=video.kind is Kind.DOWNLOAD)
 
 
-def grid(videos: list[Video], posters: dict, progress: dict[str, Progress], **card_options) -> None:
-    with st.container(horizontal=True, wrap=True, gap="medium"):
-        for video in videos:
-            card(video, posters.get(video.key), progress.get(video.key), **card_options)
+def grid(videos: list[Video], progress: dict[str, Progress], *, row: str,
+         show_folder: bool = False, query: str = "", label: str = "Videos") -> None:
+    # The row is part of the key: one video may be in "Continue watching" and the grid.
+    cards.grid([card(v, progress.get(v.key), show_folder=show_folder) for v in videos],
+               key=f"cards:{row}", label=label,
+               on_open=lambda key: navigation.go(navigation.WATCH, v=key, q=query))
 
 
 def continue_watching(svc: services.Services, store: ProgressStore, user: str) -> None:
@@ -80,7 +68,7 @@ def continue_watching(svc: services.Services, store: ProgressStore, user: str) -
             progress[video.key] = entry
     if videos:
         st.subheader("Continue watching")
-        grid(videos, svc.catalog.posters(videos), progress, row="continue", show_folder=True)
+        grid(videos, progress, row="continue", show_folder=True, label="Continue watching")
         st.divider()
 
 
@@ -88,7 +76,7 @@ def search_results(svc: services.Services, store: ProgressStore, user: str, quer
     videos, pending = svc.catalog.cached_videos()
     result = search(videos, query, limit=SEARCH_LIMIT, pending_folders=pending)
     top, clear = st.columns([5, 1], vertical_alignment="center")
-    top.title(f"Search: {query}")
+    top.title(f"Search: {plain(query)}")
     clear.button("✕ Clear search", on_click=clear_search, width="stretch")
     notes = [f"{result.total} video{'s' if result.total != 1 else ''}"]
     if result.total > len(result.videos):
@@ -101,8 +89,8 @@ def search_results(svc: services.Services, store: ProgressStore, user: str, quer
         st.info("No video title matches. Try the start of a word from the title.")
         return
     shown = list(result.videos)
-    grid(shown, svc.catalog.posters(shown), store.many(user, [v.key for v in shown]),
-         row="search", show_folder=True, query=query)
+    grid(shown, store.many(user, [v.key for v in shown]), row="search", show_folder=True,
+         query=query, label="Search results")
 
 
 def sync_search() -> None:
@@ -118,21 +106,16 @@ def clear_search() -> None:
     st.query_params.pop("q", None)
 
 
-def _escape(text: str) -> str:
-    # Titles are file names: keep Markdown from reading `*`, `_`, `#`, `[` as formatting.
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
-
-
 def main() -> None:
     st.session_state.pop(WATCH_VISIT, None)  # opening a video again is a new visit: resume anew
-    svc = services.get()
     user = auth.require_user()
+    svc = services.get()
     store = ProgressStore(svc.cache, svc.key("progress"))
     catalog = svc.catalog
     try:
         folders = catalog.folders()
     except StorageError as exc:  # the root could not be listed and nothing was ever cached
-        st.error(f"The library could not be read: {exc}")
+        st.error(f"The library could not be read: {plain(exc)}")
         return
     if not folders:
         st.info("The library is empty. Add folders of videos to it, then reload this page.")
@@ -159,7 +142,8 @@ def main() -> None:
     previous = current if from_url else folder_key(st.session_state[SYNCED])
     # Counts go in captions, not labels: the browser resets a radio whose options change,
     # and on OCI the counts arrive from background listings a moment after the first draw.
-    choice = st.sidebar.radio("Folders", keys, format_func=folder_title, key=FOLDER,
+    choice = st.sidebar.radio("Folders", keys, format_func=lambda k: plain(folder_title(k)),
+                              key=FOLDER,
                               captions=[count_caption(by_key[k].video_count) for k in keys])
     st.session_state[SYNCED] = folder_param(choice)
     if choice != previous or url_folder != folder_param(choice):
@@ -177,11 +161,11 @@ def main() -> None:
         return
     continue_watching(svc, store, user)
     view = catalog.folder_view(current)
-    st.title(view.folder.title)
+    st.title(plain(view.folder.title))
     if view.stale:
         st.warning(f"Could not refresh this folder; showing what was listed earlier. "
-                   f"({view.error})" if view.videos else f"This folder could not be read. "
-                   f"({view.error})")
+                   f"({plain(view.error)})" if view.videos else f"This folder could not be read. "
+                   f"({plain(view.error)})")
     if not view.videos:
         if not view.stale:
             st.info("No videos in this folder yet.")
@@ -196,16 +180,19 @@ def main() -> None:
     shown = list(view.videos[(page - 1) * page_size: page * page_size])
     st.caption(f"{len(view.videos)} videos" + (f" · page {page} of {pages}" if pages > 1 else ""))
 
-    grid(shown, catalog.posters(shown), store.many(user, [v.key for v in shown]))
+    grid(shown, store.many(user, [v.key for v in shown]), row="grid",
+         label=f"Videos in {view.folder.title}")
 
     if pages > 1:
         prev_col, _, next_col = st.columns([1, 4, 1])
-        if page > 1 and prev_col.button("← Previous page", width="stretch"):
-            st.query_params["page"] = str(page - 1)
-            st.rerun()
-        if page < pages and next_col.button("Next page →", width="stretch"):
-            st.query_params["page"] = str(page + 1)
-            st.rerun()
+        if page > 1:
+            prev_col.button("← Previous page", width="stretch", on_click=turn_to, args=(page - 1,))
+        if page < pages:
+            next_col.button("Next page →", width="stretch", on_click=turn_to, args=(page + 1,))
+
+
+def turn_to(page: int) -> None:
+    st.query_params["page"] = str(page)
 
 
 main()

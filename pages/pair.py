@@ -1,21 +1,26 @@
-"""The phone's side of a TV login: check the code, show which device asks, approve.
+"""The phone's side of a TV login: the code, which device asks and from where, the check
+number from the TV's screen, approve.
 
 The login gate in Home.py has already made the phone log in (keeping ?code= in the URL).
-Unknown codes count against this address, so codes cannot be guessed quickly.
+Unknown codes count against this user and address, so codes cannot be guessed quickly.
 """
-
-import math
 
 import streamlit as st
 
 from homemovies_core import auth, services
+from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.pairing import (
+    Approval,
     Pairing,
     PairingRequest,
     display_code,
     guess_throttle,
+    network_clue,
     normalise_code,
 )
+
+RESULT = "hm_pair_result"  # (code, Approval) of this phone's last approval attempt
+CHECK = "hm_pair_check"
 
 
 def ask_for_code() -> None:
@@ -23,56 +28,64 @@ def ask_for_code() -> None:
         typed = st.text_input("The code shown on the TV", max_chars=12,
                               placeholder="ABCD-EFGH")
         if st.form_submit_button("Continue", type="primary") and typed.strip():
-            st.query_params["code"] = typed.strip()
+            st.query_params["code"] = typed.strip()[:12]
             st.rerun()
 
 
-def approve(pairing: Pairing, request: PairingRequest, user: str) -> None:
-    if pairing.approve(request.code, user) is None:
-        st.session_state["hm_pair_result"] = "gone"
-    else:
-        st.session_state["hm_pair_result"] = request.code
+def approve(svc: services.Services, code: str, user: str) -> None:
+    """The Approve button's callback (runs before the script: the click always counts)."""
+    result = Pairing(svc.cache).approve(code, user, str(st.session_state.get(CHECK) or ""))
+    st.session_state[CHECK] = ""
+    st.session_state[RESULT] = (code, result)
 
 
 def main() -> None:
     svc = services.get()
     user = auth.require_user()
     st.title("📱 Log in a device")
-    code = st.query_params.get("code", "")
-    if not code:
+    code = normalise_code(st.query_params.get("code", "")) or ""
+    if not st.query_params.get("code"):
         st.write("Type the code that the TV or computer shows under its QR code.")
         ask_for_code()
         return
 
-    result = st.session_state.get("hm_pair_result")
-    if result is not None and result == normalise_code(code):  # approved here, maybe used
+    done_code, result = st.session_state.get(RESULT, (None, None))
+    if done_code == code and result is Approval.APPROVED:
         st.success("Approved. The device logs in within a few seconds.")
         return
-    pairing = Pairing(svc.cache)
-    request = pairing.lookup(code)
 
     address = auth.the_client_address(svc)
     throttle = guess_throttle(svc.cache)
-    wait = throttle.locked_for(user, address)
+    wait = throttle.blocked(user, address)
     if wait > 0:
-        st.error(f"Too many codes that do not work. Try again in {math.ceil(wait / 60)} "
-                 f"minutes.")
+        st.error(f"Too many codes that do not work. {try_again_in(wait)}")
         return
+    request = Pairing(svc.cache).lookup(code) if code else None
     if request is None or request.approved_by:
-        if request is None:
-            throttle.record_failure(user, address)
+        throttle.failed(user, address)
         st.warning("This code does not work (any more). Codes work once, for 10 minutes: "
-                   "reload the page on the TV for a new one and try again.")
+                   "ask the TV for a new one and try again.")
         st.query_params.pop("code", None)
         ask_for_code()
         return
+    show_request(request, address)
+    with st.form("pair_approve"):
+        st.text_input("The 3-digit number the TV shows under the code", key=CHECK, max_chars=3,
+                      placeholder="123")
+        st.form_submit_button("Approve", type="primary", on_click=approve,
+                              args=(svc, request.code, user))
+    if done_code == code and result is Approval.WRONG_NUMBER:
+        st.error("That is not the number on the TV. Look at the screen in front of you and "
+                 "type the number under the code.")
 
-    st.write(f"**{request.device}** at address **{request.address}** asks to log in as "
-             f"you. Approve only if it is the screen in front of you, showing "
-             f"**{display_code(request.code)}**.")
-    st.button("Approve", type="primary", on_click=approve, args=(pairing, request, user))
-    if result == "gone":
-        st.warning("That code expired before it was approved. Get a new one on the TV.")
+
+def show_request(request: PairingRequest, phone_address: str) -> None:
+    st.write(f"**{plain(request.device)}** at address **{plain(request.address)}**, "
+             f"{network_clue(request.address, phone_address)}, asks to log in as you "
+             f"(code {display_code(request.code)}).")
+    st.warning("Approve only a screen you can see in front of you. If someone sent you this "
+               "link or code, do not approve: they would see all of the family's videos.",
+               icon="⚠️")
 
 
 main()

@@ -5,12 +5,12 @@ owner's name, other videos, folders or storage paths. Unknown, expired and revok
 all get the same sentence, and guessing from one address is throttled.
 """
 
-import math
 import time
 
 import streamlit as st
 
 from homemovies_core import auth, services
+from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.library import Kind
 from homemovies_core.player import SubtitleTrack, player
 from homemovies_core.shares import (
@@ -26,6 +26,7 @@ from homemovies_core.storage.base import StorageError
 NOT_VALID = ("This link does not work any more. It may have expired or been withdrawn; ask "
              "the person who sent it for a new one.")
 ANY = "*"  # the lookup throttle counts per address only
+PASSWORD, PASSWORD_ERROR = "hm_share_password", "hm_share_password_error"
 
 
 def refuse(message: str) -> None:
@@ -34,28 +35,36 @@ def refuse(message: str) -> None:
 
 
 def unlocked(svc: services.Services, share: Share, address: str) -> bool:
-    """Password-protected links ask once per browser session."""
+    """Password-protected links ask once per browser session, and show nothing of the video
+    (not even its title) before the password is right."""
     if not share.protected or st.session_state.get(f"hm_share_ok:{share.id}"):
         return True
-    throttle = password_throttle(svc.cache)
-    st.subheader(share.title)
+    st.title("🎬 Home Movies")
     with st.form("share_password"):
-        password = st.text_input("This video is protected. Password", type="password")
-        submitted = st.form_submit_button("Watch", type="primary")
-    if not submitted:
-        return False
-    wait = throttle.locked_for(share.id, address)
-    if wait > 0:
-        st.error(f"Too many wrong passwords. Try again in {math.ceil(wait / 60)} minutes.")
-        return False
-    if not password_matches(share, password):
-        left = throttle.record_failure(share.id, address)
-        st.error("That is not the password." + ("" if left else
-                 f" This device must now wait {math.ceil(throttle.window / 60)} minutes."))
-        return False
-    throttle.record_success(share.id, address)
-    st.session_state[f"hm_share_ok:{share.id}"] = True
-    st.rerun()  # draw the player without the password form above it
+        st.text_input("This video is protected. Password", type="password", max_chars=256,
+                      key=PASSWORD)
+        st.form_submit_button("Watch", type="primary", on_click=check_password,
+                              args=(svc, share, address))
+    if st.session_state.get(PASSWORD_ERROR):
+        st.error(st.session_state.pop(PASSWORD_ERROR))
+    return False
+
+
+def check_password(svc: services.Services, share: Share, address: str) -> None:
+    """The Watch button's callback: counted before it is checked, like a login."""
+    password = str(st.session_state.get(PASSWORD) or "")
+    st.session_state[PASSWORD] = ""
+    throttle = password_throttle(svc.cache)
+    attempt = throttle.attempt(share.id, address)
+    if not attempt.allowed:
+        st.session_state[PASSWORD_ERROR] = f"Too many wrong passwords. {try_again_in(attempt.wait)}"
+    elif password_matches(share, password):
+        throttle.succeeded(share.id, address)
+        st.session_state[f"hm_share_ok:{share.id}"] = True
+    else:
+        st.session_state[PASSWORD_ERROR] = "That is not the password." + (
+            "" if attempt.left else
+            f" This device must now wait {round(throttle.window / 60)} minutes.")
 
 
 def main() -> None:
@@ -63,13 +72,13 @@ def main() -> None:
     token = st.query_params.get("t", "")
     address = auth.the_client_address(svc)
     throttle = lookup_throttle(svc.cache)
-    if throttle.locked_for(ANY, address) > 0:
+    if throttle.blocked(ANY, address) > 0:
         refuse("Too many links that do not work were opened from this device. "
                "Try again later.")
         return
     share = ShareStore(svc.cache).lookup(token)
     if share is None:
-        throttle.record_failure(ANY, address)
+        throttle.failed(ANY, address)
         refuse(NOT_VALID)
         return
     video = svc.catalog.video(share.video_key)
@@ -79,7 +88,7 @@ def main() -> None:
     if not unlocked(svc, share, address):
         return
 
-    st.subheader(share.title)
+    st.subheader(plain(share.title))
     try:
         src = svc.urls.video_url(video)
         subtitles = [SubtitleTrack(src=svc.urls.object_url(s.name, within=video),

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from homemovies_core import auth, services
-from homemovies_core.formatting import human_date
+from homemovies_core.formatting import human_date, plain
 from homemovies_core.shares import Share, ShareStore, describe_expiry
 
 
 def revoke(store: ShareStore, share: Share) -> None:
     store.revoke(share.id)
-    st.toast(f"The link to “{share.title}” no longer works.", icon="🔗")
+    st.toast(f"The link to “{plain(share.title)}” no longer works.", icon="🔗")
 
 
 def main() -> None:
@@ -33,21 +33,16 @@ def main() -> None:
     for share in shares:
         with st.container(border=True):
             text, button = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f"**{_escape(share.title)}**"
+            text.markdown(f"**{plain(share.title)}**"
                           + (" · 🔒 password" if share.protected else ""))
-            text.caption(f"Made {human_date(_moment(share.created, zone))} by {share.owner} · "
-                         f"expires {describe_expiry(share.expires, now, zone)}")
+            text.caption(f"Made {human_date(_moment(share.created, zone))} by "
+                         f"{plain(share.owner)} · expires {describe_expiry(share.expires, now, zone)}")
             button.button("Revoke", key=f"revoke:{share.id}", width="stretch",
                           on_click=revoke, args=(store, share))
 
 
 def _moment(epoch: float, zone) -> datetime:
     return datetime.fromtimestamp(epoch, zone or UTC)
-
-
-def _escape(text: str) -> str:
-    # Titles are file names: keep Markdown from reading `*`, `_`, `#`, `[` as formatting.
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>~" else c for c in text)
 
 
 main()

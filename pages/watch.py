@@ -1,13 +1,12 @@
 """Watch: one video in our own player, resuming where this user left off; share it;
 its folder's previous/next."""
 
-import base64
 import time
 
 import streamlit as st
 
-from homemovies_core import auth, links, services
-from homemovies_core.formatting import human_date, human_duration, human_size
+from homemovies_core import auth, links, navigation, poster_routes, services, widgets
+from homemovies_core.formatting import human_date, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
 from homemovies_core.player import SubtitleTrack, player
 from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
@@ -24,10 +23,13 @@ NEW_LINK = "hm_new_share"
 
 
 def back_to(folder: str) -> None:
-    params = {"folder": "/" if folder == "" else folder.rstrip("/")}
-    if st.query_params.get("q"):  # opened from search results: back to them
-        params["q"] = st.query_params["q"]
-    st.switch_page("pages/library.py", query_params=params)
+    """The Back button's callback: the folder (or the search) this video was opened from."""
+    navigation.go(navigation.LIBRARY, folder="/" if folder == "" else folder.rstrip("/"),
+                  q=st.query_params.get("q", ""))
+
+
+def open_video(key: str) -> None:
+    st.query_params["v"] = key
 
 
 def visit(store: ProgressStore, user: str, video: Video) -> dict:
@@ -49,45 +51,59 @@ def start_over(store: ProgressStore, user: str, video: Video) -> None:
     st.session_state[VISIT] = {**st.session_state[VISIT], "start": 0.0}
 
 
+def create_link(svc: services.Services, user: str, video: Video) -> None:
+    """The Create link button's callback (runs before the script: the click always counts)."""
+    lifetime = st.session_state.get("hm_share_lifetime") or DEFAULT_LIFETIME
+    password = st.session_state.get("hm_share_password") or None
+    st.session_state["hm_share_password"] = ""
+    try:
+        token, share = ShareStore(svc.cache).create(
+            video, owner=user, lifetime=LIFETIMES[lifetime], password=password)
+    except ValueError as exc:  # e.g. a password bcrypt cannot take
+        st.session_state[NEW_LINK] = (video.key, None, str(exc), False)
+        return
+    url = links.page_url(st.session_state.get("hm_base_url"), "shared", t=token)
+    st.session_state[NEW_LINK] = (video.key, url, share.expires, share.protected)
+
+
 def share_panel(svc: services.Services, user: str, video: Video) -> None:
     with st.popover("🔗 Share", width="stretch"):
         with st.form("share"):
             st.markdown("**Share this video** with someone who has no account.")
-            lifetime = st.radio("The link works for", list(LIFETIMES),
-                                index=list(LIFETIMES).index(DEFAULT_LIFETIME), horizontal=True)
-            password = st.text_input("Password (optional)", type="password",
-                                     help="They will have to type it to watch.")
-            if st.form_submit_button("Create link", type="primary"):
-                token, share = ShareStore(svc.cache).create(
-                    video, owner=user, lifetime=LIFETIMES[lifetime], password=password or None)
-                url = links.page_url(st.session_state.get("hm_base_url"), "shared", t=token)
-                st.session_state[NEW_LINK] = (video.key, url, share.expires, share.protected)
+            st.radio("The link works for", list(LIFETIMES), key="hm_share_lifetime",
+                     index=list(LIFETIMES).index(DEFAULT_LIFETIME), horizontal=True)
+            st.text_input("Password (optional)", type="password", key="hm_share_password",
+                          max_chars=72, help="They will have to type it to watch.")
+            st.form_submit_button("Create link", type="primary", on_click=create_link,
+                                  args=(svc, user, video))
         made = st.session_state.get(NEW_LINK)
         if made and made[0] == video.key:
             _key, url, expires, protected = made
+            if url is None:
+                st.error(plain(expires))
+                return
             st.code(url, language=None, wrap_lines=True)
-            st.image(links.qr_png(url), width=220)
+            widgets.qr_code(url, width=220)
             st.caption(f"Expires {describe_expiry(expires, time.time(), auth.viewer_zone())}"
                        + (" · asks for the password" if protected else "")
                        + ". Revoke it on the Shared links page.")
 
 
 def main() -> None:
+    user = auth.require_user()  # before the library is touched: no oracle for file names
     svc = services.get()
-    key = st.query_params.get("v", "")
+    key = st.query_params.get("v", "")[:1024]
     video = svc.catalog.video(key) if key else None
     if video is None:
         st.title("Video not found")
         st.info("This video is not in the library (it may have been moved or renamed).")
-        if st.button("← Back to the library"):
-            back_to(folder_of(key) if key else "")
+        st.button("← Back to the library", on_click=back_to,
+                  args=(folder_of(key) if key else "",))
         return
 
-    user = auth.require_user()
     top = st.columns([1, 5, 1], vertical_alignment="center")
-    if top[0].button("← Back", width="stretch"):
-        back_to(video.folder)
-    top[1].subheader(video.title)
+    top[0].button("← Back", width="stretch", on_click=back_to, args=(video.folder,))
+    top[1].subheader(plain(video.title))
     if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
         with top[2]:
             share_panel(svc, user, video)
@@ -95,18 +111,17 @@ def main() -> None:
     try:
         src = svc.urls.video_url(video)
     except StorageError as exc:
-        st.error(f"This video cannot be opened right now: {exc}")
+        st.error(f"This video cannot be opened right now: {plain(exc)}")
         return
 
     if video.kind is Kind.DOWNLOAD:
         st.info(f"Browsers cannot play {video.badge} files. Download it and open it in a video "
                 f"player such as VLC.")
-        st.link_button(f"⬇ Download {video.title}", src)
+        st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
-        poster_bytes = svc.catalog.posters([video]).get(video.key)
-        # The card's cached bytes as a data URL: no extra playback grant just for a poster.
-        poster = f"data:image/jpeg;base64,{base64.b64encode(poster_bytes).decode()}" \
-            if poster_bytes else None
+        # The card's thumbnail, from a route any replica answers: no playback grant for it.
+        poster = links.page_url(st.session_state.get("hm_base_url"), poster_routes.poster_url(
+            svc, video.poster).lstrip("/")) if video.poster else None
         subtitles = [SubtitleTrack(src=svc.urls.object_url(s.name, within=video),
                                    language=s.language, label=s.label)
                      for s in svc.catalog.hls_subtitles(video)]
@@ -131,13 +146,14 @@ def main() -> None:
     index = next((i for i, v in enumerate(siblings) if v.key == video.key), None)
     if index is not None and len(siblings) > 1:
         prev_col, _, next_col = st.columns([2, 3, 2])
-        if index > 0 and prev_col.button(f"⏮ {siblings[index - 1].title}", width="stretch"):
-            st.query_params["v"] = siblings[index - 1].key
-            st.rerun()
-        if index + 1 < len(siblings) and next_col.button(f"{siblings[index + 1].title} ⏭",
-                                                          width="stretch"):
-            st.query_params["v"] = siblings[index + 1].key
-            st.rerun()
+        if index > 0:
+            before = siblings[index - 1]
+            prev_col.button(f"⏮ {plain(before.title)}", width="stretch", on_click=open_video,
+                            args=(before.key,))
+        if index + 1 < len(siblings):
+            after = siblings[index + 1]
+            next_col.button(f"{plain(after.title)} ⏭", width="stretch", on_click=open_video,
+                            args=(after.key,))
 
 
 main()

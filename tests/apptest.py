@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 HOME = Path(__file__).resolve().parents[1] / "Home.py"
 
 
 def app(**query) -> AppTest:
+    # The real server learns this when it imports Home.py at start-up (see Home.py); AppTest
+    # never imports it that way, so say it here too.
+    PagesManager.uses_pages_directory = False
     at = AppTest.from_file(str(HOME), default_timeout=30)
     for name, value in query.items():
         at.query_params[name] = value
@@ -18,16 +22,25 @@ def app(**query) -> AppTest:
 
 def logged_in(**query) -> AppTest:
     """Home.py run once for a session that is already logged in (as after a password or
-    cookie login), on the page the query names.
+    cookie login), on the page the query names."""
+    from homemovies_core import auth, services
 
-    AppTest re-runs the last page's script directly on later runs instead of Home.py
-    (it treats our pages/ folder as a v1 multipage app), so flows spanning several runs
-    of the login gate are tested in the browser instead (test_e2e_local.py)."""
+    svc = services.get()
     at = app(**query)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "mum"
-    at.session_state["name"] = "Mum"
-    at.session_state["logout"] = None
+    at.session_state[auth.SESSION] = auth.store(svc).start(
+        svc.credentials.username, device="AppTest", address="192.0.2.1", via="password")
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def cards(at: AppTest) -> list[dict]:
+    """The video cards the page drew (our grid component's data), in order."""
+    import json
+
+    found = []
+    for element in at.main:
+        proto = getattr(element, "proto", None)
+        if getattr(proto, "component_name", "") == "homemovies.cards":
+            found.extend(json.loads(proto.json)["cards"])
+    return found

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import chromium, serving_app
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
@@ -77,3 +78,8 @@ def svc(tmp_path_factory):
     services.install(built)
     yield built
     services.install(None)
+
+
+# A busy 2-core machine starts a Streamlit run in well over Playwright's default 5 s now and
+# then; assertions wait for what a person would wait for, never retry a click.
+expect.set_options(timeout=20_000)

@@ -13,7 +13,15 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.media import make_clip, make_library
-from tests.test_e2e_local import heading, log_in, open_folder, play, settle
+from tests.support.flows import (
+    heading,
+    log_in,
+    log_in_for_good,
+    logged_in_library,
+    open_folder,
+    play,
+    settle,
+)
 
 FRENCH = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nUne fête, un test.\n"
 TV_AGENT = ("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -55,23 +63,8 @@ def logged_in(browser: Browser, url: str) -> Page:
 
 def log_in_here(page: Page) -> None:
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
-    settle(page)
-    log_in(page)
-    submit_again_if_lost(page)
-
-
-def submit_again_if_lost(page: Page) -> None:
-    """On a busy machine the first click on "Log in" of a freshly loaded page is sometimes
-    lost: no error, the form still filled in (test_e2e_local.py's first login shows it too,
-    without any of these features). A person clicks again; so does this test."""
-    for _ in range(3):
-        try:
-            expect(page.get_by_role("button", name="Log in")).to_have_count(0, timeout=10_000)
-            return
-        except AssertionError:
-            page.get_by_role("button", name="Log in").click()
-            settle(page)
-    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+    log_in_for_good(page)
+    expect(logged_in_library(page)).to_be_visible(timeout=20_000)
 
 
 def test_share_link_plays_without_an_account_until_revoked(browser, url):
@@ -146,38 +139,82 @@ def test_unknown_share_tokens_get_one_sentence_and_are_throttled(browser, url):
     guesser.context.close()
 
 
-def test_a_phone_logs_the_tv_in(browser, url):
+def tv_asks_for_a_code(browser, url):
     tv = open_page(browser, url, user_agent=TV_AGENT,
                    extra_http_headers={"X-Forwarded-For": "198.51.100.7"})
+    tv.get_by_role("button", name="Show a code for my phone").click()
     code_heading = tv.get_by_role("heading", name=CODE)
     expect(code_heading).to_be_visible(timeout=20_000)
-    code = code_heading.inner_text().strip()
-    expect(tv.get_by_role("img").first).to_be_visible()  # the QR code
+    check = re.search(r"type this number on the phone: (\d{3})",
+                      tv.get_by_text(re.compile("type this number on the phone")).inner_text())
+    return tv, code_heading.inner_text().strip(), check.group(1)
 
-    phone = open_page(browser, f"{url}/pair?code={code}")
+
+def test_a_phone_logs_the_tv_in(browser, url):
+    tv, code, check = tv_asks_for_a_code(browser, url)
+    expect(tv.get_by_role("img", name="QR code")).to_be_visible()
+
+    phone = open_page(browser, f"{url}/pair?code={code}",
+                      extra_http_headers={"X-Forwarded-For": "198.51.100.20"})
     expect(phone.get_by_text(re.compile("Log in to let the device"))).to_be_visible(
         timeout=30_000)
-    expect(phone.get_by_role("heading", name=CODE)).to_have_count(0)  # no QR code on a phone
-    log_in_here(phone)
+    expect(phone.get_by_role("button", name="Show a code for my phone")).to_have_count(0)
+    log_in(phone)
     expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV")).first).to_be_visible(
         timeout=20_000)
-    settle(phone)
     expect(phone.get_by_text("198.51.100.7").first).to_be_visible()
+    expect(phone.get_by_text(re.compile("on the same network as this phone")).first) \
+        .to_be_visible()
+    phone.get_by_role("textbox", name=re.compile("3-digit number")).fill(check)
     phone.get_by_role("button", name="Approve").click()
     expect(phone.get_by_text(re.compile("Approved"))).to_be_visible(timeout=20_000)
 
     # The TV polls every 2 s, then shows the library: no password typed there.
-    expect(tv.get_by_test_id("stSidebar").get_by_text("Summer 2023 #1")).to_be_visible(
-        timeout=30_000)
-    tv.wait_for_function("() => document.cookie.includes('home_movies_auth')", timeout=20_000)
+    expect(logged_in_library(tv)).to_be_visible(timeout=30_000)
     tv.reload()  # the cookie keeps it logged in, like a password login's
-    expect(tv.get_by_test_id("stSidebar").get_by_text("Summer 2023 #1")).to_be_visible(
-        timeout=30_000)
+    expect(logged_in_library(tv)).to_be_visible(timeout=30_000)
+    assert any(c["name"] == "hm_session" for c in tv.context.cookies())
+
+    # The phone sees the TV among the devices, and can log it out from there.
+    phone.goto(f"{url}/devices")
+    expect(heading(phone, "Devices")).to_be_visible(timeout=20_000)
+    expect(phone.get_by_text("Samsung Internet on a Samsung TV")).to_be_visible()
+    phone.get_by_role("button", name="Log out").last.click()
+    expect(phone.get_by_text("Samsung Internet on a Samsung TV")).to_have_count(0,
+                                                                                timeout=20_000)
+    tv.reload()
+    expect(tv.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
 
     # The code worked once: opening it again on the phone is refused.
     phone.goto(f"{url}/pair?code={code}")
     expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(
         timeout=20_000)
+    tv.context.close()
+    phone.context.close()
+
+
+def test_a_sent_pairing_link_cannot_be_approved_without_the_screen(browser, url):
+    """The phishing case: a stranger's TV code sent as a link. Without the number on the
+    stranger's screen the family's phone cannot approve it; three wrong numbers burn it."""
+    tv, code, check = tv_asks_for_a_code(browser, url)
+    phone = open_page(browser, f"{url}/pair?code={code}",
+                      extra_http_headers={"X-Forwarded-For": "192.0.2.44"})
+    log_in_here(phone)
+    expect(phone.get_by_text(re.compile("not on this phone's network")).first).to_be_visible(
+        timeout=20_000)
+    expect(phone.get_by_text(re.compile("If someone sent you this link"))).to_be_visible()
+    wrong = f"{(int(check) + 1) % 1000:03d}"
+    for attempt in range(3):
+        phone.get_by_role("textbox", name=re.compile("3-digit number")).fill(wrong)
+        phone.get_by_role("button", name="Approve").click()
+        settle(phone)
+        if attempt < 2:
+            expect(phone.get_by_text(re.compile("That is not the number on the TV"))) \
+                .to_be_visible(timeout=20_000)
+    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(
+        timeout=20_000)
+    expect(tv.get_by_role("button", name="Log in")).to_be_visible()  # never logged in
+    assert not any(c["name"] == "hm_session" for c in tv.context.cookies())
     tv.context.close()
     phone.context.close()
 
@@ -203,7 +240,6 @@ def test_resume_where_you_left_off(browser, url):
 
     # A second device (another context, same user) sees it in "Continue watching".
     other = logged_in(browser, url)
-    other.wait_for_function("() => document.cookie.includes('home_movies_auth')")
     with page.expect_response(lambda r: r.url.endswith("/api/progress")):
         page.locator("video").first.evaluate("v => { v.currentTime = 12; v.pause(); }")
     other.reload()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -10,9 +12,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import wait_for_video
-from tests.conftest import PASSWORD, USER
+from tests.support.flows import card, heading, log_in, log_in_for_good, open_folder, play
 
-SCREENSHOTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+# Screenshots go to an untracked build folder; `scripts/screenshots.sh` points this at
+# docs/screenshots to refresh the README's pictures.
+SCREENSHOTS = Path(os.environ.get("HM_SCREENSHOTS_DIR")
+                   or Path(__file__).resolve().parents[1] / "build" / "screenshots")
 
 
 @pytest.fixture
@@ -28,67 +33,6 @@ def page(browser, app_url):
     context.close()
 
 
-def settle(page: Page) -> None:
-    """Wait for the script run to finish: Streamlit keeps the previous run's elements, marked
-    stale, on screen until the new ones replace them."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=stStatusWidget] button')", timeout=30_000)
-
-
-def heading(page: Page, title: str):
-    settle(page)
-    return page.get_by_role("heading", name=title, exact=True).first
-
-
-def log_in(page: Page, password: str = PASSWORD) -> None:
-    page.get_by_role("textbox", name="Username").fill(USER)
-    page.get_by_role("textbox", name="Password").fill(password)
-    button = page.get_by_role("button", name="Log in")
-    # Answered = logged in (the form is gone) or refused (an error shows). Neither means the
-    # click was dropped in a cookie-component rerun (see click_until): click again.
-    answered = page.get_by_role("alert").or_(page.get_by_test_id("stSidebar"))
-    for _ in range(3):
-        button.click()
-        settle(page)
-        try:
-            expect(answered.first).to_be_visible(timeout=8_000)
-            return
-        except AssertionError:
-            continue
-
-
-def open_folder(page: Page, title: str) -> None:
-    click_until(page, page.get_by_test_id("stSidebar").get_by_text(title, exact=True),
-                lambda: heading(page, title))
-
-
-def play(page: Page, title: str) -> None:
-    button = page.get_by_role("button", name=re.compile("Play|Details"))
-    # Blocks nest (page > grid > card): the last block holding both is the card itself.
-    card = page.get_by_test_id("stVerticalBlock").filter(
-        has=page.get_by_text(title, exact=True)).filter(has=button).last
-    click_until(page, card.get_by_role("button", name=re.compile("Play|Details")),
-                lambda: heading(page, title))
-
-
-def click_until(page: Page, button, arrived, attempts: int = 3) -> None:
-    """Click, then wait for `arrived()` to show. Just after a login the cookie component
-    reruns the script once or twice, and a click landing in that moment can be dropped
-    (seen only on a busy machine); a person clicks again, and so does this helper."""
-    for _ in range(attempts - 1):
-        button.click()
-        try:
-            expect(arrived()).to_be_visible(timeout=8_000)
-            return
-        except AssertionError:
-            if not button.is_visible():
-                break
-    if button.is_visible():
-        button.click()
-    expect(arrived()).to_be_visible(timeout=20_000)
-
-
 def test_wrong_password_is_rejected(page):
     log_in(page, "not the password")
     expect(page.get_by_text(re.compile("Wrong user name or password."))).to_be_visible()
@@ -96,7 +40,7 @@ def test_wrong_password_is_rejected(page):
 
 
 def test_login_browse_play_mp4_seek_reload_logout(page, app_url):
-    log_in(page)
+    log_in_for_good(page)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Summer 2023 #1")).to_be_visible(timeout=20_000)
     expect(sidebar.get_by_text("Unsorted")).to_be_visible()
@@ -124,18 +68,18 @@ def test_login_browse_play_mp4_seek_reload_logout(page, app_url):
     wait_for_video(page, "v.currentTime > 1.0")
     assert "v=Summer" in page.url
 
-    assert any(c["name"] == "home_movies_auth" for c in page.context.cookies())
+    cookie = next(c for c in page.context.cookies() if c["name"] == "hm_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie").find("hm_session") < 0  # no script can read it
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
-    # The cookie is removed by a component in the page, a moment after the rerun.
-    page.wait_for_function("() => !document.cookie.includes('home_movies_auth')")
     page.reload()
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
 
 
 @pytest.mark.parametrize("engine", ["native", "hlsjs"])
 def test_hls_plays_natively_and_through_hlsjs(page, app_url, engine):
-    log_in(page)
+    log_in_for_good(page)
     open_folder(page, "Home videos")
     play(page, "Party #2 ?")
     if engine == "hlsjs":
@@ -145,7 +89,7 @@ def test_hls_plays_natively_and_through_hlsjs(page, app_url, engine):
 
 
 def test_download_only_video_gets_a_notice(page):
-    log_in(page)
+    log_in_for_good(page)
     open_folder(page, "Home videos")
     play(page, "Old")
     expect(page.get_by_text("Browsers cannot play AVI files")).to_be_visible()
@@ -154,7 +98,7 @@ def test_download_only_video_gets_a_notice(page):
 
 
 def test_forged_or_tampered_media_urls_fail(page, app_url):
-    log_in(page)
+    log_in_for_good(page)
     open_folder(page, "Summer 2023 #1")
     play(page, "Beach day")
     wait_for_video(page, "v.currentTime > 0.5")
@@ -208,6 +152,6 @@ def test_a_bookmarked_video_needs_a_login_then_opens(page, app_url):
     expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=20_000)
     expect(page.locator("video")).to_have_count(0)
     expect(page.get_by_text("Beach day")).to_have_count(0)  # nothing of the library shows
-    log_in(page)
+    log_in_for_good(page)
     expect(heading(page, "Beach day")).to_be_visible(timeout=20_000)
     wait_for_video(page, "v.currentTime > 0.5")

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from tests.browser import serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
+from tests.support.flows import heading, log_in, log_in_for_good, open_folder, play
 from tests.fake_oci import start_fake_oci, write_oci_config
-from tests.test_e2e_local import heading, log_in, open_folder, play
 
 BUCKET = "family-movies"
 
@@ -62,7 +62,7 @@ def test_mp4_plays_and_seeks_from_the_bucket_through_a_par(page, fake_oci):
     from_fake = []
     page.on("response", lambda r: urlsplit(r.url).netloc == fake_host
             and from_fake.append((r.url, r.status)))
-    log_in(page)
+    log_in_for_good(page)
     open_folder(page, "Summer 2023 #1")
     play(page, "Beach day")
     wait_for_video(page, "v.currentTime > 1.5")
@@ -83,7 +83,7 @@ def test_mp4_plays_and_seeks_from_the_bucket_through_a_par(page, fake_oci):
 def test_hls_plays_through_a_prefix_par(page, fake_oci, engine):
     server, _ = fake_oci
     before = server.model.counts["ParGet"]
-    log_in(page)
+    log_in_for_good(page)
     open_folder(page, "Home videos")
     play(page, "Party #2 ?")
     if engine == "hlsjs":
@@ -105,7 +105,7 @@ def test_one_par_serves_every_viewer(browser, oci_app_url, fake_oci):
         context = browser.new_context()
         p = context.new_page()
         p.goto(oci_app_url)
-        log_in(p)
+        log_in_for_good(p)
         open_folder(p, "Summer 2023 #1")
         play(p, "Beach day")
         wait_for_video(p, "v.currentTime > 0.5")

@@ -9,8 +9,9 @@ from homemovies_core.cache import LocalCache
 from homemovies_core.pairing import (
     ALPHABET,
     CODE_SECONDS,
-    MAX_PENDING,
-    MAX_PER_ADDRESS,
+    MAX_PER_CLIENT,
+    WRONG_CHECKS,
+    Approval,
     Pairing,
     PairingBusy,
     State,
@@ -18,6 +19,7 @@ from homemovies_core.pairing import (
     describe_device,
     display_code,
     guess_throttle,
+    network_clue,
     normalise_code,
 )
 
@@ -41,7 +43,7 @@ def pairs(clock):
 
 
 def test_codes_are_eight_unambiguous_characters(pairs):
-    codes = {pairs.start("TV", f"10.0.0.{i % 20}").code for i in range(100)}
+    codes = {pairs.start("TV", f"10.0.{i}.1").code for i in range(100)}
     assert len(codes) == 100
     assert all(len(c) == 8 and set(c) <= set(ALPHABET) for c in codes)
     assert not set("01OIL") & set(ALPHABET)
@@ -66,17 +68,18 @@ def test_pending_approved_claimed_once(pairs):
     assert (request.device, request.address) == ("Samsung Internet on a Samsung TV",
                                                  "198.51.100.7")
     assert pairs.claim(ticket) is None  # nobody approved yet
-    approved = pairs.approve(ticket.code, "mum")
+    assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.APPROVED
+    approved = pairs.lookup(ticket.code)
     assert approved.state is State.APPROVED and approved.approved_by == "mum"
     assert pairs.claim(ticket) == "mum"
     assert pairs.claim(ticket) is None  # single use
     assert pairs.lookup(ticket.code) is None
-    assert pairs.approve(ticket.code, "mum") is None  # gone for the phone too
+    assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.GONE
 
 
 def test_only_the_device_that_asked_can_claim(pairs):
     ticket = pairs.start("TV", "198.51.100.7")
-    pairs.approve(ticket.code, "mum")
+    pairs.approve(ticket.code, "mum", ticket.check)
     thief = Ticket(code=ticket.code, secret="guessed", expires=ticket.expires)
     assert pairs.claim(thief) is None
     assert pairs.claim(ticket) == "mum"
@@ -85,13 +88,13 @@ def test_only_the_device_that_asked_can_claim(pairs):
 def test_codes_expire_after_ten_minutes_and_approval_does_not_extend_them(pairs, clock):
     ticket = pairs.start("TV", "198.51.100.7")
     clock.now += CODE_SECONDS - 60
-    assert pairs.approve(ticket.code, "mum") is not None
+    assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.APPROVED
     clock.now += 61
     assert pairs.lookup(ticket.code) is None
     assert pairs.claim(ticket) is None
     late = pairs.start("TV", "198.51.100.7")
     clock.now += CODE_SECONDS + 1
-    assert pairs.approve(late.code, "mum") is None
+    assert pairs.approve(late.code, "mum", late.check) is Approval.GONE
 
 
 def test_cancel_makes_a_code_unapprovable(pairs):
@@ -102,33 +105,64 @@ def test_cancel_makes_a_code_unapprovable(pairs):
     assert pairs.lookup(ticket.code) is None
 
 
-def test_starting_codes_is_capped_per_address_and_overall(pairs, clock):
-    for _ in range(MAX_PER_ADDRESS):
+def test_starting_codes_is_capped_per_client_not_globally(pairs, clock):
+    """A few flooding addresses cannot crowd out a real TV: the cap is per client (IPv6 per
+    /64), and only a far larger overall bound limits memory."""
+    for _ in range(MAX_PER_CLIENT):
         pairs.start("TV", "203.0.113.66")
     with pytest.raises(PairingBusy):
         pairs.start("TV", "203.0.113.66")
-    pairs.start("TV", "198.51.100.7")  # someone else is not affected by one flooder
+    for i in range(MAX_PER_CLIENT):
+        pairs.start("TV", f"2001:db8:0:1::{i + 1}")
+    with pytest.raises(PairingBusy):
+        pairs.start("TV", "2001:db8:0:1::ffff")  # the same /64
+    for i in range(50):  # fifty flooders each at their cap...
+        for _ in range(MAX_PER_CLIENT):
+            pairs.start("TV", f"198.18.{i}.1")
+    pairs.start("TV", "198.51.100.7")  # ...and the family's TV still gets a code
     clock.now += CODE_SECONDS + 1  # the window passes
     pairs.start("TV", "203.0.113.66")
 
 
-def test_overall_cap(monkeypatch, clock):
+def test_overall_bound(monkeypatch, clock):
     monkeypatch.setattr(pairing, "MAX_PENDING", 5)
     pairs = Pairing(LocalCache(timer=clock), clock=clock)
     for i in range(5):
-        pairs.start("TV", f"10.0.0.{i}")
+        pairs.start("TV", f"10.0.{i}.1")
     with pytest.raises(PairingBusy):
-        pairs.start("TV", "10.0.0.99")
-    assert MAX_PENDING == 200
+        pairs.start("TV", "10.0.99.1")
+
+
+def test_the_check_number_from_the_screen_is_needed(pairs):
+    """The phishing case: the link (code) alone approves nothing; wrong numbers burn it."""
+    ticket = pairs.start("TV", "198.51.100.7")
+    wrong = f"{(int(ticket.check) + 1) % 1000:03d}"
+    for _ in range(WRONG_CHECKS - 1):
+        assert pairs.approve(ticket.code, "mum", wrong) is Approval.WRONG_NUMBER
+    assert pairs.approve(ticket.code, "mum", "") is Approval.GONE  # the third wrong one
+    assert pairs.lookup(ticket.code) is None
+    assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.GONE
+    assert pairs.claim(ticket) is None
+    assert len(ticket.check) == 3 and ticket.check.isdigit()
+    assert ticket.check not in ticket.code
+
+
+def test_network_clue():
+    assert network_clue("198.51.100.7", "198.51.100.20") == "on the same network as this phone"
+    assert network_clue("2001:db8:1:2::5", "2001:db8:1:2::9") == \
+        "on the same network as this phone"
+    assert "internet — not on this phone's network" in network_clue("9.9.9.9", "198.51.100.20")
+    assert "private" in network_clue("192.168.1.20", "198.51.100.20")
+    assert "cannot place" in network_clue("garbage", "198.51.100.20")
 
 
 def test_guessing_codes_is_throttled():
     throttle = guess_throttle(LocalCache())
     for _ in range(9):
-        throttle.record_failure("mum", "203.0.113.5")
-    assert throttle.locked_for("mum", "203.0.113.5") == 0
-    throttle.record_failure("mum", "203.0.113.5")
-    assert throttle.locked_for("mum", "203.0.113.5") > 0
+        throttle.failed("mum", "203.0.113.5")
+    assert throttle.blocked("mum", "203.0.113.5") == 0
+    throttle.failed("mum", "203.0.113.5")
+    assert throttle.blocked("mum", "203.0.113.5") > 0
 
 
 def test_corrupt_entries_are_no_code(pairs):
@@ -162,7 +196,7 @@ def test_the_same_flow_on_redis(tmp_path):
         pairs = Pairing(FailoverCache(RedisCache(url)))
         ticket = pairs.start("TV", "198.51.100.7")
         assert 590 < pairs.cache.ttl(f"pair:{ticket.code}") <= 600
-        assert pairs.approve(ticket.code, "mum").state is State.APPROVED
+        assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.APPROVED
         assert 0 < pairs.cache.ttl(f"pair:{ticket.code}") <= 600  # approval keeps the deadline
         assert pairs.claim(Ticket(ticket.code, "wrong", ticket.expires)) is None
         assert pairs.claim(ticket) == "mum"

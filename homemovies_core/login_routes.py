@@ -1,0 +1,83 @@
+"""`/auth/session` and `/auth/logout`: the only places the login cookie is written.
+
+The page posts here with a header, never a body (nothing to bound, nothing to parse):
+- `POST /auth/session` with `X-HM-Handoff: <one-time id>` answers with the HttpOnly cookie
+  for the session the script run just started (see sessions.py);
+- `POST /auth/logout` ends the session its cookie names and clears the cookie.
+
+A custom header makes a cross-site form post impossible and a cross-site fetch need a CORS
+preflight that we never grant; the cookie is SameSite=Strict, so another site cannot make a
+browser send it here either.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import services
+from .sessions import COOKIE_NAME, SESSION_SECONDS, SessionStore
+from .throttle import LOOPBACK
+
+log = logging.getLogger(__name__)
+
+HANDOFF_HEADER = "x-hm-handoff"
+
+
+def _store() -> SessionStore:
+    svc = services.get()
+    return SessionStore(svc.cache, svc.key("session"))
+
+
+def is_https(request: Request, trusted_proxies) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a trusted proxy that
+    says so): the cookie is then marked Secure."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    try:
+        ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    trusted = any(ip.version == n.version and ip in n for n in
+                  (ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)))
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+    return trusted and proto == "https"
+
+
+def _cookie(response: Response, request: Request, value: str, max_age: int) -> None:
+    response.set_cookie(COOKIE_NAME, value, max_age=max_age, path="/", httponly=True,
+                        samesite="strict",
+                        secure=is_https(request, services.get().settings.trusted_proxies))
+
+
+async def session(request: Request) -> Response:
+    handoff_id = request.headers.get(HANDOFF_HEADER, "")
+    value = _store().collect(handoff_id)
+    if value is None:
+        return PlainTextResponse("This login has expired; log in again.", status_code=403,
+                                 headers={"Cache-Control": "no-store"})
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    _cookie(response, request, value, SESSION_SECONDS)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    if HANDOFF_HEADER not in request.headers:  # only our page sends it
+        return PlainTextResponse("Not allowed.", status_code=403)
+    store = _store()
+    current = store.from_cookie(request.cookies.get(COOKIE_NAME))
+    if current is not None:
+        store.end(current.id)
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    _cookie(response, request, "", 0)
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/auth/session", session, methods=["POST"]),
+            Route("/auth/logout", logout, methods=["POST"])]

@@ -1,0 +1,42 @@
+"""Going to another page from a click, so that the click is never lost.
+
+A button's callback records where to go (`go`); Home.py follows it after `st.navigation`
+(`follow`) until that page is the one drawn. Callbacks run before the script, and the intent
+stays in session state until it is fulfilled, so a rerun that interrupts the run a click
+started cannot swallow the click: the next run simply goes there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+GOTO = "hm_goto"
+LIBRARY = ("home", "pages/library.py")
+WATCH = ("watch", "pages/watch.py")
+
+
+@dataclass(frozen=True)
+class Intent:
+    url_path: str
+    script: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def go(page: tuple[str, str], **params: str) -> None:
+    """For callbacks: open `page` (LIBRARY, WATCH) with these query parameters."""
+    url_path, script = page
+    st.session_state[GOTO] = Intent(url_path, script, {k: v for k, v in params.items() if v})
+
+
+def follow(current_url_path: str) -> None:
+    """Switch to the page a click asked for, unless it is the one being drawn."""
+    intent: Intent | None = st.session_state.get(GOTO)
+    if intent is None:
+        return
+    here = current_url_path in (intent.url_path, "library" if intent.url_path == "home" else "")
+    if here and all(st.query_params.get(k) == v for k, v in intent.params.items()):
+        st.session_state.pop(GOTO, None)
+        return
+    st.switch_page(intent.script, query_params=intent.params)

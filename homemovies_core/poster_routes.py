@@ -1,0 +1,49 @@
+"""`/poster/<token>`: a card's poster thumbnail, answered by any replica.
+
+Posters used to be handed to `st.image` as bytes, which Streamlit keeps in the memory of the
+one process that drew the page: behind a round-robin load balancer the browser's request for
+the image could reach another replica and fail. Here the URL carries a signed token naming the
+poster, so any replica can read it from the library (small, cached as a thumbnail). The token
+is the same all day, so browsers cache the image.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from . import services, signing
+
+DAY = 24 * 3600
+MAX_TOKEN = 2048
+
+
+def poster_url(svc: services.Services, name: str, *, now: float | None = None) -> str:
+    """A URL for the poster object `name`, stable for the rest of the day (and a day more)."""
+    now = time.time() if now is None else now
+    expires = (int(now) // DAY + 2) * DAY
+    return "/poster/" + signing.sign(svc.key("poster"), {"p": name}, expires)
+
+
+async def poster(request: Request) -> Response:
+    token = request.path_params["token"]
+    svc = services.get()
+    payload = signing.verify(svc.key("poster"), token) if len(token) <= MAX_TOKEN else None
+    name = payload.get("p") if payload else None
+    if not isinstance(name, str):
+        return PlainTextResponse("This link is not valid (it may have expired).",
+                                 status_code=403)
+    data = svc.catalog.poster_bytes(name)
+    if data is None:
+        return PlainTextResponse("No poster.", status_code=404,
+                                 headers={"Cache-Control": "private, max-age=300"})
+    return Response(data, media_type="image/jpeg", headers={
+        "Cache-Control": "private, max-age=86400",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/poster/{token}", poster, methods=["GET", "HEAD"])]

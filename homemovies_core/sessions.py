@@ -1,0 +1,159 @@
+"""Login sessions: one per browser or device that logged in, kept in the Cache.
+
+The login cookie holds a signed `{session id, user}` with an expiry, and the session must also
+still exist in the Cache. The signature means nobody can make a cookie without the cookie key;
+the Cache entry means a session can be ended from anywhere — "log out this device" on the
+Devices page, or the Log out button — although cookies cannot be taken back from a browser.
+
+The cookie is HttpOnly (no script on the page can read it) and reaches the app in two ways:
+the request that opens Streamlit's websocket (read server-side through `st.context.cookies`,
+so knowing who is logged in never needs a component and a rerun), and our own routes.
+It is *written* by `/auth/session`: the script run that logs someone in leaves a one-time
+hand-off id in the Cache, and a small component in the page posts it there (see
+`login_routes.py`). No rerun is involved, so no click can be lost to one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import signing
+from .cache import Cache, get_json, set_json
+
+COOKIE_NAME = "hm_session"
+SESSION_DAYS = 30
+SESSION_SECONDS = SESSION_DAYS * 24 * 3600
+TOUCH_SECONDS = 300  # "last seen" is written at most this often per session
+HANDOFF_SECONDS = 120  # the page has this long to collect its cookie
+MAX_COOKIE = 1024  # anything longer is not one of ours: not even decoded
+
+_KEY = "session:"
+_HANDOFF = "session-handoff:"
+_HANDOFF_USED = "session-handoff-used:"
+
+
+@dataclass(frozen=True)
+class LoginSession:
+    id: str  # what the cookie carries; the Cache key is its hash
+    username: str
+    device: str  # "Chrome on Android": what the Devices page shows
+    address: str  # the client address at login
+    via: str  # "password" or "phone"
+    created: float
+    last_seen: float
+    expires: float
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionStore:
+    def __init__(self, cache: Cache, key: bytes, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.cache = cache
+        self._key = key
+        self._clock = clock
+
+    def start(self, username: str, *, device: str, address: str, via: str) -> LoginSession:
+        now = self._clock()
+        session = LoginSession(id=secrets.token_urlsafe(32), username=username,
+                               device=device[:80], address=address[:64], via=via,
+                               created=now, last_seen=now, expires=now + SESSION_SECONDS)
+        self._save(session)
+        return session
+
+    def _save(self, session: LoginSession) -> None:
+        set_json(self.cache, _KEY + _digest(session.id), {
+            "u": session.username, "d": session.device, "a": session.address,
+            "v": session.via, "c": session.created, "l": session.last_seen,
+            "e": session.expires}, session.expires - self._clock())
+
+    def cookie_value(self, session: LoginSession) -> str:
+        return signing.sign(self._key, {"s": session.id, "u": session.username},
+                            session.expires)
+
+    def from_cookie(self, value: str | None) -> LoginSession | None:
+        """The live session a cookie names; None for missing, forged, expired or ended."""
+        if not value or len(value) > MAX_COOKIE:
+            return None
+        payload = signing.verify(self._key, value, now=self._clock())
+        if payload is None or not isinstance(payload.get("s"), str) \
+                or not isinstance(payload.get("u"), str):
+            return None
+        session = self.get(payload["s"])
+        return session if session is not None and session.username == payload["u"] else None
+
+    def get(self, session_id: str) -> LoginSession | None:
+        session = _parse(session_id, get_json(self.cache, _KEY + _digest(session_id)))
+        return session if session is not None and session.expires > self._clock() else None
+
+    def touch(self, session: LoginSession) -> LoginSession:
+        """Record that the session was used now (at most every few minutes)."""
+        now = self._clock()
+        if now - session.last_seen < TOUCH_SECONDS:
+            return session
+        fresh = LoginSession(**{**session.__dict__, "last_seen": now})
+        if self.get(session.id) is not None:  # never resurrect one ended meanwhile
+            self._save(fresh)
+        return fresh
+
+    def end(self, session_id: str) -> None:
+        self.cache.delete(_KEY + _digest(session_id))
+
+    def active(self, username: str) -> list[LoginSession]:
+        """This user's live sessions, most recently used first. Only hashes of session ids are
+        in the Cache, so each comes back with the hash as its id: enough to list and end it
+        (`end_by_digest`), never to resume it."""
+        found = (_parse(key[len(_KEY):], get_json(self.cache, key))
+                 for key in self.cache.scan(_KEY))
+        live = [s for s in found if s is not None and s.username == username
+                and s.expires > self._clock()]
+        return sorted(live, key=lambda s: s.last_seen, reverse=True)
+
+    def end_by_digest(self, digest: str, username: str) -> bool:
+        """End one of `username`'s sessions as listed by `active` (whose ids are digests)."""
+        data = get_json(self.cache, _KEY + digest)
+        if not isinstance(data, dict) or data.get("u") != username:
+            return False
+        self.cache.delete(_KEY + digest)
+        return True
+
+    @staticmethod
+    def digest(session_id: str) -> str:
+        return _digest(session_id)
+
+    # -- handing the cookie to the browser ---------------------------------------------------
+    def handoff(self, session: LoginSession) -> str:
+        """A one-time id the page exchanges at /auth/session for the HttpOnly cookie."""
+        handoff_id = secrets.token_urlsafe(24)
+        self.cache.set(_HANDOFF + handoff_id, self.cookie_value(session), HANDOFF_SECONDS)
+        return handoff_id
+
+    def handoff_pending(self, handoff_id: str) -> bool:
+        return self.cache.get(_HANDOFF + handoff_id) is not None
+
+    def collect(self, handoff_id: str) -> str | None:
+        """The cookie value for a hand-off id, exactly once; None if unknown, used or expired."""
+        if not handoff_id or len(handoff_id) > 64:
+            return None
+        value = self.cache.get(_HANDOFF + handoff_id)
+        if value is None or not self.cache.add(_HANDOFF_USED + handoff_id, "1", HANDOFF_SECONDS):
+            return None
+        self.cache.delete(_HANDOFF + handoff_id)
+        return value
+
+
+def _parse(session_id: str, data: object) -> LoginSession | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return LoginSession(id=session_id, username=str(data["u"]), device=str(data["d"]),
+                            address=str(data["a"]), via=str(data["v"]), created=float(data["c"]),
+                            last_seen=float(data["l"]), expires=float(data["e"]))
+    except (KeyError, TypeError, ValueError):  # a corrupt entry is no session
+        return None

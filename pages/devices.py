@@ -1,0 +1,59 @@
+"""Devices: every browser and TV logged in as you, and a way to log any of them out.
+
+Ending a session here works at once wherever it is: the device's next click (or reload) finds
+its session gone and shows the login form, whatever cookie it still holds.
+"""
+
+import time
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from homemovies_core import auth, services
+from homemovies_core.formatting import human_date, plain
+from homemovies_core.sessions import LoginSession, SessionStore
+
+
+def log_out(store: SessionStore, digest: str, user: str, device: str) -> None:
+    if store.end_by_digest(digest, user):
+        st.toast(f"{plain(device)} is logged out.", icon="📱")
+
+
+def describe(session: LoginSession, now: float) -> str:
+    how = "with a phone" if session.via == "phone" else "with the password"
+    return (f"from {plain(session.address)} · logged in {how} "
+            f"{human_date(datetime.fromtimestamp(session.created, UTC))} · "
+            f"last used {ago(now - session.last_seen)}")
+
+
+def ago(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 5:
+        return "just now"
+    if minutes < 120:
+        return f"{minutes} minutes ago"
+    hours = minutes // 60
+    return f"{hours} hours ago" if hours < 48 else f"{hours // 24} days ago"
+
+
+def main() -> None:
+    user = auth.require_user()
+    svc = services.get()
+    store = auth.store(svc)
+    mine = SessionStore.digest(st.session_state[auth.SESSION].id)
+    st.title("Devices")
+    st.caption("Every browser and TV logged in as you. Log out any you do not recognise, or "
+               "that you no longer use: it has to log in again.")
+    now = time.time()
+    for session in store.active(user):
+        with st.container(border=True):
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            this = session.id == mine
+            text.markdown(f"**{plain(session.device)}**" + (" · this device" if this else ""))
+            text.caption(describe(session, now))
+            if not this:
+                button.button("Log out", key=f"end:{session.id}", width="stretch",
+                              on_click=log_out, args=(store, session.id, user, session.device))
+
+
+main()

@@ -1,0 +1,99 @@
+"""The throttle: counted before the check, per subject and client, IPv6 per /64, and the
+client address behind proxies (every X-Forwarded-For line, loopback proxies included)."""
+
+from __future__ import annotations
+
+import threading
+
+from homemovies_core.cache import LocalCache
+from homemovies_core.throttle import Throttle, client_address, client_key
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_five_attempts_then_a_wait_per_user_and_address():
+    clock = Clock()
+    t = Throttle(LocalCache(timer=clock))
+    left = [t.attempt("Mum", "203.0.113.9") for _ in range(5)]
+    assert [a.left for a in left] == [4, 3, 2, 1, 0] and all(a.allowed for a in left)
+    refused = t.attempt("mum", "203.0.113.9")
+    assert not refused.allowed and 0 < refused.wait <= 900
+    assert t.attempt("mum", "192.0.2.1").allowed  # the family at home is not locked out
+    assert t.attempt("dad", "203.0.113.9").allowed
+    clock.now += 901
+    assert t.attempt("mum", "203.0.113.9").allowed
+
+
+def test_success_forgets_the_count():
+    t = Throttle(LocalCache())
+    for _ in range(4):
+        t.attempt("mum", "a")
+    t.succeeded("mum", "a")
+    assert t.attempt("mum", "a").left == 4
+
+
+def test_parallel_guesses_get_no_more_than_the_limit():
+    """Counting first: 40 sessions guessing at once get 5 checks between them, not 40."""
+    t = Throttle(LocalCache())
+    allowed = []
+    barrier = threading.Barrier(40)
+
+    def guess():
+        barrier.wait()
+        allowed.append(t.attempt("mum", "203.0.113.9").allowed)
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert allowed.count(True) == 5
+
+
+def test_ipv6_counts_per_64():
+    t = Throttle(LocalCache())
+    for i in range(5):
+        assert t.attempt("mum", f"2001:db8:1:2::{i + 1:x}").allowed
+    assert not t.attempt("mum", "2001:db8:1:2:ffff::9").allowed  # same /64
+    assert t.attempt("mum", "2001:db8:1:3::1").allowed  # another /64
+    assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
+
+
+def test_lookups_cost_nothing_until_they_miss():
+    t = Throttle(LocalCache(), max_failures=3)
+    assert t.blocked("*", "a") == 0
+    for _ in range(3):
+        t.failed("*", "a")
+    assert t.blocked("*", "a") > 0 and t.blocked("*", "b") == 0
+
+
+def test_forwarded_for_only_from_trusted_proxies():
+    lines = ["198.51.100.7, 10.0.0.5"]
+    assert client_address("203.0.113.1", lines, []) == "203.0.113.1"
+    assert client_address("203.0.113.1", lines, ["10.0.0.0/8"]) == "203.0.113.1"
+    assert client_address("10.0.0.2", lines, ["10.0.0.0/8"]) == "198.51.100.7"
+    assert client_address("10.0.0.2", [], ["10.0.0.0/8"]) == "10.0.0.2"
+
+
+def test_every_forwarded_for_line_is_read_right_to_left():
+    """A client's own X-Forwarded-For line survives a proxy that appends a second line: only
+    the right-most entries, written by our proxies, are believed."""
+    lines = ["1.2.3.4", "203.0.113.50"]  # the client's forgery, then the proxy's line
+    assert client_address("10.0.0.2", lines, ["10.0.0.0/8"]) == "203.0.113.50"
+    assert client_address("10.0.0.2", ["not-an-ip, 203.0.113.50"], ["10.0.0.0/8"]) \
+        == "203.0.113.50"
+
+
+def test_a_same_host_proxy_is_trusted_without_configuration():
+    """Streamlit reports no address for loopback peers; the connection's own address is
+    used, and a loopback proxy's X-Forwarded-For is believed, so clients behind it are apart."""
+    assert client_address("127.0.0.1", ["203.0.113.50"], []) == "203.0.113.50"
+    assert client_address("::1", ["2001:db8::7"], []) == "2001:db8::7"
+    assert client_address("127.0.0.1", [], []) == "127.0.0.1"
+    assert client_address(None, [], []) == "unknown"
