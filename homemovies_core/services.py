@@ -7,6 +7,7 @@ singleton rather than in `st.cache_resource`.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -14,12 +15,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import bcrypt
 
 from . import settings as settings_mod
 from . import signing
-from .cache import Cache, FailoverCache, make_cache
+from .cache import Cache, FailoverCache, make_cache, redis_url_from_setting
 from .catalog import Catalog
 from .pars import PlaybackUrls
 from .settings import Settings, SettingsError
@@ -69,7 +71,8 @@ def build(settings: Settings, *, announce=print) -> Services:
     if not cookie_key:
         cookie_key = secrets.token_urlsafe(32)
         warnings.append("No cookie key is configured, so a random one is used: logins will not "
-                        "survive a restart or work across replicas. Set --cookie_key.")
+                        "survive a restart or work across replicas. Set --cookie_key_file "
+                        "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`).")
     username = (settings.username or DEMO_USER).strip().lower()
     password = settings.password
     if not password:
@@ -80,6 +83,12 @@ def build(settings: Settings, *, announce=print) -> Services:
         username=username, display_name=settings.username or "Demo",
         password_hash=bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode())
 
+    plain_host = redis_host_without_tls(settings)
+    if plain_host:
+        warnings.append(f"Redis at {plain_host} is reached without TLS (redis://): login "
+                        f"sessions, share links and any Redis password cross the network "
+                        f"unencrypted; use rediss:// or a Redis on this machine, or set "
+                        f"--redis_plaintext_ok if that network is private to this app.")
     cache = make_cache(None if settings.local_cache else settings.redis_url,
                        insecure_tls=settings.redis_insecure_tls)
     if isinstance(cache, FailoverCache) and not cache.ping():
@@ -97,6 +106,27 @@ def build(settings: Settings, *, announce=print) -> Services:
     return Services(settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
                     throttle=LoginThrottle(cache), credentials=credentials,
                     cookie_key=cookie_key, warnings=tuple(warnings))
+
+
+def redis_host_without_tls(settings: Settings) -> str | None:
+    """The Redis host (never the URL, which may hold a password) when the cache talks to it
+    in plain text over a network, else None. A bare host name means TLS (OCI Cache)."""
+    if not settings.use_redis or settings.redis_plaintext_ok:
+        return None
+    parts = urlsplit(redis_url_from_setting(settings.redis_url or ""))
+    if parts.scheme.lower() != "redis":
+        return None
+    host = parts.hostname or "localhost"  # redis-py's default for redis:// with no host
+    name = host.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):  # loopback by RFC 6761
+        return None
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return host  # any other name may resolve to anywhere
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return None if address.is_loopback else host
 
 
 def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage:

@@ -10,13 +10,29 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from zxcvbn import zxcvbn
 
 PROG = "home-movies"
+# bcrypt looks at the first 72 bytes only (and bcrypt >= 5 refuses longer input outright).
+BCRYPT_MAX_BYTES = 72
+# The cookie key signs login cookies: it must be as hard to guess as 32 random bytes are
+# meant to be. 32 characters is the least that can carry 128 bits, and zxcvbn's estimate
+# catches what looks random to a character count but is not (repeats, words, keyboard rows).
+COOKIE_KEY_MIN_CHARS = 32
+COOKIE_KEY_MIN_BITS = 128
+# zxcvbn slows down quickly with length; a random prefix this long is already far past
+# 128 bits, and a weak prefix is reason enough to refuse the key.
+_STRENGTH_SAMPLE_CHARS = 100
+# A secrets file holds one short line; read no more than this before deciding.
+SECRET_FILE_MAX_BYTES = 4096
 
 
 class SettingsError(Exception):
@@ -41,13 +57,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("bucket", "OCI Object Storage bucket with foldered videos"),
     Option("os_endpoint", "Object Storage endpoint (default: the region's own)"),
     Option("username", "login user name (default: demo)"),
-    Option("password", "login password (default: a random one printed at start-up)", secret=True),
+    Option("password", "login password (default: a random one printed at start-up); "
+           "prefer --password_file or HM_PASSWORD, which `ps` does not show", secret=True),
+    Option("password_file", "file whose first line is the login password (or HM_PASSWORD_FILE), "
+           "e.g. a Docker or Kubernetes secret: neither `ps` nor `docker inspect` shows it",
+           kind="path"),
     Option("secret", "OCID of a compartment whose Vault holds the secrets username, password, "
            "bucket, redis-url and cookie-key"),
     Option("redis_url", "Redis for the shared cache: redis://, rediss:// or a bare OCI Cache "
            "host name (TLS on port 6379)", aliases=("redis-url",), secret=True),
     Option("redis_insecure_tls", "do not verify the Redis server's TLS certificate", kind="bool",
            default=False),
+    Option("redis_plaintext_ok", "the network to a redis:// Redis is private to this app (e.g. "
+           "a Compose network): do not warn that it is unencrypted", kind="bool", default=False),
     Option("local_cache", "use the in-process cache even if a Redis URL is configured",
            kind="bool", default=False),
     Option("instance_principal", "sign in to OCI with instance principals", kind="bool",
@@ -63,7 +85,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("demo_dir", "where the generated demo library lives (when no bucket or media_dir)",
            kind="path"),
     Option("cookie_key", "key that signs login cookies and playback URLs; share it between "
-           "replicas", secret=True),
+           "replicas; at least 32 random bytes, e.g. from `openssl rand -hex 32`; prefer "
+           "--cookie_key_file or HM_COOKIE_KEY, which `ps` does not show", secret=True),
+    Option("cookie_key_file", "file whose first line is the cookie key (or "
+           "HM_COOKIE_KEY_FILE)", kind="path"),
     Option("par_ttl_hours", "lifetime of a playback URL in hours", kind="float", default=6.0),
     Option("par_min_remaining_hours", "reissue a playback URL when less than this is left",
            kind="float", default=3.0),
@@ -73,6 +98,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("page_size", "video cards drawn per page of a folder", kind="int", default=24),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
+# A secret -> the option naming a file that holds it, so that it appears neither in `ps`
+# nor in `docker inspect`.
+SECRET_FILES = {"password": "password_file", "cookie_key": "cookie_key_file"}
+# Lower is stronger: a value given at a stronger level wins over a file given at a weaker one.
+_PRECEDENCE = {"flag": 0, "env": 1, "secrets": 2}
 
 
 @dataclass(frozen=True)
@@ -81,9 +111,11 @@ class Settings:
     os_endpoint: str | None = None
     username: str | None = None
     password: str | None = None
+    password_file: Path | None = None
     secret: str | None = None
     redis_url: str | None = None
     redis_insecure_tls: bool = False
+    redis_plaintext_ok: bool = False
     local_cache: bool = False
     instance_principal: bool = False
     resource_principal: bool = False
@@ -94,6 +126,7 @@ class Settings:
     media_dir: Path | None = None
     demo_dir: Path | None = None
     cookie_key: str | None = None
+    cookie_key_file: Path | None = None
     par_ttl_hours: float = 6.0
     par_min_remaining_hours: float = 3.0
     cache_ttl_seconds: int = 60
@@ -157,6 +190,8 @@ def load(
             continue
         values[option.name] = _convert(option, raw, source)
         sources[option.name] = source
+    for name, file_name in SECRET_FILES.items():
+        _read_secret_given_as_file(name, file_name, values, sources)
     settings = Settings(**values, sources=sources)
     validate(settings)
     return settings
@@ -180,6 +215,87 @@ def default_secrets_files(app_dir: Path) -> list[Path]:
         if path.resolve() not in [p.resolve() for p in unique]:
             unique.append(path)
     return unique
+
+
+def _read_secret_given_as_file(name: str, file_name: str, values: dict[str, object],
+                               sources: dict[str, str]) -> None:
+    """Fill `values[name]` from the file option beside it, unless a stronger source gave it."""
+    if file_name not in values:
+        return
+    file_source = sources[file_name]
+    if name in sources:
+        if sources[name] == file_source:
+            raise SettingsError(f"Give either {_where(_BY_NAME[name], file_source)} or "
+                                f"{_where(_BY_NAME[file_name], file_source)}, not both.")
+        if _PRECEDENCE[sources[name]] < _PRECEDENCE[file_source]:
+            return
+    values[name] = read_secret_file(values[file_name], _where(_BY_NAME[file_name], file_source))
+    sources[name] = file_source
+
+
+def read_secret_file(path: Path, where: str) -> str:
+    """The first line of `path` without its line ending; nothing else is trimmed, since
+    spaces may be part of a password."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(SECRET_FILE_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise SettingsError(f"The file {path} given by {where} does not exist.") from None
+    except IsADirectoryError:
+        raise SettingsError(f"{path}, given by {where}, is a folder, not a file.") from None
+    except OSError as exc:
+        raise SettingsError(f"The file {path} given by {where} cannot be read "
+                            f"({exc.strerror or type(exc).__name__}).") from None
+    line, newline, _rest = head.partition(b"\n")
+    if not newline and len(head) > SECRET_FILE_MAX_BYTES:
+        raise SettingsError(f"The first line of {path} (given by {where}) is longer than "
+                            f"{SECRET_FILE_MAX_BYTES} bytes; it should hold just the secret.")
+    try:
+        # utf-8-sig: an editor's byte-order mark is not part of the secret.
+        text = line.removesuffix(b"\r").decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SettingsError(f"The first line of {path} (given by {where}) is not UTF-8 "
+                            f"text.") from None
+    if not text:
+        raise SettingsError(f"The first line of {path} (given by {where}) is empty: put the "
+                            f"secret there.")
+    return text
+
+
+def _where(option: Option, source: str) -> str:
+    """How the user gave an option, in the words they typed: `--password`, `HM_PASSWORD`…"""
+    return {"flag": f"--{option.name}", "env": option.env_name,
+            "secrets": f"'{option.name}' in secrets.toml",
+            "vault": f"The Vault secret '{option.name.replace('_', '-')}'"}.get(
+                source, f"--{option.name}")
+
+
+def describe_source(s: Settings, name: str) -> str:
+    """Where the value of `name` came from, for an error sentence that never shows it."""
+    source = s.sources.get(name, "default")
+    file_name = SECRET_FILES.get(name)
+    if file_name and getattr(s, file_name) is not None and s.sources.get(file_name) == source:
+        label = name.replace("_", " ")
+        return f"The {label} in {getattr(s, file_name)} ({_where(_BY_NAME[file_name], source)})"
+    return _where(_BY_NAME[name], source)
+
+
+def cookie_key_is_strong(key: str) -> bool:
+    """At least 32 characters and, by zxcvbn's estimate, at least 128 bits to guess."""
+    if len(key) < COOKIE_KEY_MIN_CHARS:
+        return False
+    sample = key[:_STRENGTH_SAMPLE_CHARS]
+    guesses_log10 = zxcvbn(sample, max_length=len(sample))["guesses_log10"]
+    return guesses_log10 * math.log2(10) >= COOKIE_KEY_MIN_BITS
+
+
+def _utf8_length(text: str) -> int | None:
+    """Bytes in UTF-8; None for text that has none (bytes that were not UTF-8 in argv or
+    the environment arrive as lone surrogates)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
 
 
 def _first_given(option, parsed, env, file_values) -> tuple[object, str]:
@@ -265,11 +381,34 @@ def validate(s: Settings) -> None:
         except ValueError:
             raise SettingsError(f"--trusted_proxies: {proxy!r} is not an IP address or network.") \
                 from None
+    if s.password:
+        size = _utf8_length(s.password)
+        if size is None:
+            raise SettingsError(f"{describe_source(s, 'password')} is not valid UTF-8 text.")
+        if size > BCRYPT_MAX_BYTES:
+            raise SettingsError(f"{describe_source(s, 'password')} is longer than "
+                                f"{BCRYPT_MAX_BYTES} bytes (UTF-8); bcrypt, which checks it, "
+                                f"ignores the rest: use a shorter one.")
+    if s.cookie_key:
+        if _utf8_length(s.cookie_key) is None:
+            raise SettingsError(f"{describe_source(s, 'cookie_key')} is not valid UTF-8 text.")
+        if not cookie_key_is_strong(s.cookie_key):
+            raise SettingsError(f"{describe_source(s, 'cookie_key')} is too weak: a cookie key "
+                                f"must be at least 32 random bytes; make one with "
+                                f"`openssl rand -hex 32`.")
     if s.redis_url and "://" in s.redis_url:
         scheme = s.redis_url.split("://", 1)[0].lower()
         if scheme not in ("redis", "rediss"):
             raise SettingsError("--redis-url must start with redis:// or rediss://, or be a bare "
                                 "host name.")
+    if s.redis_url:
+        try:  # what redis-py would otherwise raise at start-up, as a traceback
+            parts = urlsplit(s.redis_url if "://" in s.redis_url else f"rediss://{s.redis_url}")
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            # Never the URL itself: it may hold the Redis password.
+            raise SettingsError(f"{describe_source(s, 'redis_url')} is not a valid URL: check "
+                                f"its host name and port.") from None
     if bool(s.username) != bool(s.password) and not s.secret:
         missing = "--password" if s.username else "--username"
         raise SettingsError(f"{missing} is missing: give both a user name and a password, or "

@@ -32,6 +32,10 @@ DAY = 24 * HOUR
 LIFETIMES: dict[str, int] = {"1 hour": HOUR, "1 day": DAY, "2 days": 2 * DAY, "7 days": 7 * DAY}
 DEFAULT_LIFETIME = "2 days"
 BCRYPT_ROUNDS = 12
+# bcrypt looks at the first 72 bytes only (bcrypt >= 5 refuses longer input outright).
+PASSWORD_MAX_BYTES = 72
+PASSWORD_TOO_LONG = ("That password is too long: use at most 72 bytes (72 plain letters or "
+                     "digits; accented letters and emoji count as 2 to 4).")
 
 # Lookups of tokens that do not exist: generous for a person re-trying an old link, far too
 # few for a guesser. The subject is a constant: the limit is per client address only.
@@ -79,13 +83,14 @@ class ShareStore:
 
     def create(self, video: Video, *, owner: str, lifetime: float,
                password: str | None = None) -> tuple[str, Share]:
-        """A new link: (token for the URL, the share). The token is shown once, never stored."""
+        """A new link: (token for the URL, the share). The token is shown once, never stored.
+
+        Raises ValueError with a sentence for the page when the password cannot be used."""
         if lifetime <= 0:
             raise ValueError("a share link must live for some time")
+        hashed = _hash_password(password) if password else None
         token = secrets.token_urlsafe(32)
         now = self._clock()
-        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode() \
-            if password else None
         share = Share(id=token_id(token), video_key=video.key, title=video.title, created=now,
                       expires=now + lifetime, owner=owner, password_hash=hashed)
         set_json(self.cache, KEY_PREFIX + share.id, {
@@ -124,10 +129,31 @@ class ShareStore:
 def password_matches(share: Share, password: str) -> bool:
     if share.password_hash is None:
         return True
+    typed = _utf8(password)
+    if typed is None or len(typed) > PASSWORD_MAX_BYTES:  # no link was made with such a one
+        return False
     try:
-        return bcrypt.checkpw(password.encode(), share.password_hash.encode())
+        return bcrypt.checkpw(typed, share.password_hash.encode())
     except ValueError:  # a corrupt hash opens nothing
         return False
+
+
+def _hash_password(password: str) -> str:
+    encoded = _utf8(password)
+    if encoded is None:
+        raise ValueError("That password contains characters that cannot be used: type it again.")
+    if len(encoded) > PASSWORD_MAX_BYTES:
+        raise ValueError(PASSWORD_TOO_LONG)
+    return bcrypt.hashpw(encoded, bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode()
+
+
+def _utf8(text: str) -> bytes | None:
+    """None for a lone surrogate: JSON from a hostile client can carry one, and it has no
+    UTF-8 form."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def human_lifetime(seconds: float) -> str:

@@ -4,6 +4,14 @@ import pytest
 
 from homemovies_core import settings
 from homemovies_core.settings import SettingsError
+from tests.conftest import COOKIE_KEY
+
+# What `openssl rand -base64 32` prints: 32 random bytes in base64.
+BASE64_KEY = "x6Y0Xmxq8OaFpTZm/eXk/1HQOVYJOL0fd/A54/ZWrho="
+WEAK_KEY_SENTENCE = (" is too weak: a cookie key must be at least 32 random bytes; make one with "
+                     "`openssl rand -hex 32`.")
+TOO_LONG = (" is longer than 72 bytes (UTF-8); bcrypt, which checks it, ignores the rest: use a "
+            "shorter one.")
 
 
 def load(argv=(), env=None, files=()):
@@ -80,11 +88,15 @@ def test_help_exits_cleanly(capsys):
     for flag in ("--bucket", "--media_dir", "--redis-url", "--cookie_key", "--trusted_proxies",
                  "--par_ttl_hours", "--instance_principal"):
         assert flag in out
+    # How to keep secrets out of `ps` and `docker inspect`, and how to make a key.
+    for name in ("--password_file", "--cookie_key_file", "HM_PASSWORD", "HM_COOKIE_KEY",
+                 "HM_PASSWORD_FILE", "HM_COOKIE_KEY_FILE", "openssl rand -hex 32"):
+        assert name in " ".join(out.split()), name
 
 
 def test_repr_hides_secrets():
-    s = load(["--username", "mum", "--password", "hunter2", "--cookie_key", "k3y-value"])
-    assert "hunter2" not in repr(s) and "k3y-value" not in repr(s)
+    s = load(["--username", "mum", "--password", "hunter2", "--cookie_key", COOKIE_KEY])
+    assert "hunter2" not in repr(s) and COOKIE_KEY not in repr(s)
 
 
 def test_with_values_only_fills_gaps():
@@ -99,3 +111,169 @@ def test_path_is_expanded():
     s = load(["--oci_profile", "X"])
     assert s.oci_profile == "X"
     assert isinstance(load([], {"HM_DEMO_DIR": "~/demo"}).demo_dir, Path)
+
+
+# ---- Cookie key strength ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [COOKIE_KEY, BASE64_KEY, COOKIE_KEY.upper() * 3])
+def test_random_cookie_keys_are_accepted(key):
+    assert load(["--cookie_key", key]).cookie_key == key
+
+
+@pytest.mark.parametrize("key", [
+    "k" * 32,
+    "k" * 500,
+    "password123" * 4,
+    "correct horse battery staple and more words",  # words: far less than it seems
+    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF",  # a sequence
+    "qwertyuiopasdfghjklzxcvbnm1234567890",  # the keyboard's rows
+    COOKIE_KEY[:31],  # random, but too short to carry 32 bytes' worth
+    "c",
+])
+def test_weak_cookie_keys_are_refused_without_echoing_them(key):
+    with pytest.raises(SettingsError) as refused:
+        load(["--cookie_key", key])
+    assert str(refused.value) == "--cookie_key" + WEAK_KEY_SENTENCE
+
+
+def test_weak_cookie_key_names_where_it_came_from(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'cookie_key = "{"k" * 32}"\n')
+    key_file = tmp_path / "cookie-key"
+    key_file.write_text("password123" * 4 + "\n")
+    for argv, env, files, where in [
+        ([], {"HM_COOKIE_KEY": "k" * 32}, [], "HM_COOKIE_KEY"),
+        ([], {}, [secrets], "'cookie_key' in secrets.toml"),
+        (["--cookie_key_file", str(key_file)], {}, [],
+         f"The cookie key in {key_file} (--cookie_key_file)"),
+    ]:
+        with pytest.raises(SettingsError) as refused:
+            load(argv, env, files)
+        assert str(refused.value) == where + WEAK_KEY_SENTENCE
+
+
+def test_no_cookie_key_at_all_is_still_allowed():
+    assert load().cookie_key is None  # services.build makes a random one and warns
+
+
+# ---- Password length ----------------------------------------------------------------------
+
+
+def test_a_password_bcrypt_cannot_check_whole_is_refused(tmp_path):
+    assert load(["--username", "mum", "--password", "p" * 72]).password == "p" * 72
+    password_file = tmp_path / "password"
+    password_file.write_text("é" * 37 + "\n")  # 37 characters, 74 bytes
+    for argv, env, where in [
+        (["--password", "p" * 73], {}, "--password"),
+        ([], {"HM_PASSWORD": "ü" * 37}, "HM_PASSWORD"),
+        (["--password_file", str(password_file)], {},
+         f"The password in {password_file} (--password_file)"),
+    ]:
+        with pytest.raises(SettingsError) as refused:
+            load(["--username", "mum", *argv], env)
+        assert str(refused.value) == where + TOO_LONG
+
+
+def test_a_password_that_is_not_text_is_one_sentence():
+    # Bytes that are not UTF-8 in the environment reach Python as lone surrogates.
+    with pytest.raises(SettingsError) as refused:
+        load(["--username", "mum"], {"HM_PASSWORD": "caf\udce9"})
+    assert str(refused.value) == "HM_PASSWORD is not valid UTF-8 text."
+
+
+# ---- Secrets from files and the environment -------------------------------------------
+
+
+def test_password_and_cookie_key_from_the_environment():
+    s = load(["--username", "mum"], {"HM_PASSWORD": "hunter2", "HM_COOKIE_KEY": COOKIE_KEY})
+    assert (s.password, s.cookie_key) == ("hunter2", COOKIE_KEY)
+    assert s.sources["password"] == "env" and s.sources["cookie_key"] == "env"
+
+
+def test_secret_files_give_their_first_line_exactly(tmp_path):
+    password_file = tmp_path / "password"
+    password_file.write_bytes(b"  two spaces each side  \r\nthe second line is ignored\n")
+    key_file = tmp_path / "cookie_key"
+    key_file.write_text(COOKIE_KEY)  # no newline at all
+    s = load(["--username", "mum", "--password_file", str(password_file),
+              "--cookie_key_file", str(key_file)])
+    assert s.password == "  two spaces each side  "
+    assert s.cookie_key == COOKIE_KEY
+    assert s.sources["password"] == "flag" and s.password_file == password_file
+    assert str(password_file) in repr(s) and "two spaces" not in repr(s)
+
+
+def test_secret_files_by_environment_and_secrets_file(tmp_path):
+    password_file = tmp_path / "password"
+    password_file.write_text("from the file\n")
+    key_file = tmp_path / "cookie_key"
+    key_file.write_text(BASE64_KEY + "\n")
+    s = load(["--username", "mum"], {"HM_PASSWORD_FILE": str(password_file),
+                                     "HM_COOKIE_KEY_FILE": str(key_file)})
+    assert (s.password, s.cookie_key) == ("from the file", BASE64_KEY)
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'username = "mum"\npassword_file = "{password_file}"\n'
+                       f'cookie_key_file = "{key_file}"\n')
+    s = load([], {}, [secrets])
+    assert (s.password, s.cookie_key) == ("from the file", BASE64_KEY)
+    assert s.sources["password"] == "secrets"
+
+
+def test_the_stronger_source_wins_between_a_secret_and_its_file(tmp_path):
+    password_file = tmp_path / "password"
+    password_file.write_text("from the file\n")
+    assert load(["--username", "u", "--password_file", str(password_file)],
+                {"HM_PASSWORD": "from env"}).password == "from the file"
+    assert load(["--username", "u", "--password", "from flag"],
+                {"HM_PASSWORD_FILE": str(tmp_path / "never read")}).password == "from flag"
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["--password", "pw", "--password_file", "/etc/hostname"], {},
+     "Give either --password or --password_file, not both."),
+    ([], {"HM_COOKIE_KEY": COOKIE_KEY, "HM_COOKIE_KEY_FILE": "/etc/hostname"},
+     "Give either HM_COOKIE_KEY or HM_COOKIE_KEY_FILE, not both."),
+])
+def test_a_secret_and_its_file_at_once_is_an_error(argv, env, message):
+    with pytest.raises(SettingsError) as refused:
+        load(argv, env)
+    assert str(refused.value) == message
+
+
+def test_bad_secret_files_are_one_sentence(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    blank_first = tmp_path / "blank-first-line"
+    blank_first.write_text("\nthe secret on the second line\n")
+    latin1 = tmp_path / "latin1"
+    latin1.write_bytes("pässword\n".encode("latin-1"))
+    missing = tmp_path / "missing"
+    for path, sentence in [
+        (missing, f"The file {missing} given by --password_file does not exist."),
+        (tmp_path, f"{tmp_path}, given by --password_file, is a folder, not a file."),
+        (empty, f"The first line of {empty} (given by --password_file) is empty: put the "
+                "secret there."),
+        (blank_first, f"The first line of {blank_first} (given by --password_file) is empty: "
+                      "put the secret there."),
+        (latin1, f"The first line of {latin1} (given by --password_file) is not UTF-8 text."),
+    ]:
+        with pytest.raises(SettingsError) as refused:
+            load(["--username", "mum", "--password_file", str(path)])
+        assert str(refused.value) == sentence
+
+
+def test_a_secret_file_is_read_only_as_far_as_its_bound():
+    # /dev/zero never ends: reading it whole would never return.
+    with pytest.raises(SettingsError) as refused:
+        load(["--username", "mum", "--cookie_key_file", "/dev/zero"])
+    assert str(refused.value) == ("The first line of /dev/zero (given by --cookie_key_file) is "
+                                  "longer than 4096 bytes; it should hold just the secret.")
+
+
+def test_a_redis_url_redis_py_cannot_parse_is_one_sentence_without_the_url():
+    for url in ("redis://:hunter2@cache:port", "redis://:hunter2@[cache", "cache:99999"):
+        with pytest.raises(SettingsError) as refused:
+            load(["--redis_url", url])
+        assert str(refused.value) == ("--redis_url is not a valid URL: check its host name and "
+                                      "port.")

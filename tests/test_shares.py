@@ -118,6 +118,31 @@ def test_passwords_are_bcrypt_hashes():
     assert not open_share.protected and password_matches(open_share, "anything")
 
 
+def test_a_password_bcrypt_cannot_check_whole_is_one_sentence_not_a_crash():
+    cache = LocalCache()
+    store = ShareStore(cache)
+    for too_long in ("p" * 73, "ö" * 37, "🎬" * 19):  # 73, 74 and 76 bytes
+        with pytest.raises(ValueError) as refused:
+            store.create(VIDEO, owner="mum", lifetime=60, password=too_long)
+        assert str(refused.value) == (
+            "That password is too long: use at most 72 bytes (72 plain letters or digits; "
+            "accented letters and emoji count as 2 to 4).")
+    assert store.active() == []  # nothing half-made
+    token, _ = store.create(VIDEO, owner="mum", lifetime=60, password="🎬" * 18)  # 72 bytes
+    share = store.lookup(token)
+    assert password_matches(share, "🎬" * 18)
+    # A guess bcrypt would refuse is simply wrong, as is one that is not text at all.
+    assert not password_matches(share, "🎬" * 18 + "x")
+    assert not password_matches(share, "\udcff")
+
+
+def test_a_password_that_is_not_text_is_one_sentence():
+    with pytest.raises(ValueError) as refused:
+        ShareStore(LocalCache()).create(VIDEO, owner="mum", lifetime=60, password="caf\udce9")
+    assert str(refused.value) == ("That password contains characters that cannot be used: type "
+                                  "it again.")
+
+
 def test_guessing_is_throttled_per_address_and_apart_from_logins():
     cache = LocalCache()
     lookups = lookup_throttle(cache)

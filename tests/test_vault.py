@@ -7,12 +7,15 @@ import pytest
 from homemovies_core import settings as settings_mod
 from homemovies_core.settings import SettingsError
 from homemovies_core.vault import fill_from_vault
+from tests.conftest import COOKIE_KEY
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.oci_env import QUICK
 
 FAMILY = "ocid1.compartment.oc1..family"
 SECRETS = {"username": "mum", "password": "s3cret!", "bucket": "movies",
-           "redis-url": "rediss://cache.example:6379", "cookie-key": "k" * 32}
+           "redis-url": "rediss://cache.example:6379", "cookie-key": COOKIE_KEY}
+# Another 32 random bytes (`openssl rand -base64 32`), for a key that is not the Vault's.
+ENV_KEY = "x6Y0Xmxq8OaFpTZm/eXk/1HQOVYJOL0fd/A54/ZWrho="
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def test_vault_fills_what_nothing_else_gave(server, config_path):
     settings = fill_from_vault(_load(server, config_path), policy=QUICK)
     assert (settings.username, settings.password, settings.bucket) == ("mum", "s3cret!", "movies")
     assert settings.redis_url == "rediss://cache.example:6379"
-    assert settings.cookie_key == "k" * 32
+    assert settings.cookie_key == COOKIE_KEY
     assert settings.sources["password"] == "vault"
     assert server.model.counts["ListSecrets"] == 2
     assert server.model.counts["GetSecretBundle"] == 5
@@ -53,10 +56,10 @@ def test_vault_fills_what_nothing_else_gave(server, config_path):
 def test_flags_and_environment_beat_the_vault(server, config_path):
     _add(server)
     loaded = _load(server, config_path, "--username", "dad", "--bucket", "other",
-                   env={"HM_COOKIE_KEY": "from-env"})
+                   env={"HM_COOKIE_KEY": ENV_KEY})
     settings = fill_from_vault(loaded, policy=QUICK)
     assert (settings.username, settings.bucket, settings.cookie_key) == ("dad", "other",
-                                                                          "from-env")
+                                                                          ENV_KEY)
     assert settings.sources["username"] == "flag" and settings.sources["cookie_key"] == "env"
     assert settings.password == "s3cret!" and settings.sources["password"] == "vault"
     # Only the bundles still needed were read.
@@ -114,9 +117,23 @@ def test_wrong_ocid_and_unreachable_vault_are_one_sentence(server, config_path):
                                       "failed: OCI could not be reached.")
 
 
+@pytest.mark.parametrize("name, value, sentence", [
+    ("cookie-key", "k" * 32, "The Vault secret 'cookie-key' is too weak: a cookie key must be at "
+                             "least 32 random bytes; make one with `openssl rand -hex 32`."),
+    ("password", "ö" * 40, "The Vault secret 'password' is longer than 72 bytes (UTF-8); "
+                           "bcrypt, which checks it, ignores the rest: use a shorter one."),
+])
+def test_a_weak_or_unusable_vault_secret_is_one_sentence(server, config_path, name, value,
+                                                         sentence):
+    _add(server, {**SECRETS, name: value})
+    with pytest.raises(SettingsError) as refused:
+        fill_from_vault(_load(server, config_path), policy=QUICK)
+    assert str(refused.value) == sentence
+
+
 def test_nothing_needed_means_no_calls(server, config_path):
     loaded = _load(server, config_path, "--username", "u", "--password", "p", "--bucket", "b",
-                   "--redis-url", "redis://x", "--cookie_key", "c")
+                   "--redis-url", "redis://x", "--cookie_key", COOKIE_KEY)
     assert fill_from_vault(loaded, policy=QUICK) == loaded
     assert server.model.counts["ListSecrets"] == 0
 
