@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cachetools
-from PIL import Image
+from PIL import Image, ImageOps
 
 from . import library
 from .cache import Cache, get_json_text, set_json
@@ -27,6 +27,12 @@ STALE_SECONDS = 7 * 24 * 3600
 POSTER_LIMIT = 512 * 1024  # posters are thumbnails; anything bigger is not drawn on a card
 POSTER_CACHE_BYTES = 64 * 1024 * 1024
 POSTER_MISS_SECONDS = 300
+# A poster is decoded once, when it is cached, and only a small JPEG of it is kept. Bytes say
+# little about pixels (a flat 8000×8000 JPEG is ~300 KB and ~200 MB decoded), so the pixels
+# are checked from the header before decoding: JPEGs decode straight to a reduced size (up to
+# 1/8 a side), anything that would still decode to more than this is not drawn.
+POSTER_MAX_DECODED_PIXELS = 4096 * 4096
+POSTER_SIZE = (640, 640)  # the thumbnail's bounding box: sharp on a 2x screen's card
 
 
 @dataclass(frozen=True)
@@ -206,30 +212,50 @@ class Catalog:
             result[v.key] = data
         return result
 
+    def poster_bytes(self, name: str) -> bytes | None:
+        """One poster's (cached) bytes, for the /poster route."""
+        with self._poster_lock:
+            hit = self._posters.get(name, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        if self.cache.get("nopost:" + self._key(name)) is not None:
+            return None
+        return self._read_poster(name)
+
     def _read_poster(self, name: str) -> bytes | None:
         try:
             data = self.storage.read_small(name, POSTER_LIMIT)
         except StorageError:
             return None
-        if data is None or not is_image(data):
-            # Remember absent (or broken) posters briefly, so a folder of HLS movies without
-            # posters stays cheap and a corrupt file never reaches the page.
+        thumb = None if data is None else thumbnail(data)
+        if thumb is None:
+            # Remember absent (or broken, or oversized) posters briefly, so a folder of HLS
+            # movies without posters stays cheap and a bad file never reaches the page.
             self.cache.set("nopost:" + self._key(name), "1", POSTER_MISS_SECONDS)
             return None
         with self._poster_lock:
-            self._posters[name] = data
-        return data
+            self._posters[name] = thumb
+        return thumb
 
 
+def thumbnail(data: bytes) -> bytes | None:
+    """A small JPEG of the image, or None when it is broken or has too many pixels.
 
-def is_image(data: bytes) -> bool:
-    """Whether Pillow can read the image (a broken poster becomes the placeholder)."""
+    Re-encoding also drops what a camera wrote into the file (EXIF: place, device).
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-    except Exception:  # Pillow raises many types for bad data
-        return False
-    return True
+        with Image.open(io.BytesIO(data)) as image:  # reads the header only
+            image.draft("RGB", POSTER_SIZE)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+            width, height = image.size
+            if width * height > POSTER_MAX_DECODED_PIXELS:
+                return None
+            image = ImageOps.exif_transpose(image)  # decodes, now that the size is known
+            image.thumbnail(POSTER_SIZE)
+            out = io.BytesIO()
+            image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    except Exception:  # Pillow raises many types for bad data; a bomb is one of them
+        return None
+    return out.getvalue()
 
 
 class _Missing:

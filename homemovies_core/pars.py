@@ -1,4 +1,4 @@
-"""Issue playback URLs (PARs for OCI, signed paths for a folder) through the Cache.
+"""Issue playback URLs (PARs for OCI, sealed paths for a folder) through the Cache.
 
 - A grant is issued for `ttl` and reused by every viewer while at least `min_remaining`
   is left, so a movie never dies mid-play and a popular movie costs one PAR.
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from .cache import Cache, get_json, set_json
 from .library import Kind, Video
-from .storage.base import Grant, Storage, quote_name
+from .storage.base import Grant, Storage
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ class PlaybackUrls:
         if not isinstance(data, dict):
             return None
         try:
-            grant = Grant(url=data["url"], expires_at=float(data["exp"]), id=data["id"])
+            # Entries without "rel" come from before relative local URLs: a miss, issue anew.
+            grant = Grant(url=data["url"], expires_at=float(data["exp"]), id=data["id"],
+                          relative_to=data["rel"])
         except (KeyError, TypeError, ValueError):
             return None
         return grant if grant.expires_at - self._clock() >= self.min_remaining else None
@@ -77,18 +79,18 @@ class PlaybackUrls:
         # The entry lives exactly as long as the grant may be handed out.
         keep = grant.expires_at - self._clock() - self.min_remaining
         if keep > 0:
-            set_json(self.cache, key, {"url": grant.url, "exp": grant.expires_at, "id": grant.id},
-                     keep)
+            set_json(self.cache, key, {"url": grant.url, "exp": grant.expires_at, "id": grant.id,
+                                       "rel": grant.relative_to}, keep)
         return grant
 
     # -- per video -------------------------------------------------------------------------
     def video_url(self, video: Video) -> str:
         if video.kind is Kind.HLS:
-            return self.grant(video.key, prefix=True).url + quote_name(video.playlist)
+            return self.grant(video.key, prefix=True).url_for(video.playlist)
         return self.grant(video.key, prefix=False).url
 
     def object_url(self, name: str, *, within: Video | None = None) -> str:
         """URL of a sidecar: inside an HLS folder it rides on the folder's grant."""
         if within is not None and within.kind is Kind.HLS and name.startswith(within.key):
-            return self.grant(within.key, prefix=True).url + quote_name(name)
+            return self.grant(within.key, prefix=True).url_for(name)
         return self.grant(name, prefix=False).url

@@ -80,8 +80,8 @@ class ProgressStore:
         return signing.sign(self._token_key, {"u": username, "v": video_key},
                             self._clock() + TOKEN_SECONDS)
 
-    def verify(self, token: str) -> tuple[str, str] | None:
-        """(username, video key) for a genuine, unexpired token; else None."""
+    def verify(self, token: object) -> tuple[str, str] | None:
+        """(username, video key) for a genuine, unexpired token; else None (any input)."""
         payload = signing.verify(self._token_key, token, now=self._clock())
         if payload is None or not isinstance(payload.get("u"), str) \
                 or not isinstance(payload.get("v"), str):
@@ -159,4 +159,9 @@ class ProgressStore:
 
 
 def _finite(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # JSON allows integers of any size; 10**400 is no float
+        return False

@@ -2,24 +2,33 @@
 
 Streamlit reserves /_stcore/, /media/, /component/ and /static/, so ours live at
 /health, /video/..., /player/... and /api/....
+
+Every route here answers odd input with a 4xx, reads bodies only through `bodies`, and
+never waits on a peer (Redis, OCI) on the event loop.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import services
-from .library import content_type
+from . import headers, health, services
+from .bodies import BodyError, read_json
+from .library import is_download, media_type
 from .player.assets import player_routes
 from .progress import ProgressStore
 from .storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
+
+# Library files are media the app plays, never documents: even if one were opened directly,
+# it runs no script, loads nothing and cannot be framed into a page.
+VIDEO_CSP = "sandbox; default-src 'none'"
+
 
 class VideoFileResponse(FileResponse):
     # 1 MiB reads (Starlette's default is 64 KiB): each chunk hops to a worker thread and back
@@ -27,34 +36,38 @@ class VideoFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-async def health(request: Request) -> Response:
+async def health_route(request: Request) -> Response:
+    """For load balancers: answers at once from the last background check (see health.py).
+    503 until the first check is in, so nothing routes to a replica that has not looked."""
     svc = services.get()
-    reachable = svc.cache_reachable
-    return JSONResponse({
-        "status": "ok" if reachable else "degraded",
-        "storage": svc.storage.kind,
-        "cache": svc.cache.kind,
-        "cache_reachable": reachable,
-    }, headers={"Cache-Control": "no-store"})
+    status = health.monitor_for(svc.cache).latest()
+    body = {"storage": svc.storage.kind, "cache": svc.cache.kind}
+    if status is None:
+        return JSONResponse({"status": "starting", **body, "cache_reachable": None},
+                            status_code=503, headers={"Cache-Control": "no-store"})
+    return JSONResponse({"status": "ok" if status.reachable else "degraded", **body,
+                         "cache_reachable": status.reachable},
+                        headers={"Cache-Control": "no-store"})
 
 
 async def video(request: Request) -> Response:
     """Serve a library file to a holder of a valid token; Range requests work (seeking)."""
     storage = services.get().storage
-    if not isinstance(storage, LocalStorage):
-        return PlainTextResponse("Not found.", status_code=404)
-    token = request.path_params["token"]
     name = request.path_params["name"]
-    path = storage.authorize(token, name)
+    kind = media_type(name)
+    if not isinstance(storage, LocalStorage) or kind is None:
+        return PlainTextResponse("Not found.", status_code=404)
+    path = storage.authorize(request.path_params["token"], name)
     if path is None:
         # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
         return PlainTextResponse("This link is not valid (it may have expired).",
                                  status_code=403)
-    return VideoFileResponse(path, media_type=content_type(name), headers={
-        "Cache-Control": "private, max-age=3600",
-        "X-Content-Type-Options": "nosniff",
-        "Access-Control-Allow-Origin": "*",
-    })
+    # No CORS header: the player, hls.js and subtitle tracks fetch from the app's own origin.
+    # Videos browsers cannot play are downloads ("attachment", under their own name).
+    return VideoFileResponse(
+        path, media_type=kind, filename=name.rsplit("/", 1)[-1] if is_download(name) else None,
+        headers={"Cache-Control": "private, max-age=3600", "Content-Security-Policy": VIDEO_CSP,
+                 "X-Content-Type-Options": "nosniff"})
 
 
 MAX_PROGRESS_BODY = 4096  # a report is ~300 bytes; anything bigger is not our player
@@ -68,33 +81,31 @@ def progress_store() -> ProgressStore:
 async def progress(request: Request) -> Response:
     """The player's position report. The signed token names the user and the video, so this
     route can only write the progress of whoever the watch page was drawn for."""
-    body = await request.body()
-    if len(body) > MAX_PROGRESS_BODY:
-        return PlainTextResponse("Too large.", status_code=413)
     try:
-        data = json.loads(body)
-        token, position, duration = data["token"], data["position"], data.get("duration")
-    except (ValueError, TypeError, KeyError):
+        data = await read_json(request, MAX_PROGRESS_BODY)
+    except BodyError as exc:
+        return PlainTextResponse(exc.message, status_code=exc.status)
+    if not isinstance(data, dict) or "token" not in data or "position" not in data:
         return PlainTextResponse("Bad request.", status_code=400)
     store = progress_store()
-    owner = store.verify(token) if isinstance(token, str) else None
+    owner = store.verify(data["token"])
     if owner is None:
         return PlainTextResponse("Not allowed.", status_code=403)
     try:
-        store.record(*owner, position, duration)
+        store.record(*owner, data["position"], data.get("duration"))
     except ValueError:
         return PlainTextResponse("Bad request.", status_code=400)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
-def middleware() -> list:
+def middleware() -> list[Middleware]:
     """ASGI middleware for every response the app sends (ours and Streamlit's)."""
-    return []
+    return headers.middleware()
 
 
 def build() -> list[BaseRoute]:
     return [
-        Route("/health", health, methods=["GET", "HEAD"]),
+        Route("/health", health_route, methods=["GET", "HEAD"]),
         Route("/video/{token}/{name:path}", video, methods=["GET", "HEAD"]),
         Route("/api/progress", progress, methods=["POST"]),
         *player_routes(),

@@ -81,24 +81,75 @@ def test_listing_json_round_trip():
     assert library.listing_from_json(library.listing_to_json(listing)) == listing
 
 
-def test_broken_poster_becomes_the_placeholder(tmp_path):
-    import io
-
-    from PIL import Image
-
+def _catalog(root):
     from homemovies_core import signing
     from homemovies_core.cache import LocalCache
     from homemovies_core.catalog import Catalog
     from homemovies_core.storage.local import LocalStorage
 
+    return Catalog(LocalStorage(root, signing.derive_key("k", "v")), LocalCache(),
+                   listing_ttl=60, count_eagerly=True)
+
+
+def _jpeg(size, **save):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "red").save(out, "JPEG", **save)
+    return out.getvalue()
+
+
+def _image(data):
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image.format, image.size
+
+
+def test_broken_poster_becomes_the_placeholder(tmp_path):
     (tmp_path / "F").mkdir()
     for name in ("Good", "Broken"):
         (tmp_path / "F" / f"{name}.mp4").write_bytes(b"\0")
-    good = io.BytesIO()
-    Image.new("RGB", (16, 9), "red").save(good, "JPEG")
-    (tmp_path / "F" / "Good.jpg").write_bytes(good.getvalue())
+    (tmp_path / "F" / "Good.jpg").write_bytes(_jpeg((16, 9)))
     (tmp_path / "F" / "Broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
-    catalog = Catalog(LocalStorage(tmp_path, signing.derive_key("k", "v")), LocalCache(),
-                      listing_ttl=60, count_eagerly=True)
+    catalog = _catalog(tmp_path)
     posters = catalog.posters(list(catalog.folder_view("F/").videos))
-    assert posters == {"F/Good.mp4": good.getvalue(), "F/Broken.mp4": None}
+    assert posters["F/Broken.mp4"] is None
+    assert _image(posters["F/Good.mp4"]) == ("JPEG", (16, 9))
+
+
+def test_a_huge_poster_is_cached_as_a_small_thumbnail(tmp_path):
+    # 8000×8000 in one flat colour: a few hundred KB on disk, 192 MB once decoded. Before,
+    # those bytes were cached and drawn as they were on every card of every rerun.
+    (tmp_path / "F").mkdir()
+    (tmp_path / "F" / "Big.mp4").write_bytes(b"\0")
+    big = _jpeg((8000, 8000), quality=10, optimize=True)
+    assert len(big) < 512 * 1024  # under the byte cap: only pixels can stop it
+    (tmp_path / "F" / "Big.jpg").write_bytes(big)
+    catalog = _catalog(tmp_path)
+    poster = catalog.posters(list(catalog.folder_view("F/").videos))["F/Big.mp4"]
+    kind, (width, height) = _image(poster)
+    assert kind == "JPEG" and width <= 640 and height <= 640
+    assert len(poster) < 64 * 1024
+
+
+def test_a_poster_with_too_many_pixels_to_decode_is_not_drawn(tmp_path):
+    import io
+
+    from PIL import Image
+
+    # PNG cannot be decoded at a reduced size: 8000×8000 would cost 192 MB, so it is refused
+    # from its header alone.
+    (tmp_path / "F").mkdir()
+    (tmp_path / "F" / "Flat.mp4").write_bytes(b"\0")
+    png = io.BytesIO()
+    Image.new("RGB", (8000, 8000), "blue").save(png, "PNG")
+    assert len(png.getvalue()) < 512 * 1024
+    (tmp_path / "F" / "Flat.png").write_bytes(png.getvalue())
+    catalog = _catalog(tmp_path)
+    assert catalog.posters(list(catalog.folder_view("F/").videos)) == {"F/Flat.mp4": None}

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from homemovies_core import routes, services, settings
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import Progress, ProgressStore, end_margin, resume_position
+from tests.conftest import COOKIE_KEY
 
 KEY = b"k" * 32
 
@@ -59,7 +60,7 @@ def test_record_and_read_back_per_user():
     assert store.get("mum", "A/y.mp4") is None
     assert store.record("mum", "A/x.mp4", 700, 600).position == 600  # clamped to the end
     assert store.record("mum", "A/x.mp4", 10, float("inf")).duration is None
-    for bad in (-1, float("nan"), "12", True, None):
+    for bad in (-1, float("nan"), "12", True, None, 10**400):  # 10**400: an OverflowError once
         with pytest.raises(ValueError):
             store.record("mum", "A/x.mp4", bad, 600)
     store.clear("mum", "A/x.mp4")
@@ -88,7 +89,7 @@ def test_continue_watching_most_recent_first_without_finished_or_barely_started(
 def client(tmp_path_factory):
     lib = tmp_path_factory.mktemp("progress-lib")
     built = services.build(settings.load(["--media_dir", str(lib), "--username", "mum",
-                                          "--password", "pw", "--cookie_key", "k" * 32], {}, []),
+                                          "--password", "pw", "--cookie_key", COOKIE_KEY], {}, []),
                            announce=lambda _m: None)
     services.install(built)
     try:

@@ -43,6 +43,16 @@ class Grant:
     url: str
     expires_at: float  # epoch seconds
     id: str  # safe to log (a PAR id, or a digest for local tokens); never the URL
+    # What to cut off an object name before appending it to a prefix grant's URL: "" where
+    # the URL carries whole object names (an OCI PAR), the prefix itself where the URL is
+    # relative to it (local: the folder names stay out of the URL).
+    relative_to: str = ""
+
+    def url_for(self, name: str) -> str:
+        """The URL of object `name` under this prefix grant."""
+        if not name.startswith(self.relative_to):
+            raise ValueError("the object is not under this grant's prefix")
+        return self.url + quote_name(name[len(self.relative_to):])
 
 
 class Storage(Protocol):

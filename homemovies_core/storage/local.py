@@ -1,4 +1,10 @@
-"""A folder on disk. Playback URLs are HMAC-signed, expiring paths served by routes.py."""
+"""A folder on disk. Playback URLs are sealed, expiring tokens served by routes.py.
+
+A URL is `/video/<token>/<name>` where the token is encrypted (see `signing.seal`): it names
+the file or `.hls/` folder it grants, so the URL itself shows no folder. After the token
+comes the file's own name (one file) or the name relative to the `.hls/` folder (so the
+playlist's relative segment URLs resolve), and nothing above it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,6 @@ from .. import signing
 from .base import Grant, Listing, ObjectInfo, StorageError, quote_name
 
 URL_PREFIX = "/video"
-
 
 
 class LocalStorage:
@@ -36,6 +41,8 @@ class LocalStorage:
         for entry in entries:
             if entry.name.startswith("."):  # hidden files and our own temp folders
                 continue
+            if not _utf8(entry.name):  # not UTF-8 on disk: no URL or page can carry it
+                continue
             name = prefix + entry.name
             try:
                 if self.resolve(name) is None:  # a symlink leaving the library
@@ -55,7 +62,7 @@ class LocalStorage:
 
     def read_small(self, name: str, limit: int) -> bytes | None:
         path = self.resolve(name)
-        if path is None or not path.is_file():
+        if path is None or not _is_file(path):
             return None
         try:
             if path.stat().st_size > limit:
@@ -69,24 +76,38 @@ class LocalStorage:
 
     # -- playback --------------------------------------------------------------------------
     def grant(self, target: str, *, prefix: bool, expires_at: float) -> Grant:
-        token = signing.sign(self._key, {"p": target, "x": int(prefix)}, expires_at)
+        token = signing.seal(self._key, {"p": target, "x": int(prefix)}, expires_at)
         base = f"{URL_PREFIX}/{token}/"
-        url = base if prefix else base + quote_name(target)
-        return Grant(url=url, expires_at=int(expires_at),
-                     id="local:" + hashlib.sha256(token.encode()).hexdigest()[:12])
+        grant_id = "local:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+        if prefix:
+            return Grant(url=base, expires_at=int(expires_at), id=grant_id, relative_to=target)
+        return Grant(url=base + quote_name(_basename(target)), expires_at=int(expires_at),
+                     id=grant_id)
 
     def authorize(self, token: str, name: str) -> Path | None:
         """The file a /video/<token>/<name> request may read, or None (forged, expired, out of
-        scope, outside the root, or not a regular file)."""
-        payload = signing.verify(self._key, token)
-        if payload is None or not isinstance(payload.get("p"), str):
+        scope, outside the root, or not a regular file).
+
+        `name` is relative to the granted `.hls/` folder, or the granted file's own name. The
+        file's real path must stay inside the granted folder: a symlink in it that points
+        elsewhere, even elsewhere in the library, does not widen what the token reads.
+        """
+        payload = signing.unseal(self._key, token)
+        if payload is None:
             return None
-        target = payload["p"]
-        in_scope = name.startswith(target) if payload.get("x") else name == target
-        if not in_scope or not target:
+        target = payload.get("p")
+        if not isinstance(target, str) or not target or not isinstance(name, str):
             return None
-        path = self.resolve(name)
-        return path if path is not None and path.is_file() else None
+        if payload.get("x"):
+            folder = self.resolve(target) if target.endswith("/") else None
+            path = self.resolve(target + name) if name else None
+            if folder is None or path is None or not path.is_relative_to(folder):
+                return None
+        else:
+            if name != _basename(target):
+                return None
+            path = self.resolve(target)
+        return path if path is not None and _is_file(path) else None
 
     def resolve(self, name: str) -> Path | None:
         """Map an object name to a path inside the root; None for anything that would escape it
@@ -98,7 +119,7 @@ class LocalStorage:
             return None
         try:
             path = (self.root.joinpath(*parts)).resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             return None
         return path if path.is_relative_to(self.root) else None
 
@@ -112,3 +133,22 @@ def _tree_size(path: Path) -> int:
             except OSError:
                 pass
     return total
+
+
+def _basename(name: str) -> str:
+    return name.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # undecodable bytes come back from os.scandir as surrogates
+        return False
+    return True
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say: not a file we have
+        return False

@@ -1,0 +1,55 @@
+"""Standard security headers on every HTTP response: ours and Streamlit's own.
+
+Pure ASGI (no BaseHTTPMiddleware): websockets and lifespan pass through untouched, and a
+streamed video is never buffered. Only the response's start message is touched.
+
+- `X-Content-Type-Options: nosniff` everywhere: a browser never second-guesses a type.
+- `Referrer-Policy: no-referrer` everywhere. Share and device-login pages carry their token
+  in the URL, and the app links to nothing that needs to know where a click came from; one
+  policy for every page is simpler than a list of pages that carry tokens, and cannot miss
+  one added later. (Same-origin POSTs then send `Origin: null`; nothing here checks it.)
+- On HTML (every Streamlit page is the same index.html, the login and approve pages
+  included): `X-Frame-Options: DENY` and CSP `frame-ancestors 'none'` against clickjacking.
+  Streamlit's own component frames (`/component/...`, e.g. the login cookie manager) are
+  framed by the app itself, so those may be framed by the same origin only.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+EVERYWHERE = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+PAGE = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
+COMPONENT_FRAME = {"X-Frame-Options": "SAMEORIGIN",
+                   "Content-Security-Policy": "frame-ancestors 'self'"}
+COMPONENT_PATH = "/component/"  # Streamlit's route for components.v1 frames
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        frame = COMPONENT_FRAME if COMPONENT_PATH in scope.get("path", "") else PAGE
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in EVERYWHERE.items():
+                    headers[name] = value
+                if headers.get("content-type", "").lower().startswith("text/html"):
+                    headers["X-Frame-Options"] = frame["X-Frame-Options"]
+                    # Appended, not set: a policy the page already has stays in force too.
+                    headers.append("Content-Security-Policy", frame["Content-Security-Policy"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(SecurityHeaders)]
