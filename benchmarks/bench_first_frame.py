@@ -10,6 +10,7 @@ Target: <= 1.0 s.
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def main() -> None:
         port = free_port()
         proc = run_streamlit(ROOT / "Home.py", port, [
             "--media_dir", str(library), "--username", "mum", "--password", PASSWORD,
-            "--cookie_key", "benchmark-cookie-key-0123456789abcdef"])
+            "--cookie_key", secrets.token_hex(32)])
         base = f"http://127.0.0.1:{port}"
         results: dict[str, list[float]] = {name: [] for name in CASES}
         try:

@@ -14,6 +14,7 @@ import argparse
 import http.client
 import mmap
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from homemovies_core.storage.local import LocalStorage  # noqa: E402
 from tests.browser import free_port, run_streamlit, stop, wait_for_http  # noqa: E402
 
 CHUNK = 1024 * 1024
-KEY = "benchmark-cookie-key-0123456789abcdef"
+KEY = secrets.token_hex(32)
 
 
 def disk_read(path: Path, direct: bool) -> float:

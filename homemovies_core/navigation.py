@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 GOTO = "hm_goto"
-LIBRARY = ("home", "pages/library.py")
+LIBRARY = ("", "pages/library.py")  # the default page: its url_path is ""
 WATCH = ("watch", "pages/watch.py")
+MAX_SWITCHES = 3
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Intent:
     url_path: str
     script: str
     params: dict[str, str] = field(default_factory=dict)
+    switches: int = 0  # how often `follow` switched for it: bounded, so it can never loop
 
 
 def go(page: tuple[str, str], **params: str) -> None:
@@ -35,8 +37,13 @@ def follow(current_url_path: str) -> None:
     intent: Intent | None = st.session_state.get(GOTO)
     if intent is None:
         return
-    here = current_url_path in (intent.url_path, "library" if intent.url_path == "home" else "")
-    if here and all(st.query_params.get(k) == v for k, v in intent.params.items()):
+    # The library is also at /library (for links and bookmarks).
+    here = current_url_path in ((intent.url_path, "library") if intent.url_path == "" else
+                                (intent.url_path,))
+    if intent.switches >= MAX_SWITCHES or (
+            here and all(st.query_params.get(k) == v for k, v in intent.params.items())):
         st.session_state.pop(GOTO, None)
         return
+    st.session_state[GOTO] = Intent(intent.url_path, intent.script, intent.params,
+                                    intent.switches + 1)
     st.switch_page(intent.script, query_params=intent.params)

@@ -34,8 +34,14 @@ function card(item, verb, open) {
   button.append(poster);
   if (typeof item.progress === "number") {
     const bar = el("span", "hm-card__bar");
+    const percent = Math.round(Math.min(1, Math.max(0, item.progress)) * 100);
+    bar.setAttribute("role", "progressbar");
+    bar.setAttribute("aria-label", "Watched");
+    bar.setAttribute("aria-valuemin", "0");
+    bar.setAttribute("aria-valuemax", "100");
+    bar.setAttribute("aria-valuenow", String(percent));
     const fill = el("span");
-    fill.style.width = `${Math.round(Math.min(1, Math.max(0, item.progress)) * 100)}%`;
+    fill.style.width = `${percent}%`;
     bar.append(fill);
     button.append(bar);
   }
