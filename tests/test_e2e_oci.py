@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from tests.browser import serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
-from tests.support.flows import heading, log_in, log_in_for_good, open_folder, play
 from tests.fake_oci import start_fake_oci, write_oci_config
+from tests.support.flows import heading, log_in_for_good, open_folder, play
 
 BUCKET = "family-movies"
 
