@@ -9,6 +9,7 @@ with a running count that stops at the limit.
 from __future__ import annotations
 
 import json
+from contextlib import aclosing
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -33,11 +34,12 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise BodyError(413, "Too large.")
     chunks, size = [], 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:  # the server stops reading from the socket when we stop asking
-                raise BodyError(413, "Too large.")
-            chunks.append(chunk)
+        async with aclosing(request.stream()) as stream:
+            async for chunk in stream:
+                size += len(chunk)
+                if size > limit:  # the server stops reading the socket when we stop asking
+                    raise BodyError(413, "Too large.")
+                chunks.append(chunk)
     except ClientDisconnect:
         raise BodyError(400, "Bad request.") from None
     return b"".join(chunks)

@@ -25,9 +25,9 @@ from .storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
 
-# Library files are media the app plays, never documents: even if one were opened directly,
-# it runs no script, loads nothing and cannot be framed into a page.
-VIDEO_CSP = "sandbox; default-src 'none'"
+# Library files are media the app plays, never documents: even one opened in a tab of its own
+# runs no script and loads nothing but itself (the browser's media page loads the file again).
+VIDEO_CSP = "sandbox; default-src 'none'; media-src 'self'; img-src 'self'"
 
 
 class VideoFileResponse(FileResponse):
@@ -62,12 +62,16 @@ async def video(request: Request) -> Response:
         # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
         return PlainTextResponse("This link is not valid (it may have expired).",
                                  status_code=403)
-    # No CORS header: the player, hls.js and subtitle tracks fetch from the app's own origin.
     # Videos browsers cannot play are downloads ("attachment", under their own name).
     return VideoFileResponse(
         path, media_type=kind, filename=name.rsplit("/", 1)[-1] if is_download(name) else None,
         headers={"Cache-Control": "private, max-age=3600", "Content-Security-Policy": VIDEO_CSP,
-                 "X-Content-Type-Options": "nosniff"})
+                 "X-Content-Type-Options": "nosniff",
+                 # The player fetches same-origin and needs no CORS. A video opened in a tab of
+                 # its own does: under the sandbox its page has an opaque origin, and Chromium
+                 # loads it with crossorigin="anonymous". Harmless: the URL is the credential,
+                 # no cookie is involved, and "*" never admits credentialed reads.
+                 "Access-Control-Allow-Origin": "*"})
 
 
 MAX_PROGRESS_BODY = 4096  # a report is ~300 bytes; anything bigger is not our player
