@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 
@@ -28,16 +29,22 @@ def human_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=\"'^@/%;,?")
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=\"'^/%;,?@")
+# GitHub-flavoured Markdown turns bare "https://…", "www.…" and "a@b.c" into links after the
+# escapes are undone, so escaping cannot stop it; an invisible WORD JOINER inside each of
+# those patterns does (the text reads and copies the same, apart from that character).
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]:)(?=//)|(?<=www)(?=\.)|(?=@)")
 
 
 def plain(text: object) -> str:
     """`text` shown exactly as it is wherever Streamlit reads Markdown (titles, captions,
-    buttons, toasts, alerts): every ASCII punctuation character is backslash-escaped, as
-    CommonMark allows, so a file name or a `?q=` can never become a link, an image (a
+    buttons, toasts, alerts): ASCII punctuation is backslash-escaped, as CommonMark allows,
+    and autolinks are broken, so a file name or a `?q=` can never become a link, an image (a
     tracking pixel), an emoji shortcode, a colour directive or LaTeX (`$`). Line breaks become
     spaces: one name is one line."""
     flat = " ".join(str(text).split("\n")).replace("\r", " ")
+    flat = _AUTOLINK.sub(_JOINER, flat)
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in flat)
 
 
