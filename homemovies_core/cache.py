@@ -201,7 +201,9 @@ class RedisCache:
         if full_url.startswith("rediss://") and insecure_tls:
             options["ssl_cert_reqs"] = "none"
         self._client = redis.Redis.from_url(full_url, **options)
-        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        # Anything Redis says instead of an answer (unreachable, timed out, out of memory under
+        # `noeviction`, something else answering on the port) means "use the fallback".
+        self._errors = (redis.exceptions.RedisError,)
 
     @property
     def errors(self) -> tuple[type[Exception], ...]:

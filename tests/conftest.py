@@ -23,7 +23,7 @@ COOKIE_KEY = "5f0c3e9a1b7d4c2e8f6a0b3d5c7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
 def pytest_collection_modifyitems(config, items):
     # In CI nothing may be skipped for want of a peer: make sure the peers exist at all.
     if os.environ.get("CI"):
-        missing = [p for p in ("/usr/bin/chromium",) if not Path(p).exists()]
+        missing = [p for p in ("/usr/bin/chromium", "/usr/sbin/haproxy") if not Path(p).exists()]
         missing += [b for b in ("redis-server",) if shutil.which(b) is None]
         if missing:
             raise pytest.UsageError(f"CI needs these test peers installed: {', '.join(missing)}")
