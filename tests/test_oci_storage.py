@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
-from homemovies_core.catalog import Catalog
+from homemovies_core.catalog import Catalog, thumbnail
 from homemovies_core.library import Kind
 from homemovies_core.oci_retry import INTERACTIVE, CallPolicy
 from homemovies_core.pars import PlaybackUrls
@@ -94,7 +94,9 @@ def test_layout_and_tricky_names_through_the_catalog(storage, server):
     # Posters come from small ranged reads, never from one PAR each.
     before = server.model.counts
     posters = catalog.posters(list(view.videos))
-    assert posters == {beach.key: BEACH_POSTER, party.key: PARTY_POSTER}
+    # Each poster comes back as the catalog's thumbnail of the object's bytes.
+    assert posters == {beach.key: thumbnail(BEACH_POSTER), party.key: thumbnail(PARTY_POSTER)}
+    assert all(posters.values())
     after = server.model.counts
     assert after["CreatePreauthenticatedRequest"] == 0
     assert after["GetObject"] - before["GetObject"] == 2
