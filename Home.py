@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from homemovies_core import login_routes, poster_routes, routes, services
+from homemovies_core import routes, services
 
 # A folder named pages/ beside the main script makes Streamlit run the old automatic
 # multipage app until the first st.navigation call of the process: right after a restart, a
@@ -16,9 +16,6 @@ from homemovies_core import login_routes, poster_routes, routes, services
 # see the automatic page list. We always navigate with st.navigation: say so before any
 # session starts.
 PagesManager.uses_pages_directory = False
-
-app = st.App("Home.py", routes=routes.build() + login_routes.routes() + poster_routes.routes(),
-             middleware=routes.middleware())
 
 # Pages anyone may open: a share link. They must show nothing of the library to a stranger:
 # no navigation, no sidebar, no folder or owner names. (The phone side of a TV login, "pair",
@@ -44,7 +41,7 @@ def pages() -> list:
 
 
 def main() -> None:
-    from homemovies_core import auth, navigation
+    from homemovies_core import auth, navigation, state
     from homemovies_core.settings import SettingsError
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
@@ -57,7 +54,7 @@ def main() -> None:
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
     page = st.navigation(pages(), position="sidebar" if user else "hidden")
     base = auth.base_url(svc, page.url_path)
-    st.session_state["hm_base_url"] = base
+    st.session_state[state.BASE_URL] = base
     auth.deliver_cookie(svc, base)
 
     if user is None and page.url_path not in PUBLIC_PAGES:
@@ -79,6 +76,9 @@ def main() -> None:
 
 
 if get_script_run_ctx() is None:
-    services.boot()  # discovery at start-up: a bad configuration stops here, clearly
+    # `streamlit run` imports this module at start-up to find `app`: build the services now
+    # (a bad configuration stops here, with one sentence) and hand them to our routes.
+    app = st.App("Home.py", routes=routes.build(services.boot()),
+                 middleware=routes.middleware())
 else:
     main()

@@ -24,19 +24,23 @@ import streamlit as st
 from streamlit_authenticator.controllers import AuthenticationController
 
 from . import links, widgets
-from .pairing import Pairing, PairingBusy, Ticket, describe_device, display_code
+from .pairing import PairingBusy, Ticket, describe_device, display_code
 from .services import Services
 from .sessions import COOKIE_NAME, LoginSession, SessionStore
+from .state import (
+    HANDOFF,
+    LOGGED_OUT,
+    LOGIN_ERROR,
+    LOGIN_PASSWORD,
+    LOGIN_USER,
+    PAIR_ERROR,
+    PAIR_TICKET,
+    SESSION,
+)
 from .throttle import client_address
 
 log = logging.getLogger("homemovies.auth")
 
-SESSION = "hm_session"  # the LoginSession of this browser tab
-HANDOFF = "hm_cookie_handoff"  # a hand-off id whose cookie the page has not collected yet
-LOGGED_OUT = "hm_logged_out"  # clear the cookie in the browser on the next draw
-LOGIN_USER, LOGIN_PASSWORD, LOGIN_ERROR = "hm_login_user", "hm_login_password", "hm_login_error"
-PAIR_TICKET = "hm_pair_ticket"
-PAIR_ERROR = "hm_pair_error"
 POLL_SECONDS = 2  # how often a TV on the login page asks whether a phone approved it
 BCRYPT_MAX_BYTES = 72
 UNKNOWN_USER = "\x00unknown"  # every unknown user name counts as this one subject
@@ -69,7 +73,7 @@ def users(svc: Services) -> dict:
 
 
 def store(svc: Services) -> SessionStore:
-    return SessionStore(svc.cache, svc.key("session"))
+    return svc.sessions
 
 
 # -- who is this ---------------------------------------------------------------------------
@@ -190,15 +194,15 @@ def check_password(svc: Services, username: str, password: str, address: str) ->
     """None if the password is right; else the sentence to show. The attempt is counted
     before the password is checked, so parallel guesses cannot slip past the count."""
     known = username in users(svc)
-    attempt = svc.throttle.attempt(username if known else UNKNOWN_USER, address)
+    attempt = svc.throttles.login.attempt(username if known else UNKNOWN_USER, address)
     if not attempt.allowed:
         log.warning("Refused a login attempt from %s: too many failures.", address)
         return f"Too many failed attempts. {widgets.try_again_in(attempt.wait)}"
     if _password_ok(svc, username, password, known):
-        svc.throttle.succeeded(username, address)
+        svc.throttles.login.succeeded(username, address)
         return None
     log.warning("Failed login from %s.", address)
-    wait = math.ceil(svc.throttle.window / 60)
+    wait = math.ceil(svc.throttles.login.window / 60)
     return "Wrong user name or password. " + (
         f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
         f"must wait {wait} minutes." if attempt.left else
@@ -259,7 +263,7 @@ def _device_login_panel(svc: Services, base: str | None) -> None:
 
 def _start_pairing(svc: Services) -> None:
     try:
-        ticket = Pairing(svc.cache).start(this_device(), the_client_address(svc))
+        ticket = svc.pairing.start(this_device(), the_client_address(svc))
     except PairingBusy as exc:
         st.session_state[PAIR_ERROR] = str(exc)
         return
@@ -272,7 +276,7 @@ def _await_approval(svc: Services, ticket: Ticket) -> None:
     if left < POLL_SECONDS * 2:  # expired: offer a new one
         st.session_state.pop(PAIR_TICKET, None)
         st.rerun(scope="app")
-    username = Pairing(svc.cache).claim(ticket)
+    username = svc.pairing.claim(ticket)
     if username:
         st.session_state.pop(PAIR_TICKET, None)
         if username in users(svc):  # the user may have been removed meanwhile
@@ -286,7 +290,7 @@ def _await_approval(svc: Services, ticket: Ticket) -> None:
 def _forget_pairing(svc: Services) -> None:
     ticket = st.session_state.pop(PAIR_TICKET, None)
     if ticket is not None:
-        Pairing(svc.cache).cancel(ticket)
+        svc.pairing.cancel(ticket)
 
 
 # -- logging out ---------------------------------------------------------------------------

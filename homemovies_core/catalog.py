@@ -2,7 +2,9 @@
 
 Each folder costs one listing per `listing_ttl`, shared by every session and replica
 through the Cache. A second, long-lived copy of each listing lets the app keep showing
-a folder (with a "could not refresh" notice) while the backend is down.
+a folder while the backend is slow or down: when a refresh is not back within `patience`
+seconds, the older copy is shown at once, marked as possibly out of date, and the refresh
+finishes in the background (one per folder, however many pages ask).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import cachetools
@@ -33,6 +36,8 @@ POSTER_MISS_SECONDS = 300
 # 1/8 a side), anything that would still decode to more than this is not drawn.
 POSTER_MAX_DECODED_PIXELS = 4096 * 4096
 POSTER_SIZE = (640, 640)  # the thumbnail's bounding box: sharp on a 2x screen's card
+PATIENCE_SECONDS = 1.5  # how long a page waits for a refresh before showing the older copy
+REFRESHING = "The storage is slow to answer; showing this folder as it was listed earlier."
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,13 @@ class FolderView:
 
 class Catalog:
     def __init__(self, storage: Storage, cache: Cache, *, listing_ttl: float,
-                 count_eagerly: bool) -> None:
+                 count_eagerly: bool, patience: float = PATIENCE_SECONDS) -> None:
         self.storage = storage
         self.cache = cache
         self.listing_ttl = listing_ttl
+        self.patience = patience
+        self._refreshing: dict[str, Future] = {}
+        self._refresh_lock = threading.Lock()
         # Counting every folder costs one listing each: fine on disk, a background job on OCI.
         self.count_eagerly = count_eagerly
         self._posters: cachetools.LRUCache = cachetools.LRUCache(
@@ -93,24 +101,51 @@ class Catalog:
         return hit
 
     def listing(self, prefix: str) -> tuple[Listing, bool, str | None]:
-        """(listing, stale, error). Raises StorageError only when nothing was ever cached."""
+        """(listing, stale, why). Raises StorageError only when nothing was ever cached."""
         key = self._key(prefix)
         fresh = self._cached(key)
         if fresh is not None:
             return fresh, False, None
+        old = self._cached("stale:" + key)
+        if old is None:  # nothing to show meanwhile: wait for the backend
+            return self._list(prefix), False, None
         try:
-            listing = self.storage.list_level(prefix)
+            return self._refresh(prefix).result(timeout=self.patience), False, None
+        except FutureTimeout:
+            return old, True, REFRESHING
         except StorageError as exc:
-            old = self._cached("stale:" + key)
-            if old is not None:
-                log.warning("Listing %r failed; showing the cached copy.", prefix)
-                return old, True, str(exc)
-            raise
+            log.warning("Listing %r failed; showing the cached copy.", prefix)
+            return old, True, str(exc)
+
+    def _refresh(self, prefix: str) -> Future:
+        """The one listing of `prefix` in flight, started now if none is."""
+        with self._refresh_lock:
+            running = self._refreshing.get(prefix)
+            if running is not None:
+                return running
+            running = self._refreshing[prefix] = self._pool.submit(self._list, prefix)
+        # Outside the lock: a listing that is already done runs this callback right here.
+        running.add_done_callback(lambda done: self._forget_refresh(prefix, done))
+        return running
+
+    def refreshing(self, prefix: str) -> Future | None:
+        """The listing of `prefix` still in flight, if any (a page did not wait for it)."""
+        with self._refresh_lock:
+            return self._refreshing.get(prefix)
+
+    def _forget_refresh(self, prefix: str, done: Future) -> None:
+        with self._refresh_lock:
+            if self._refreshing.get(prefix) is done:
+                del self._refreshing[prefix]
+
+    def _list(self, prefix: str) -> Listing:
+        listing = self.storage.list_level(prefix)
         data = library.listing_to_json(listing)
+        key = self._key(prefix)
         if self.listing_ttl > 0:
             set_json(self.cache, key, data, self.listing_ttl)
         set_json(self.cache, "stale:" + key, data, STALE_SECONDS)
-        return listing, False, None
+        return listing
 
     def cached_listing(self, prefix: str) -> Listing | None:
         """A listing only if it is already cached (fresh or stale): costs the backend nothing."""

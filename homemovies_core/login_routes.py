@@ -19,18 +19,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import services
-from .sessions import COOKIE_NAME, SESSION_SECONDS, SessionStore
+from .services import Services
+from .sessions import COOKIE_NAME, SESSION_SECONDS
 from .throttle import LOOPBACK
 
 log = logging.getLogger(__name__)
 
 HANDOFF_HEADER = "x-hm-handoff"
-
-
-def _store() -> SessionStore:
-    svc = services.get()
-    return SessionStore(svc.cache, svc.key("session"))
 
 
 def is_https(request: Request, trusted_proxies) -> bool:
@@ -49,35 +44,33 @@ def is_https(request: Request, trusted_proxies) -> bool:
     return trusted and proto == "https"
 
 
-def _cookie(response: Response, request: Request, value: str, max_age: int) -> None:
+def _cookie(response: Response, request: Request, value: str, max_age: int,
+            trusted_proxies) -> None:
     response.set_cookie(COOKIE_NAME, value, max_age=max_age, path="/", httponly=True,
-                        samesite="strict",
-                        secure=is_https(request, services.get().settings.trusted_proxies))
+                        samesite="strict", secure=is_https(request, trusted_proxies))
 
 
-async def session(request: Request) -> Response:
-    handoff_id = request.headers.get(HANDOFF_HEADER, "")
-    value = _store().collect(handoff_id)
-    if value is None:
-        return PlainTextResponse("This login has expired; log in again.", status_code=403,
-                                 headers={"Cache-Control": "no-store"})
-    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    _cookie(response, request, value, SESSION_SECONDS)
-    return response
+def routes(svc: Services) -> list[BaseRoute]:
+    store, trusted = svc.sessions, svc.settings.trusted_proxies
 
+    async def session(request: Request) -> Response:
+        value = store.collect(request.headers.get(HANDOFF_HEADER, ""))
+        if value is None:
+            return PlainTextResponse("This login has expired; log in again.", status_code=403,
+                                     headers={"Cache-Control": "no-store"})
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        _cookie(response, request, value, SESSION_SECONDS, trusted)
+        return response
 
-async def logout(request: Request) -> Response:
-    if HANDOFF_HEADER not in request.headers:  # only our page sends it
-        return PlainTextResponse("Not allowed.", status_code=403)
-    store = _store()
-    current = store.from_cookie(request.cookies.get(COOKIE_NAME))
-    if current is not None:
-        store.end(current.id)
-    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    _cookie(response, request, "", 0)
-    return response
+    async def logout(request: Request) -> Response:
+        if HANDOFF_HEADER not in request.headers:  # only our page sends it
+            return PlainTextResponse("Not allowed.", status_code=403)
+        current = store.from_cookie(request.cookies.get(COOKIE_NAME))
+        if current is not None:
+            store.end(current.id)
+        response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+        _cookie(response, request, "", 0, trusted)
+        return response
 
-
-def routes() -> list[BaseRoute]:
     return [Route("/auth/session", session, methods=["POST"]),
             Route("/auth/logout", logout, methods=["POST"])]

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-GOTO = "hm_goto"
+from .state import GOTO
+
 LIBRARY = ("", "pages/library.py")  # the default page: its url_path is ""
 WATCH = ("watch", "pages/watch.py")
 MAX_SWITCHES = 3

@@ -15,35 +15,36 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import services, signing
+from . import signing
+from .services import Services
 
 DAY = 24 * 3600
 MAX_TOKEN = 2048
 
 
-def poster_url(svc: services.Services, name: str, *, now: float | None = None) -> str:
+def poster_url(svc: Services, name: str, *, now: float | None = None) -> str:
     """A URL for the poster object `name`, stable for the rest of the day (and a day more)."""
     now = time.time() if now is None else now
     expires = (int(now) // DAY + 2) * DAY
     return "/poster/" + signing.sign(svc.key("poster"), {"p": name}, expires)
 
 
-async def poster(request: Request) -> Response:
-    token = request.path_params["token"]
-    svc = services.get()
-    payload = signing.verify(svc.key("poster"), token) if len(token) <= MAX_TOKEN else None
-    name = payload.get("p") if payload else None
-    if not isinstance(name, str):
-        return PlainTextResponse("This link is not valid (it may have expired).",
-                                 status_code=403)
-    data = svc.catalog.poster_bytes(name)
-    if data is None:
-        return PlainTextResponse("No poster.", status_code=404,
-                                 headers={"Cache-Control": "private, max-age=300"})
-    return Response(data, media_type="image/jpeg", headers={
-        "Cache-Control": "private, max-age=86400",
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+def routes(svc: Services) -> list[BaseRoute]:
+    key = svc.key("poster")
 
+    async def poster(request: Request) -> Response:
+        token = request.path_params["token"]
+        payload = signing.verify(key, token) if len(token) <= MAX_TOKEN else None
+        name = payload.get("p") if payload else None
+        if not isinstance(name, str):
+            return PlainTextResponse("This link is not valid (it may have expired).",
+                                     status_code=403)
+        data = svc.catalog.poster_bytes(name)
+        if data is None:
+            return PlainTextResponse("No poster.", status_code=404,
+                                     headers={"Cache-Control": "private, max-age=300"})
+        return Response(data, media_type="image/jpeg", headers={
+            "Cache-Control": "private, max-age=86400",
+            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
-def routes() -> list[BaseRoute]:
     return [Route("/poster/{token}", poster, methods=["GET", "HEAD"])]

@@ -1,8 +1,10 @@
-"""The long-lived objects of one process, built once from the settings.
+"""The long-lived objects of one process, built once from the settings at start-up.
 
-Both the Streamlit pages and our own HTTP routes (which run outside any script
-context) need the same storage, cache and keys, so they live here in a process-wide
-singleton rather than in `st.cache_resource`.
+`boot()` builds them when `streamlit run` imports Home.py and hands them to the HTTP routes
+(`routes.build(svc)`); pages reach the same object with `get()`. Both the pages and our
+routes (which run outside any script context) need the same storage, cache, keys and
+stores, so they live here rather than in `st.cache_resource`. Every feature store is made
+here, once: pages never build their own.
 """
 
 from __future__ import annotations
@@ -23,10 +25,15 @@ from . import settings as settings_mod
 from . import signing
 from .cache import Cache, FailoverCache, make_cache, redis_url_from_setting
 from .catalog import Catalog
+from .health import HealthMonitor, monitor_for
+from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
+from .progress import ProgressStore
+from .sessions import SessionStore
 from .settings import Settings, SettingsError
+from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
-from .throttle import LoginThrottle
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +49,30 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class Throttles:
+    """Each kind of guessing, counted apart (see throttle.py)."""
+
+    login: Throttle  # passwords, per user name and client
+    share_lookup: Throttle  # share-link tokens that do not exist, per client
+    share_password: Throttle  # wrong passwords of one share link, per client
+    pair_guess: Throttle  # device codes that do not exist, per phone user and client
+
+
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     cache: Cache
     storage: Storage
     catalog: Catalog
     urls: PlaybackUrls
-    throttle: LoginThrottle
     credentials: Credentials
     cookie_key: str
+    sessions: SessionStore
+    progress: ProgressStore
+    shares: ShareStore
+    pairing: Pairing
+    throttles: Throttles
+    health: HealthMonitor  # what /health reports, refreshed in the background
     warnings: tuple[str, ...]  # shown to logged-in users: things an operator should fix
 
     def key(self, purpose: str) -> bytes:
@@ -95,17 +117,24 @@ def build(settings: Settings, *, announce=print) -> Services:
         warnings.append("Redis cannot be reached; the app uses its in-process cache until it "
                         "comes back.")
     storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
-    if storage.kind == "oci":
-        storage.start_background_sweep(cache)  # expired hm: PARs, at most hourly per bucket
+    storage.start_background(cache)
     catalog = Catalog(storage, cache, listing_ttl=settings.cache_ttl_seconds,
                       count_eagerly=storage.kind == "local")
     urls = PlaybackUrls(storage, cache, ttl_seconds=settings.par_ttl_hours * 3600,
                         min_remaining_seconds=settings.par_min_remaining_hours * 3600)
     for w in warnings:
         log.warning(w)
-    return Services(settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
-                    throttle=LoginThrottle(cache), credentials=credentials,
-                    cookie_key=cookie_key, warnings=tuple(warnings))
+    key = signing.derive_key
+    return Services(
+        settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
+        credentials=credentials, cookie_key=cookie_key,
+        sessions=SessionStore(cache, key(cookie_key, "session")),
+        progress=ProgressStore(cache, key(cookie_key, "progress")),
+        shares=ShareStore(cache), pairing=Pairing(cache),
+        throttles=Throttles(login=Throttle(cache), share_lookup=lookup_throttle(cache),
+                            share_password=password_throttle(cache),
+                            pair_guess=guess_throttle(cache)),
+        health=monitor_for(cache), warnings=tuple(warnings))
 
 
 def redis_host_without_tls(settings: Settings) -> str | None:
@@ -146,7 +175,7 @@ def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage
             raise SettingsError(f"The demo library could not be made in {root} "
                                 f"({exc.strerror or exc}); give --demo_dir or --media_dir.") \
                 from None
-    from .storage.oci import OciStorage
+    from .oci.storage import OciStorage
 
     return OciStorage.from_settings(settings)
 
@@ -167,32 +196,38 @@ def install(services: Services | None) -> None:
         _current = services
 
 
+class NotBooted(RuntimeError):
+    """`get()` before `boot()` (or `install()` in a test): a bug, not a user's mistake."""
+
+
 def get() -> Services:
-    """The process's services, built from sys.argv on first use."""
-    global _current
+    """The process's services, as `boot()` built them."""
     with _lock:
         if _current is None:
-            _current = build(load_settings(sys.argv[1:]))
+            raise NotBooted("Home Movies has not started: run it with `streamlit run Home.py`, "
+                            "which builds its services when it imports Home.py.")
         return _current
 
 
 def load_settings(argv: list[str]) -> Settings:
     loaded = settings_mod.load(argv, os.environ, settings_mod.default_secrets_files(APP_DIR))
     if loaded.secret:
-        from .vault import fill_from_vault
+        from .oci.vault import fill_from_vault
 
         loaded = fill_from_vault(loaded)
     return loaded
 
 
-def boot() -> None:
-    """Start-up: build everything now so a bad configuration stops the server with one
-    clear sentence instead of failing on the first page view."""
+def boot(argv: list[str] | None = None) -> Services:
+    """Start-up: build everything now (from `sys.argv` by default), so a bad configuration
+    stops the server with one clear sentence instead of failing on the first page view."""
     from .ffmpeg import FfmpegError
     from .storage.base import StorageError
 
     try:
-        get()
+        built = build(load_settings(sys.argv[1:] if argv is None else argv))
     except (SettingsError, StorageError, FfmpegError) as exc:
         print(f"home-movies: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    install(built)
+    return built

@@ -4,10 +4,44 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import links
-from .formatting import plain, try_again_in
+from . import cards, links, poster_routes
+from .formatting import human_date, human_size, plain, try_again_in
+from .library import Kind, Video, folder_title
+from .player import SubtitleTrack
+from .progress import Progress
+from .services import Services
+from .state import BASE_URL
 
-__all__ = ["plain", "qr_code", "try_again_in"]
+__all__ = ["app_url", "card", "plain", "poster_url", "qr_code", "subtitle_tracks",
+           "try_again_in"]
+
+
+def app_url(path: str, **query: str) -> str:
+    """A link to one of our own pages or routes, as this browser reaches the app."""
+    return links.page_url(st.session_state.get(BASE_URL), path.lstrip("/"), **query)
+
+
+def poster_url(svc: Services, video: Video) -> str | None:
+    """The video's poster thumbnail, from a route any replica answers (no playback grant)."""
+    return app_url(poster_routes.poster_url(svc, video.poster)) if video.poster else None
+
+
+def card(svc: Services, video: Video, progress: Progress | None, *,
+         show_folder: bool) -> cards.Card:
+    facts = " · ".join(f for f in (human_size(video.size), human_date(video.modified)) if f)
+    fraction = None if progress is None or progress.fraction is None else \
+        (1.0 if progress.finished else progress.fraction)
+    return cards.Card(key=video.key, title=video.title, facts=facts, badge=video.badge,
+                      folder=folder_title(video.folder) if show_folder else "",
+                      poster=poster_url(svc, video), progress=fraction,
+                      download=video.kind is Kind.DOWNLOAD)
+
+
+def subtitle_tracks(svc: Services, video: Video) -> list[SubtitleTrack]:
+    """The video's subtitle files as player tracks (inside an `.hls/` folder they ride on the
+    folder's playback URL). May raise StorageError."""
+    return [SubtitleTrack(src=svc.urls.object_url(s.name, within=video), language=s.language,
+                          label=s.label) for s in svc.catalog.hls_subtitles(video)]
 
 
 def qr_code(text: str, *, width: int) -> None:

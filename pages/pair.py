@@ -9,18 +9,9 @@ import streamlit as st
 
 from homemovies_core import auth, services
 from homemovies_core.formatting import plain, try_again_in
-from homemovies_core.pairing import (
-    Approval,
-    Pairing,
-    PairingRequest,
-    display_code,
-    guess_throttle,
-    network_clue,
-    normalise_code,
-)
-
-RESULT = "hm_pair_result"  # (code, Approval) of this phone's last approval attempt
-CHECK = "hm_pair_check"
+from homemovies_core.pairing import Approval, PairingRequest, display_code, network_clue, normalise_code
+from homemovies_core.state import PAIR_CHECK as CHECK
+from homemovies_core.state import PAIR_RESULT as RESULT
 
 
 def ask_for_code() -> None:
@@ -34,7 +25,7 @@ def ask_for_code() -> None:
 
 def approve(svc: services.Services, code: str, user: str) -> None:
     """The Approve button's callback (runs before the script: the click always counts)."""
-    result = Pairing(svc.cache).approve(code, user, str(st.session_state.get(CHECK) or ""))
+    result = svc.pairing.approve(code, user, str(st.session_state.get(CHECK) or ""))
     st.session_state[CHECK] = ""
     st.session_state[RESULT] = (code, result)
 
@@ -55,12 +46,12 @@ def main() -> None:
         return
 
     address = auth.the_client_address(svc)
-    throttle = guess_throttle(svc.cache)
+    throttle = svc.throttles.pair_guess
     wait = throttle.blocked(user, address)
     if wait > 0:
         st.error(f"Too many codes that do not work. {try_again_in(wait)}")
         return
-    request = Pairing(svc.cache).lookup(code) if code else None
+    request = svc.pairing.lookup(code) if code else None
     if request is None or request.approved_by:
         throttle.failed(user, address)
         st.warning("This code does not work (any more). Codes work once, for 10 minutes: "

@@ -9,24 +9,16 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, services
+from homemovies_core import auth, services, state, widgets
 from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.library import Kind
-from homemovies_core.player import SubtitleTrack, player
-from homemovies_core.shares import (
-    Share,
-    ShareStore,
-    describe_expiry,
-    lookup_throttle,
-    password_matches,
-    password_throttle,
-)
+from homemovies_core.player import player
+from homemovies_core.shares import Share, describe_expiry, password_matches
 from homemovies_core.storage.base import StorageError
 
 NOT_VALID = ("This link does not work any more. It may have expired or been withdrawn; ask "
              "the person who sent it for a new one.")
 ANY = "*"  # the lookup throttle counts per address only
-PASSWORD, PASSWORD_ERROR = "hm_share_password", "hm_share_password_error"
 
 
 def refuse(message: str) -> None:
@@ -37,32 +29,33 @@ def refuse(message: str) -> None:
 def unlocked(svc: services.Services, share: Share, address: str) -> bool:
     """Password-protected links ask once per browser session, and show nothing of the video
     (not even its title) before the password is right."""
-    if not share.protected or st.session_state.get(f"hm_share_ok:{share.id}"):
+    if not share.protected or st.session_state.get(state.share_unlocked(share.id)):
         return True
     st.title("🎬 Home Movies")
     with st.form("share_password"):
         st.text_input("This video is protected. Password", type="password", max_chars=256,
-                      key=PASSWORD)
+                      key=state.SHARED_PASSWORD)
         st.form_submit_button("Watch", type="primary", on_click=check_password,
                               args=(svc, share, address))
-    if st.session_state.get(PASSWORD_ERROR):
-        st.error(st.session_state.pop(PASSWORD_ERROR))
+    if st.session_state.get(state.SHARED_PASSWORD_ERROR):
+        st.error(st.session_state.pop(state.SHARED_PASSWORD_ERROR))
     return False
 
 
 def check_password(svc: services.Services, share: Share, address: str) -> None:
     """The Watch button's callback: counted before it is checked, like a login."""
-    password = str(st.session_state.get(PASSWORD) or "")
-    st.session_state[PASSWORD] = ""
-    throttle = password_throttle(svc.cache)
+    password = str(st.session_state.get(state.SHARED_PASSWORD) or "")
+    st.session_state[state.SHARED_PASSWORD] = ""
+    throttle = svc.throttles.share_password
     attempt = throttle.attempt(share.id, address)
     if not attempt.allowed:
-        st.session_state[PASSWORD_ERROR] = f"Too many wrong passwords. {try_again_in(attempt.wait)}"
+        st.session_state[state.SHARED_PASSWORD_ERROR] = \
+            f"Too many wrong passwords. {try_again_in(attempt.wait)}"
     elif password_matches(share, password):
         throttle.succeeded(share.id, address)
-        st.session_state[f"hm_share_ok:{share.id}"] = True
+        st.session_state[state.share_unlocked(share.id)] = True
     else:
-        st.session_state[PASSWORD_ERROR] = "That is not the password." + (
+        st.session_state[state.SHARED_PASSWORD_ERROR] = "That is not the password." + (
             "" if attempt.left else
             f" This device must now wait {round(throttle.window / 60)} minutes.")
 
@@ -71,12 +64,12 @@ def main() -> None:
     svc = services.get()
     token = st.query_params.get("t", "")
     address = auth.the_client_address(svc)
-    throttle = lookup_throttle(svc.cache)
+    throttle = svc.throttles.share_lookup
     if throttle.blocked(ANY, address) > 0:
         refuse("Too many links that do not work were opened from this device. "
                "Try again later.")
         return
-    share = ShareStore(svc.cache).lookup(token)
+    share = svc.shares.lookup(token)
     if share is None:
         throttle.failed(ANY, address)
         refuse(NOT_VALID)
@@ -91,9 +84,7 @@ def main() -> None:
     st.subheader(plain(share.title))
     try:
         src = svc.urls.video_url(video)
-        subtitles = [SubtitleTrack(src=svc.urls.object_url(s.name, within=video),
-                                   language=s.language, label=s.label)
-                     for s in svc.catalog.hls_subtitles(video)]
+        subtitles = widgets.subtitle_tracks(svc, video)
     except StorageError:
         refuse("This video cannot be played right now. Try again in a little while.")
         return

@@ -19,7 +19,7 @@ def revoke(store: ShareStore, share: Share) -> None:
 def main() -> None:
     auth.require_user()
     svc = services.get()
-    store = ShareStore(svc.cache)
+    store = svc.shares
     st.title("Shared links")
     shares = store.active()
     if not shares:

@@ -5,21 +5,15 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, links, navigation, poster_routes, services, widgets
+from homemovies_core import auth, navigation, services, widgets
 from homemovies_core.formatting import human_date, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
-from homemovies_core.player import SubtitleTrack, player
+from homemovies_core.player import player
 from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
-from homemovies_core.shares import (
-    DEFAULT_LIFETIME,
-    LIFETIMES,
-    ShareStore,
-    describe_expiry,
-)
+from homemovies_core.shares import DEFAULT_LIFETIME, LIFETIMES, describe_expiry
+from homemovies_core.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
+from homemovies_core.state import WATCH_VISIT as VISIT
 from homemovies_core.storage.base import StorageError
-
-VISIT = "hm_watch"  # this visit's start position and progress token (see `visit`)
-NEW_LINK = "hm_new_share"
 
 
 def back_to(folder: str) -> None:
@@ -53,16 +47,16 @@ def start_over(store: ProgressStore, user: str, video: Video) -> None:
 
 def create_link(svc: services.Services, user: str, video: Video) -> None:
     """The Create link button's callback (runs before the script: the click always counts)."""
-    lifetime = st.session_state.get("hm_share_lifetime") or DEFAULT_LIFETIME
-    password = st.session_state.get("hm_share_password") or None
-    st.session_state["hm_share_password"] = ""
+    lifetime = st.session_state.get(SHARE_LIFETIME) or DEFAULT_LIFETIME
+    password = st.session_state.get(SHARE_PASSWORD) or None
+    st.session_state[SHARE_PASSWORD] = ""
     try:
-        token, share = ShareStore(svc.cache).create(
+        token, share = svc.shares.create(
             video, owner=user, lifetime=LIFETIMES[lifetime], password=password)
     except ValueError as exc:  # e.g. a password bcrypt cannot take
         st.session_state[NEW_LINK] = (video.key, None, str(exc), False)
         return
-    url = links.page_url(st.session_state.get("hm_base_url"), "shared", t=token)
+    url = widgets.app_url("shared", t=token)
     st.session_state[NEW_LINK] = (video.key, url, share.expires, share.protected)
 
 
@@ -70,9 +64,9 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
     with st.popover("🔗 Share", width="stretch"):
         with st.form("share"):
             st.markdown("**Share this video** with someone who has no account.")
-            st.radio("The link works for", list(LIFETIMES), key="hm_share_lifetime",
+            st.radio("The link works for", list(LIFETIMES), key=SHARE_LIFETIME,
                      index=list(LIFETIMES).index(DEFAULT_LIFETIME), horizontal=True)
-            st.text_input("Password (optional)", type="password", key="hm_share_password",
+            st.text_input("Password (optional)", type="password", key=SHARE_PASSWORD,
                           max_chars=72, help="They will have to type it to watch.")
             st.form_submit_button("Create link", type="primary", on_click=create_link,
                                   args=(svc, user, video))
@@ -119,13 +113,8 @@ def main() -> None:
                 f"player such as VLC.")
         st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
-        # The card's thumbnail, from a route any replica answers: no playback grant for it.
-        poster = links.page_url(st.session_state.get("hm_base_url"), poster_routes.poster_url(
-            svc, video.poster).lstrip("/")) if video.poster else None
-        subtitles = [SubtitleTrack(src=svc.urls.object_url(s.name, within=video),
-                                   language=s.language, label=s.label)
-                     for s in svc.catalog.hls_subtitles(video)]
-        store = ProgressStore(svc.cache, svc.key("progress"))
+        subtitles = widgets.subtitle_tracks(svc, video)
+        store = svc.progress
         this_visit = visit(store, user, video)
         if this_visit["start"] > 0:
             note, again = st.columns([5, 1], vertical_alignment="center")
@@ -133,10 +122,11 @@ def main() -> None:
                          f"left off.")
             again.button("⏮ Start over", width="stretch", on_click=start_over,
                          args=(store, user, video))
-        player(src, kind=video.kind.value, title=video.title, poster=poster,
+        player(src, kind=video.kind.value, title=video.title,
+               poster=widgets.poster_url(svc, video),
                start_at=this_visit["start"], subtitles=subtitles,
                force_hlsjs=st.query_params.get("engine") == "hlsjs",
-               progress_url=links.page_url(st.session_state.get("hm_base_url"), "api/progress"),
+               progress_url=widgets.app_url("api/progress"),
                progress_token=this_visit["token"], key="player")
 
     facts = [video.badge, human_size(video.size), human_date(video.modified)]

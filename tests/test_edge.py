@@ -7,6 +7,7 @@ The same attacks against the real `streamlit run` server are in tests/attacks/.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 import time
@@ -23,6 +24,7 @@ from homemovies_core import bodies, health, routes, services, settings
 from homemovies_core.cache import LocalCache
 from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
+from homemovies_core.storage import local_routes
 from homemovies_core.storage.local import LocalStorage
 from tests.conftest import COOKIE_KEY
 
@@ -93,7 +95,7 @@ def app(tmp_path_factory):
                            announce=lambda _m: None)
     services.install(built)
     try:
-        http = TestClient(Starlette(routes=routes.build(), middleware=routes.middleware()),
+        http = TestClient(Starlette(routes=routes.build(built), middleware=routes.middleware()),
                           raise_server_exceptions=True)
         yield http, built
     finally:
@@ -119,8 +121,8 @@ def test_media_comes_sandboxed_and_nosniffed(app):
         answer = http.get(grant.url_for("Family/Trip.hls/" + name))
         assert answer.status_code == 200, name
         assert answer.headers["content-type"].startswith(kind)
-        assert answer.headers["content-security-policy"] == routes.VIDEO_CSP
-        assert routes.VIDEO_CSP.startswith("sandbox; default-src 'none';")
+        assert answer.headers["content-security-policy"] == local_routes.VIDEO_CSP
+        assert local_routes.VIDEO_CSP.startswith("sandbox; default-src 'none';")
         assert answer.headers["x-content-type-options"] == "nosniff"
 
 
@@ -151,7 +153,7 @@ def test_odd_progress_tokens_are_refused(app, report, status):
 
 def test_odd_progress_numbers_are_bad_requests(app):
     http, _svc = app
-    token = routes.progress_store().token("mum", "Family/Trip.hls/")
+    token = services.get().progress.token("mum", "Family/Trip.hls/")
     # 10**400 is valid JSON but no float: math.isfinite raised OverflowError (a 500).
     for position in ("1" + "0" * 400, "-1" + "0" * 400, "1e400", '"12"', "true", "null"):
         body = f'{{"token": "{token}", "position": {position}}}'
@@ -252,16 +254,13 @@ def test_a_probe_hanging_for_long_counts_as_unreachable():
 
 
 def test_health_route_says_starting_until_the_first_check(app):
-    http, svc = app
-    cache = LocalCache()
-    monitor = health.HealthMonitor(cache.ping)
-    answer_before = None
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(health, "monitor_for", lambda _cache: monitor)
-        answer_before = http.get("/health")
-        monitor.start()
-        assert monitor.wait_first(30)
-        answer_after = http.get("/health")
+    _http, svc = app
+    monitor = health.HealthMonitor(LocalCache().ping)  # not started yet
+    http = TestClient(Starlette(routes=routes.build(dataclasses.replace(svc, health=monitor))))
+    answer_before = http.get("/health")
+    monitor.start()
+    assert monitor.wait_first(30)
+    answer_after = http.get("/health")
     monitor.stop()
     assert answer_before.status_code == 503 and answer_before.json()["status"] == "starting"
     assert answer_after.status_code == 200

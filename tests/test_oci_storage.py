@@ -16,11 +16,10 @@ from PIL import Image
 from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
 from homemovies_core.catalog import Catalog, thumbnail
 from homemovies_core.library import Kind
-from homemovies_core.oci_retry import INTERACTIVE, CallPolicy
+from homemovies_core.oci.policy import INTERACTIVE, CallPolicy
+from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
-from homemovies_core.settings import SettingsError
 from homemovies_core.storage.base import StorageError
-from homemovies_core.storage.oci import OciStorage
 from tests.fake_oci import (
     mint_resource_principal_env,
     start_fake_oci,
@@ -40,7 +39,10 @@ def storage(server, config_path) -> OciStorage:
 
 
 def _catalog(storage, cache=None, ttl=60.0) -> Catalog:
-    return Catalog(storage, cache or LocalCache(), listing_ttl=ttl, count_eagerly=False)
+    # Patient: these tests are about what a failed listing shows, so they wait for it (the
+    # slow case, where a page shows the older copy at once, is tests/test_catalog_slow.py).
+    return Catalog(storage, cache or LocalCache(), listing_ttl=ttl, count_eagerly=False,
+                   patience=60)
 
 
 def _urls(storage, cache=None, clock=time.time) -> PlaybackUrls:
@@ -216,15 +218,15 @@ def test_background_sweep_thread_runs_once_per_lock(storage, server):
     model.create_par(BUCKET, "hm:old:1", "ObjectRead", datetime.now(UTC) - timedelta(hours=1),
                      "x")
     cache = LocalCache()
-    storage.start_background_sweep(cache, check_every=0.05)
-    storage.start_background_sweep(cache, check_every=0.05)  # idempotent
+    storage.start_background(cache, check_every=0.05)
+    storage.start_background(cache, check_every=0.05)  # idempotent
     try:
         deadline = time.monotonic() + 5
         while model.pars(BUCKET) and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.3)  # several more checks: the lock in the cache holds them off
     finally:
-        storage.stop_background_sweep()
+        storage.stop_background()
     assert model.pars(BUCKET) == []
     assert model.counts["ListPreauthenticatedRequests"] == 1
 
@@ -319,7 +321,7 @@ def test_resource_principal_signer_works_against_the_fake(server, tmp_path, monk
 
 def test_resource_principals_without_environment_is_one_sentence(server, monkeypatch):
     monkeypatch.delenv("OCI_RESOURCE_PRINCIPAL_VERSION", raising=False)
-    with pytest.raises(SettingsError, match="OCI_RESOURCE_PRINCIPAL_VERSION is not set"):
+    with pytest.raises(StorageError, match="OCI_RESOURCE_PRINCIPAL_VERSION is not set"):
         OciStorage.from_settings(oci_settings(server.endpoint, None, "--resource_principal"))
 
 
@@ -332,7 +334,7 @@ def test_instance_principal_failure_is_one_sentence(server, monkeypatch):
 
     monkeypatch.setattr(oci.auth.signers, "InstancePrincipalsSecurityTokenSigner",
                         no_metadata_service)
-    with pytest.raises(SettingsError) as failed:
+    with pytest.raises(StorageError) as failed:
         OciStorage.from_settings(oci_settings(server.endpoint, None, "--instance_principal"))
     assert calls == [1]
     assert str(failed.value).startswith("Signing in with instance principals failed")
@@ -358,31 +360,31 @@ def test_instance_principal_signer_is_used(server, monkeypatch, tmp_path):
 def test_config_file_problems_are_one_sentence(server, tmp_path, monkeypatch, config_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("OCI_CONFIG_FILE", raising=False)
-    with pytest.raises(SettingsError, match=r"~/.oci/config does not exist"):
+    with pytest.raises(StorageError, match=r"~/.oci/config does not exist"):
         OciStorage.from_settings(oci_settings(server.endpoint, None))
-    with pytest.raises(SettingsError, match=r"has no profile \[FAMILY\]"):
+    with pytest.raises(StorageError, match=r"has no profile \[FAMILY\]"):
         OciStorage.from_settings(oci_settings(server.endpoint, config_path,
                                               "--oci_profile", "FAMILY"))
     broken = tmp_path / "broken"
     broken.write_text(config_path.read_text().replace("fingerprint=", "fingerprint=zz"))
-    with pytest.raises(SettingsError, match=r"is not valid: fingerprint is malformed\.$"):
+    with pytest.raises(StorageError, match=r"is not valid: fingerprint is malformed\.$"):
         OciStorage.from_settings(oci_settings(server.endpoint, broken))
 
 
 def test_start_up_failures_are_one_sentence(server, config_path):
-    with pytest.raises(SettingsError) as wrong_bucket:
+    with pytest.raises(StorageError) as wrong_bucket:
         OciStorage.from_settings(oci_settings(server.endpoint, config_path, bucket="nope"),
                                  policy=QUICK)
     assert str(wrong_bucket.value) == ("The bucket 'nope' does not exist in namespace 'fakens', "
                                        "or this identity may not read it.")
     server.model.inject_fault("GetNamespace", status=401, count=None)
-    with pytest.raises(SettingsError, match=r"refused the credentials \(401 NotAuthenticated\)"):
+    with pytest.raises(StorageError, match=r"refused the credentials \(401 NotAuthenticated\)"):
         OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK)
     server.model.clear_faults()
     dead = start_fake_oci()
     dead_endpoint = dead.endpoint
     dead.stop()
-    with pytest.raises(SettingsError) as unreachable:
+    with pytest.raises(StorageError) as unreachable:
         OciStorage.from_settings(oci_settings(dead_endpoint, config_path), policy=QUICK)
     message = str(unreachable.value)
     assert message.endswith("failed: OCI could not be reached.")

@@ -93,7 +93,7 @@ def client(tmp_path_factory):
                            announce=lambda _m: None)
     services.install(built)
     try:
-        yield TestClient(Starlette(routes=routes.build())), routes.progress_store()
+        yield TestClient(Starlette(routes=routes.build(built))), built.progress
     finally:
         services.install(None)
 

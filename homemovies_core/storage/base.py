@@ -68,3 +68,9 @@ class Storage(Protocol):
         """A URL that lets a browser read `target` (an object, or everything under a prefix)."""
 
     def ping(self) -> bool: ...
+
+    def routes(self) -> list:
+        """HTTP routes the backend needs in the app (the local folder's /video), or []."""
+
+    def start_background(self, cache) -> None:
+        """Start the backend's background jobs (OCI: the sweep of expired PARs)."""

@@ -71,6 +71,16 @@ class LocalStorage:
         except OSError:
             return None
 
+    # -- what the backend runs in the app ----------------------------------------------------
+    def routes(self) -> list:
+        """Our own /video route: a folder's bytes are served by the app."""
+        from .local_routes import routes
+
+        return routes(self)
+
+    def start_background(self, cache) -> None:
+        """Nothing to do in the background for a folder on disk."""
+
     def ping(self) -> bool:
         return self.root.is_dir()
 

@@ -1,0 +1,55 @@
+"""When OCI is slow or hangs, a folder listed before shows at once from its older copy,
+marked as possibly out of date, while one refresh finishes in the background."""
+
+from __future__ import annotations
+
+from homemovies_core.cache import LocalCache
+from homemovies_core.catalog import REFRESHING, Catalog
+from homemovies_core.storage.oci import OciStorage
+from tests.oci_env import BUCKET, oci_settings
+
+
+def test_a_hanging_listing_shows_the_older_copy_at_once(server, config_path):
+    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path))
+    server.model.put_object(BUCKET, "A/one.mp4", b"one")
+    catalog = Catalog(storage, LocalCache(), listing_ttl=0, count_eagerly=False, patience=0.2)
+    assert [v.key for v in catalog.folder_view("A/").videos] == ["A/one.mp4"]
+
+    server.model.put_object(BUCKET, "A/two.mp4", b"two")
+    server.model.inject_fault("ListObjects", hang_seconds=2, count=1)
+    server.model.reset_counts()
+    views = [catalog.folder_view("A/") for _ in range(5)]  # five page views meanwhile
+    refresh = catalog.refreshing("A/")
+    # Shown from the older copy, and returned while the one refresh is still hanging.
+    assert refresh is not None and not refresh.done()
+    assert all(v.stale and v.error == REFRESHING for v in views)
+    assert all([v.key for v in v.videos] == ["A/one.mp4"] for v in views)
+    assert server.model.counts["ListObjects"] == 1  # one refresh, not one per page view
+
+    refresh.result(timeout=30)  # the background refresh completes...
+    fresh = catalog.folder_view("A/")  # ...and the next view is up to date
+    assert not fresh.stale
+    assert [v.key for v in fresh.videos] == ["A/one.mp4", "A/two.mp4"]
+
+
+def test_a_folder_never_listed_waits_for_the_backend(server, config_path):
+    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path))
+    server.model.put_object(BUCKET, "B/one.mp4", b"one")
+    server.model.inject_fault("ListObjects", hang_seconds=0.5, count=1)
+    catalog = Catalog(storage, LocalCache(), listing_ttl=60, count_eagerly=False, patience=0.1)
+    view = catalog.folder_view("B/")  # nothing older to show: the page waits
+    assert not view.stale and [v.key for v in view.videos] == ["B/one.mp4"]
+
+
+def test_a_quick_refresh_of_an_expired_listing_never_blocks(tmp_path):
+    """A refresh that finishes before its callback is attached used to deadlock the page
+    (the callback took a lock the caller held): every expired listing could freeze a page."""
+    from homemovies_core.storage.local import LocalStorage
+
+    (tmp_path / "A").mkdir()
+    (tmp_path / "A" / "one.mp4").write_bytes(b"one")
+    catalog = Catalog(LocalStorage(tmp_path, b"k" * 32), LocalCache(), listing_ttl=0,
+                      count_eagerly=True, patience=30)
+    for _ in range(50):  # each view has an older copy and refreshes it
+        assert [v.key for v in catalog.folder_view("A/").videos] == ["A/one.mp4"]
+    assert catalog.refreshing("A/") is None
