@@ -75,10 +75,12 @@ def main() -> None:
     page.run()
 
 
-if get_script_run_ctx() is None:
+if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
     app = st.App("Home.py", routes=routes.build(services.boot()),
                  middleware=routes.middleware())
+    print(f"Home Movies is running: open http://localhost:{st.get_option('server.port')}",
+          flush=True)
 else:
     main()

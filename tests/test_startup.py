@@ -131,3 +131,20 @@ def test_which_redis_urls_travel_unencrypted(url, host):
     # The operator says the network is theirs alone (a Compose network, say).
     private = services.settings_mod.load(["--redis-url", url], {"HM_REDIS_PLAINTEXT_OK": "1"}, [])
     assert services.redis_host_without_tls(private) is None
+
+
+def test_streamlit_run_with_a_bad_flag_says_one_sentence_and_nothing_else(tmp_path):
+    """The real command: our one sentence and exit 2, with no Streamlit warning before it
+    ("missing ScriptRunContext" read like an error to a newcomer)."""
+    import subprocess
+
+    from tests.browser import REPO_ROOT, free_port
+
+    done = subprocess.run(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(free_port()),
+         "--server.headless", "true", "--", "--media_dir", str(tmp_path / "missing")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    said = (done.stdout + done.stderr).strip().splitlines()
+    assert done.returncode == 2
+    assert said == [f"home-movies: error: The media folder {tmp_path / 'missing'} does not "
+                    f"exist."]
