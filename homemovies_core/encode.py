@@ -14,13 +14,8 @@ from pathlib import Path
 
 import m3u8
 
-from homemovies_core.ffmpeg import (
-    FfmpegError,
-    Probe,
-    find_ffmpeg,
-    probe,
-    run_with_progress,
-)
+from .ffmpeg import FfmpegError, Probe, find_ffmpeg, probe, run_with_progress
+from .library import HLS_PLAYLIST, subtitle_for
 
 __all__ = [
     "DEFAULT_LADDER",
@@ -29,9 +24,8 @@ __all__ = [
     "encode_hls",
     "make_poster",
     "plan_ladder",
+    "subtitle_files",
 ]
-
-MASTER_PLAYLIST = "output.m3u8"
 
 
 @dataclass(frozen=True)
@@ -130,16 +124,25 @@ def encode_hls(
     exe = find_ffmpeg(ffmpeg)
     info = probe(source, exe)
     out_dir.mkdir(parents=True, exist_ok=True)
+    args = [exe, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source)]
+    args += _video_args(ladder, preset, segment_seconds)
+    if info.has_audio:
+        args += _audio_args(ladder)
+    args += _hls_args(out_dir, len(ladder), info.has_audio, segment_seconds)
+    run_with_progress(args, info.duration, on_progress)
+    _ensure_master_attributes(out_dir, ladder)
+
+
+def _video_args(ladder: Sequence[Rung], preset: str, segment_seconds: int) -> list[str]:
+    """One scaled H.264 rendition per rung, split from one decode."""
     count = len(ladder)
     # ffmpeg autorotates decoded frames before the filter graph, so scaling to
     # a height with width -2 keeps a portrait video portrait and even-sized.
     graph = f"[0:v:0]split={count}" + "".join(f"[s{i}]" for i in range(count)) + ";"
     graph += ";".join(f"[s{i}]scale=w=-2:h={rung.height}[v{i}]" for i, rung in enumerate(ladder))
-    args = [exe, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-filter_complex", graph]
+    args = ["-filter_complex", graph]
     for i in range(count):
         args += ["-map", f"[v{i}]"]
-    if info.has_audio:
-        args += ["-map", "0:a:0"] * count
     args += [
         "-c:v", "libx264",
         "-preset", preset,
@@ -157,26 +160,29 @@ def encode_hls(
             f"-maxrate:v:{i}", f"{rung.video_kbps}k",
             f"-bufsize:v:{i}", f"{rung.video_kbps * 2}k",
         ]  # fmt: skip
-    if info.has_audio:
-        # Stereo at 48 kHz plays everywhere; 5.1 phone audio would not.
-        args += ["-c:a", "aac", "-ac", "2", "-ar", "48000"]
-        for i, rung in enumerate(ladder):
-            args += [f"-b:a:{i}", f"{rung.audio_kbps}k"]
-        stream_map = " ".join(f"v:{i},a:{i}" for i in range(count))
-    else:
-        stream_map = " ".join(f"v:{i}" for i in range(count))
-    args += [
+    return args
+
+
+def _audio_args(ladder: Sequence[Rung]) -> list[str]:
+    # Stereo at 48 kHz plays everywhere; 5.1 phone audio would not.
+    args = ["-map", "0:a:0"] * len(ladder) + ["-c:a", "aac", "-ac", "2", "-ar", "48000"]
+    for i, rung in enumerate(ladder):
+        args += [f"-b:a:{i}", f"{rung.audio_kbps}k"]
+    return args
+
+
+def _hls_args(out_dir: Path, count: int, has_audio: bool, segment_seconds: int) -> list[str]:
+    pairs = (f"v:{i},a:{i}" if has_audio else f"v:{i}" for i in range(count))
+    return [
         "-f", "hls",
         "-hls_time", str(segment_seconds),
         "-hls_playlist_type", "vod",
         "-hls_flags", "independent_segments",
         "-hls_segment_filename", str(out_dir / "v%v" / "seg%05d.ts"),
-        "-master_pl_name", MASTER_PLAYLIST,
-        "-var_stream_map", stream_map,
+        "-master_pl_name", HLS_PLAYLIST,
+        "-var_stream_map", " ".join(pairs),
         str(out_dir / "v%v" / "index.m3u8"),
     ]  # fmt: skip
-    run_with_progress(args, info.duration, on_progress)
-    _ensure_master_attributes(out_dir, ladder)
 
 
 def _ensure_master_attributes(out_dir: Path, ladder: Sequence[Rung]) -> None:
@@ -185,7 +191,7 @@ def _ensure_master_attributes(out_dir: Path, ladder: Sequence[Rung]) -> None:
     Recent ffmpeg writes both, but some builds omit RESOLUTION; players use it
     to pick a rendition for the screen, so fill it in from the segments' size.
     """
-    master_path = out_dir / MASTER_PLAYLIST
+    master_path = out_dir / HLS_PLAYLIST
     if not master_path.is_file():
         raise FfmpegError(f"ffmpeg wrote no master playlist at {master_path}")
     master = m3u8.load(str(master_path))
@@ -254,23 +260,24 @@ def _mean_brightness(jpeg: bytes) -> float:
         return float(ImageStat.Stat(image.convert("L")).mean[0])
 
 
-def copy_subtitles(source: Path, out_dir: Path) -> list[Path]:
-    """Copy the ``.vtt`` sidecars of ``source`` into ``out_dir``, keeping their file names.
+def subtitle_files(source: Path) -> list[Path]:
+    """The subtitle sidecars of ``source`` by the library's own rule (``library.subtitle_for``):
+    ``Movie.vtt`` and ``Movie.<language>.vtt`` beside ``Movie.mp4``."""
+    # Names compared as text rather than globbed: names may contain [ ] * ?.
+    return [
+        candidate
+        for candidate in sorted(source.parent.iterdir())
+        if subtitle_for(candidate.name, source.stem) is not None and candidate.is_file()
+    ]
 
-    Sidecars are ``Movie.vtt`` and ``Movie.<lang>.vtt`` beside ``Movie.mp4``;
-    keeping the names keeps the language suffix the library reads.
-    """
+
+def copy_subtitles(source: Path, out_dir: Path) -> list[Path]:
+    """Copy the subtitle sidecars of ``source`` into ``out_dir``, keeping their file names
+    (and so the language suffix the library reads)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     copied = []
-    stem = source.stem
-    # Plain string matching rather than glob: names may contain [ ] * ?.
-    for candidate in sorted(source.parent.iterdir()):
-        name = candidate.name
-        if not candidate.is_file() or not name.lower().endswith(".vtt"):
-            continue
-        base = name[: -len(".vtt")]
-        if base == stem or (base.startswith(stem + ".") and "." not in base[len(stem) + 1 :]):
-            target = out_dir / name
-            shutil.copyfile(candidate, target)
-            copied.append(target)
+    for sidecar in subtitle_files(source):
+        target = out_dir / sidecar.name
+        shutil.copyfile(sidecar, target)
+        copied.append(target)
     return copied

@@ -123,7 +123,16 @@ def _last_line(text: str) -> str:
 def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
     """Probe with ffprobe's JSON output (exact, and immune to report-format changes)."""
     result = subprocess.run(
-        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            str(path),
+        ],
         capture_output=True,
         text=True,
         errors="replace",
@@ -162,13 +171,17 @@ def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
 
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
-_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio|Subtitle|Data|Attachment):", re.MULTILINE)
+_STREAM = re.compile(
+    r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio|Subtitle|Data|Attachment):", re.MULTILINE
+)
 # The frame size follows a comma ("yuv420p(tv), 640x360 [SAR ..."); anchoring on
 # the comma keeps codec tags such as "(avc1 / 0x31637661)" from matching.
 _SIZE = re.compile(r",\s*(\d{2,5})x(\d{2,5})\b")
 # ffmpeg 5/6 print "displaymatrix: rotation of -90.00 degrees"; 7+ print
 # "Display Matrix: rotation of 90.00 degrees".
-_DISPLAYMATRIX = re.compile(r"display ?matrix:\s*rotation of\s*(-?\d+(?:\.\d+)?)\s*degrees", re.IGNORECASE)
+_DISPLAYMATRIX = re.compile(
+    r"display ?matrix:\s*rotation of\s*(-?\d+(?:\.\d+)?)\s*degrees", re.IGNORECASE
+)
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 
 
@@ -197,7 +210,9 @@ def probe_with_ffmpeg(path: str | Path, ffmpeg: str) -> Probe:
         first_line = section.splitlines()[0]
         if mark.group(1) == "Audio":
             has_audio = True
-        elif mark.group(1) == "Video" and video_section is None and "attached pic" not in first_line:
+        elif (
+            mark.group(1) == "Video" and video_section is None and "attached pic" not in first_line
+        ):
             video_section = section
     if video_section is None:
         lines = [
@@ -254,7 +269,8 @@ def run_with_progress(
     if not args:
         raise ValueError("args must start with the ffmpeg executable")
     # Progress every 0.25 s instead of ffmpeg's default 0.5 s, so short jobs report too.
-    command = [args[0], "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", "-nostdin", *args[1:]]
+    command = [args[0], "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", "-nostdin",
+               *args[1:]]  # fmt: skip
     try:
         process = subprocess.Popen(
             command,
@@ -266,22 +282,36 @@ def run_with_progress(
         )
     except OSError as exc:
         raise FfmpegError(f"ffmpeg could not be started ({args[0]}): {exc}") from exc
+    tail, reader = _drain(process.stderr)
+    best = _follow_progress(process.stdout, duration, on_progress)
+    returncode = process.wait()
+    reader.join(timeout=5)
+    if returncode != 0:
+        detail = " | ".join(tail) or f"exit status {returncode}"
+        raise FfmpegError(f"ffmpeg failed: {detail}")
+    if on_progress and best < 1.0:
+        on_progress(1.0)
 
-    # stderr is drained on a thread so a chatty ffmpeg never blocks on a full pipe
-    # while we read progress from stdout.
+
+def _drain(stderr) -> tuple[collections.deque[str], threading.Thread]:
+    """Keep the last lines of stderr, read on a thread so a chatty ffmpeg never blocks on
+    a full pipe while we read progress from stdout."""
     tail: collections.deque[str] = collections.deque(maxlen=8)
 
     def drain() -> None:
-        assert process.stderr is not None
-        for line in process.stderr:
+        for line in stderr:
             if line.strip():
                 tail.append(line.rstrip())
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
+    return tail, reader
+
+
+def _follow_progress(stdout, duration: float, on_progress: Callable[[float], None] | None) -> float:
+    """Report ffmpeg's `-progress` lines as fractions of `duration`; returns the last one."""
     best = 0.0
-    assert process.stdout is not None
-    for line in process.stdout:
+    for line in stdout:
         key, _, value = line.strip().partition("=")
         # out_time_ms is, despite its name, also microseconds in ffmpeg.
         if key in ("out_time_us", "out_time_ms") and duration > 0:
@@ -291,10 +321,4 @@ def run_with_progress(
                 best = fraction
                 if on_progress:
                     on_progress(fraction)
-    returncode = process.wait()
-    reader.join(timeout=5)
-    if returncode != 0:
-        detail = " | ".join(tail) or f"exit status {returncode}"
-        raise FfmpegError(f"ffmpeg failed: {detail}")
-    if on_progress and best < 1.0:
-        on_progress(1.0)
+    return best

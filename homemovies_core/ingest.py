@@ -43,15 +43,15 @@ from pathlib import Path
 
 from . import settings as settings_mod
 from .encode import (
-    MASTER_PLAYLIST,
     Rung,
     copy_subtitles,
     encode_hls,
     make_poster,
     plan_ladder,
+    subtitle_files,
 )
 from .ffmpeg import FfmpegError, Probe, find_ffmpeg, probe
-from .library import HLS_POSTER, HLS_SUFFIX, content_type
+from .library import HLS_PLAYLIST, HLS_POSTER, HLS_SUFFIX, content_type
 from .services import load_settings
 from .settings import Settings, SettingsError
 
@@ -227,7 +227,7 @@ def plan_jobs(options: Options, ffmpeg: str) -> list[Job]:
         name = options.name or _check_name(source.stem, f"The file name of {source}")
         jobs.append(Job(source=source, folder=options.folder, name=name, probe=info,
                         ladder=tuple(plan_ladder(info, options.heights)),
-                        subtitles=tuple(_sidecars(source))))
+                        subtitles=tuple(subtitle_files(source))))
     seen: dict[str, Path] = {}
     for job in jobs:
         if job.key in seen:
@@ -235,19 +235,6 @@ def plan_jobs(options: Options, ffmpeg: str) -> list[Job]:
                               "ingest them one at a time with different --name values.")
         seen[job.key] = job.source
     return jobs
-
-
-def _sidecars(source: Path) -> list[Path]:
-    """The `.vtt` files copy_subtitles will copy (`Movie.vtt`, `Movie.<lang>.vtt`)."""
-    stem = source.stem
-    found = []
-    for candidate in sorted(source.parent.iterdir()):
-        base = candidate.name[:-4] if candidate.name.lower().endswith(".vtt") else None
-        if base is None or not candidate.is_file():
-            continue
-        if base == stem or (base.startswith(stem + ".") and "." not in base[len(stem) + 1:]):
-            found.append(candidate)
-    return found
 
 
 # -- describing the plan ---------------------------------------------------------------------
@@ -523,7 +510,7 @@ class OciTarget:
 
     def state(self, job: Job) -> str:
         objects = self.existing(job.key)
-        if job.key + MASTER_PLAYLIST in objects:
+        if job.key + HLS_PLAYLIST in objects:
             return "complete"
         return f"an unfinished upload of {len(objects)} objects: resumes" if objects else "new"
 
@@ -550,21 +537,21 @@ class OciTarget:
         master playlist last; then remove objects under `prefix` this movie no longer has."""
         ui = ui or Progress()
         existing = self.existing(prefix)
-        master_name = prefix + MASTER_PLAYLIST
+        master_name = prefix + HLS_PLAYLIST
         if master_name in existing and not overwrite:
             raise IngestError(f"'{prefix}' already exists in {self.where}; give --overwrite to "
                               "replace it, or choose another --name.")
         paths = local_files(folder)
-        if not (folder / MASTER_PLAYLIST).is_file():
-            raise IngestError(f"{folder} has no {MASTER_PLAYLIST} to upload.")
+        if not (folder / HLS_PLAYLIST).is_file():
+            raise IngestError(f"{folder} has no {HLS_PLAYLIST} to upload.")
         with ThreadPoolExecutor(self.workers, thread_name_prefix="hash") as pool:
             files = list(pool.map(
                 lambda p: hash_file(p, p.relative_to(folder).as_posix(), self.part_size), paths))
         wanted = {prefix + f.relative for f in files}
         todo = [f for f in files if not _same(existing.get(prefix + f.relative), f)]
         skipped = len(files) - len(todo)
-        master = [f for f in todo if f.relative == MASTER_PLAYLIST]
-        rest = [f for f in todo if f.relative != MASTER_PLAYLIST]
+        master = [f for f in todo if f.relative == HLS_PLAYLIST]
+        rest = [f for f in todo if f.relative != HLS_PLAYLIST]
         total = sum(f.size for f in todo)
         stale = sorted(set(existing) - wanted)
         with ui.bar(f"Uploading '{prefix}' ({len(todo)} files)", total, "B", scale=True) as \

@@ -152,7 +152,10 @@ def display_name(name: str) -> str:
 
 
 def subtitle_for(name: str, stem: str) -> Subtitle | None:
-    """`Movie.vtt` → no language; `Movie.en.vtt` → "en"; other names are not this movie's."""
+    """`Movie.vtt` → no language; `Movie.en.vtt` → "en"; other names are not this movie's.
+
+    The one sidecar rule: the catalog attaches these to a file, and ingest copies the same
+    files into the movie it makes (encode.subtitle_files)."""
     base = name.rsplit("/", 1)[-1]
     if not base.lower().endswith(SUBTITLE_EXTENSION):
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -33,6 +34,8 @@ from homemovies_core.ffmpeg import (
     probe_with_ffprobe,
     run_with_progress,
 )
+from homemovies_core.library import videos_in
+from homemovies_core.storage.base import Listing, ObjectInfo
 from tests.media import make_clip
 
 SYSTEM_FFPROBE = "/usr/bin/ffprobe"
@@ -373,3 +376,18 @@ def test_copy_subtitles_keeps_language_suffix(tmp_path: Path) -> None:
     assert sorted(p.name for p in copied) == ["Movie [1].de.vtt", "Movie [1].en.vtt", "Movie [1].vtt"]
     assert all(p.read_text() == "WEBVTT\n" for p in copied)
     assert re.fullmatch(r".*out\.hls", str(copied[0].parent))
+
+
+def test_ingest_copies_exactly_the_subtitles_the_library_shows(tmp_path: Path) -> None:
+    # One rule for both: what the app attaches to Movie.mp4 is what ingest puts in Movie.hls/.
+    names = ["Movie.vtt", "Movie.en.vtt", "Movie.pt-BR.vtt", "Movie.FR.VTT", "Movie.commentary.vtt",
+             "Movie.en.forced.vtt", "Movie 2.vtt", "Other.en.vtt", "Movie.srt"]
+    for name in names:
+        (tmp_path / name).write_text("WEBVTT\n")
+    (tmp_path / "Movie.mp4").write_bytes(b"")
+    listing = Listing(tuple(ObjectInfo(f"F/{n}") for n in sorted(os.listdir(tmp_path))), ())
+    (movie,) = videos_in("F/", listing)
+    shown = sorted(s.name.removeprefix("F/") for s in movie.subtitles)
+    assert shown == ["Movie.FR.VTT", "Movie.en.vtt", "Movie.pt-BR.vtt", "Movie.vtt"]
+    copied = copy_subtitles(tmp_path / "Movie.mp4", tmp_path / "out.hls")
+    assert sorted(p.name for p in copied) == shown
