@@ -19,7 +19,6 @@ Set HM_OCI_CLI to the `oci` executable if it is not found (see tests/test_ingest
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -29,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from homemovies_core.ingest import OciTarget, Progress
+from homemovies_core.oci.client import open_bucket
+from homemovies_core.oci.transfer import Uploader
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.oci_env import BUCKET, NS, oci_settings
 from tests.test_ingest import find_oci_cli
@@ -67,8 +67,9 @@ def requests_since(model: FakeOCIModel) -> tuple[int, int]:
 def run_ours(model, settings, movie: Path, prefix: str, workers: int) -> tuple[float, int, int]:
     model.reset_counts()
     started = time.perf_counter()
-    target = OciTarget.connect(settings, workers)  # sign-in, namespace and bucket check included
-    target.upload_folder(movie, prefix, overwrite=True, ui=Progress(io.StringIO()))
+    # Sign-in, namespace and bucket check included, as in the ingest command.
+    uploader = Uploader(open_bucket(settings), workers=workers)
+    uploader.upload_folder(movie, prefix, overwrite=True)
     return (time.perf_counter() - started, *requests_since(model))
 
 

@@ -30,9 +30,9 @@ from homemovies_core import library
 from homemovies_core import settings as settings_mod
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
+from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.storage.base import Listing, ObjectInfo
-from homemovies_core.storage.oci import OciStorage
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 
 NS, BUCKET = "fakens", "family"

@@ -1,11 +1,14 @@
-"""`python -m homemovies_core check [flags]`: the command line next to the app."""
+"""`python -m homemovies_core COMMAND [flags]`: the command lines next to the app."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = ("usage: python -m homemovies_core check [the app's flags]\n"
-         "  check   verify a configuration (sign-in, namespace, bucket, a test PAR, Redis)")
+USAGE = (
+    "usage: python -m homemovies_core {check,ingest} ...\n"
+    "  check    verify a configuration (sign-in, namespace, bucket, a test PAR, Redis)\n"
+    "  ingest   convert videos to HLS movies and add them to the library (ingest --help)"
+)
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +20,10 @@ def main(argv: list[str]) -> int:
         from .check import run
 
         return run(rest)
+    if command == "ingest":
+        from .ingest import main as ingest
+
+        return ingest(rest, prog="python -m homemovies_core ingest")
     print(f"home-movies: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 
 from . import services
 from .cache import RedisCache, RedisFacts, redis_url_from_setting
-from .oci_auth import load_auth
 from .settings import Settings, SettingsError
 from .storage.base import StorageError
 
@@ -53,48 +52,53 @@ def run(argv: Sequence[str], out: Callable[[str], None] = print) -> int:
     elif settings.storage_kind == "local":
         report.line(OK, "Library", f"local folder {settings.media_dir}")
     else:
-        report.line(SKIP, "Library", "no bucket or media folder given: the app would serve the "
-                    "demo library")
+        report.line(
+            SKIP, "Library", "no bucket or media folder given: the app would serve the demo library"
+        )
     _check_redis(settings, report)
     return 1 if report.failed else 0
 
 
 def _check_oci(settings: Settings, report: Report) -> None:
     # The SDK is imported only when a bucket is checked.
-    from .storage import oci as oci_storage
+    from .oci import client as oci_client
+    from .oci.storage import OciStorage
 
     try:
-        auth = load_auth(settings)
-        client = oci_storage.object_storage_client(auth, settings.os_endpoint,
-                                                   oci_storage.INTERACTIVE)
-    except SettingsError as exc:
+        signed = oci_client.sign_in(settings)
+    except StorageError as exc:
         report.line(FAIL, "Sign-in", str(exc))
         return
-    region = f", region {auth.region}" if auth.region else ""
-    report.line(OK, "Sign-in", f"{auth.description}{region}")
+    region = f", region {signed.auth.region}" if signed.auth.region else ""
+    report.line(OK, "Sign-in", f"{signed.auth.description}{region}")
 
-    endpoint = settings.os_endpoint or client.base_client.endpoint
     try:
-        namespace = oci_storage.read_namespace(client, endpoint)
-    except SettingsError as exc:
+        namespace = oci_client.read_namespace(signed.client, signed.endpoint)
+    except StorageError as exc:
         report.line(FAIL, "Namespace", str(exc))
         return
-    report.line(OK, "Namespace", f"{namespace} at {oci_storage.endpoint_host(endpoint)}")
+    report.line(OK, "Namespace", f"{namespace} at {oci_client.endpoint_host(signed.endpoint)}")
 
-    storage = oci_storage.OciStorage(client, namespace=namespace, bucket=settings.bucket,
-                                     endpoint=endpoint)
+    storage = OciStorage(
+        signed.client, namespace=namespace, bucket=settings.bucket, endpoint=signed.endpoint
+    )
     try:
-        oci_storage.check_bucket(client, namespace, settings.bucket)
+        oci_client.check_bucket(signed.client, namespace, settings.bucket)
         top = storage.list_level("")
-    except (SettingsError, StorageError) as exc:
+    except StorageError as exc:
         report.line(FAIL, "Bucket", str(exc))
         return
-    report.line(OK, "Bucket", f"'{settings.bucket}' lists {len(top.prefixes)} folder(s) and "
-                f"{len(top.objects)} file(s) at the top level")
+    report.line(
+        OK,
+        "Bucket",
+        f"'{settings.bucket}' lists {len(top.prefixes)} folder(s) and "
+        f"{len(top.objects)} file(s) at the top level",
+    )
 
     try:
-        grant = storage.grant("hm-check/test-object", prefix=False,
-                              expires_at=time.time() + TEST_PAR_SECONDS)
+        grant = storage.grant(
+            "hm-check/test-object", prefix=False, expires_at=time.time() + TEST_PAR_SECONDS
+        )
         storage.delete_grant(grant.id)
     except StorageError as exc:
         report.line(FAIL, "Playback links", str(exc))
@@ -133,18 +137,32 @@ def judge_redis(host: str, facts: RedisFacts) -> list[tuple[str, str]]:
     if major is None:
         lines = [(OK, f"{host} answers (it does not tell its version)")]
     elif major < MIN_REDIS_MAJOR:
-        lines = [(FAIL, f"{host} runs Redis {facts.version}; Home Movies needs Redis "
-                        f"{MIN_REDIS_MAJOR} or newer.")]
+        lines = [
+            (
+                FAIL,
+                f"{host} runs Redis {facts.version}; Home Movies needs Redis "
+                f"{MIN_REDIS_MAJOR} or newer.",
+            )
+        ]
     else:
         lines = [(OK, f"{host} answers (Redis {facts.version})")]
     policy = facts.maxmemory_policy
     if policy is None:
-        lines.append((SKIP, "the eviction policy (maxmemory-policy) could not be read; it "
-                            "should be noeviction"))
+        lines.append(
+            (
+                SKIP,
+                "the eviction policy (maxmemory-policy) could not be read; it should be noeviction",
+            )
+        )
     elif policy.startswith(("allkeys-", "volatile-")):
-        lines.append((WARN, f"maxmemory-policy is {policy}: when memory runs short Redis may "
-                            "evict share links, login sessions and login locks; set it to "
-                            "noeviction"))
+        lines.append(
+            (
+                WARN,
+                f"maxmemory-policy is {policy}: when memory runs short Redis may "
+                "evict share links, login sessions and login locks; set it to "
+                "noeviction",
+            )
+        )
     return lines
 
 

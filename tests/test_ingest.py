@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,10 +20,12 @@ from PIL import Image, ImageStat
 
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
-from homemovies_core.ingest import OciTarget, hash_file, main
+from homemovies_core.ingest import main
 from homemovies_core.library import CONTENT_TYPES, Kind, content_type
+from homemovies_core.oci.client import open_bucket
+from homemovies_core.oci.storage import OciStorage
+from homemovies_core.oci.transfer import Uploader, hash_file
 from homemovies_core.storage.local import LocalStorage
-from homemovies_core.storage.oci import OciStorage
 from tests.media import make_clip
 from tests.oci_env import BUCKET, NS, QUICK, oci_settings
 
@@ -77,8 +82,9 @@ def _failing_ffmpeg(tmp_path: Path) -> Path:
     return script
 
 
-def _run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "homemovies_core.ingest", *args], cwd=REPO,
+def _run_cli(*args: str, entry: tuple[str, ...] = ("homemovies_core.ingest",)
+             ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *entry, *args], cwd=REPO,
                           check=False, capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
 
@@ -215,6 +221,61 @@ def test_mistakes_are_one_sentence(tmp_path, inputs, capsys, args, expected):
     assert _snapshot(tmp_path) == {}
 
 
+@pytest.mark.parametrize("entry", [("homemovies_core.ingest",), ("homemovies_core", "ingest")])
+def test_both_command_lines_work(tmp_path, inputs, entry):
+    shown = " ".join(("python -m", *entry))
+    usage = _run_cli("--help", entry=entry)
+    assert usage.returncode == 0 and usage.stdout.startswith(f"usage: {shown} INPUT...")
+    wrong = _run_cli(str(inputs["landscape"]), "--folder", "A/B", "--media_dir", str(tmp_path),
+                     entry=entry)
+    assert wrong.returncode == 1
+    assert "one level of folders" in _one_sentence(wrong.stderr)
+
+
+def _age(path: Path, days: float) -> Path:
+    """Make everything in `path` look last written `days` ago."""
+    when = time.time() - days * 86400
+    for inner in [path, *path.rglob("*")]:
+        os.utime(inner, (when, when))
+    return path
+
+
+def _leftover(parent: Path, name: str, days: float) -> Path:
+    folder = parent / name
+    (folder / "v0").mkdir(parents=True)
+    (folder / "v0" / "seg00000.ts").write_bytes(b"G" * 188)
+    return _age(folder, days)
+
+
+def test_a_run_sweeps_what_killed_runs_left_behind(tmp_path, inputs, monkeypatch, capsys):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # the encode cache's home
+    (tmp_path / "tmp").mkdir()
+    root = tmp_path / "lib"
+    (root / FOLDER).mkdir(parents=True)
+    cache = tmp_path / "tmp" / f"homemovies-ingest-{os.getuid()}"
+    stale = [_leftover(root, ".Old.hls.partial-k1ll3d00", days=2),
+             _leftover(root / FOLDER, ".Trip.hls.partial-k1ll3d01", days=2),
+             _leftover(cache, ".0123456789abcdef01234567.partial-k1ll3d02", days=2),
+             _leftover(cache, "89abcdef0123456789abcdef", days=8)]  # an upload never resumed
+    kept = [_leftover(root / FOLDER, ".Live.hls.partial-st1ll0n0", days=0),  # still encoding
+            _leftover(root, ".family-notes", days=30),  # not ours
+            _leftover(cache, "0123456789abcdef89abcdef", days=2)]  # may still be resumed
+    # A partial encode whose folder is old but which wrote a segment a minute ago: still alive.
+    alive = _leftover(root / FOLDER, ".Long.hls.partial-st1ll0n1", days=2)
+    os.utime(alive / "v0")
+    kept.append(alive)
+
+    assert main([str(inputs["portrait"]), "--folder", FOLDER, "--media_dir", str(root),
+                 *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "Removed 4 leftover(s) of earlier ingests that were interrupted" in err
+    for path in stale:
+        assert not path.exists() and str(path) in err
+    for path in kept:
+        assert path.is_dir() and str(path) not in err
+    assert _movie(root, "Phone").is_dir()
+
+
 # -- OCI (the real SDK against the fake server) -------------------------------------------------
 
 
@@ -234,6 +295,10 @@ def _put_names(model) -> list[str]:
         path = record.path.split("/o/", 1)[1]
         names.append(unquote(path))
     return names
+
+
+def _uploader(server, config_path, **kwargs) -> Uploader:
+    return Uploader(open_bucket(oci_settings(server.endpoint, config_path)), **kwargs)
 
 
 def _relative_files(folder: Path) -> set[str]:
@@ -342,11 +407,9 @@ def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config
     (folder / "v0" / "seg00000.ts").write_bytes(big)
     (folder / "v0" / "index.m3u8").write_text("#EXTM3U\n")
     (folder / "output.m3u8").write_text("#EXTM3U\n")
-    settings = oci_settings(server.endpoint, config_path)
-    target = OciTarget.connect(settings, workers=4)
-    target.part_size = 256 * 1024
+    uploader = _uploader(server, config_path, workers=4, part_size=256 * 1024)
     prefix = f"{FOLDER}/Big.hls/"
-    report = target.upload_folder(folder, prefix)
+    report = uploader.upload_folder(folder, prefix)
     assert (report.uploaded, report.skipped) == (3, 0)
     model = server.model
     assert model.counts["UploadPart"] == 3 and model.counts["CommitMultipartUpload"] == 1
@@ -355,11 +418,26 @@ def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config
     assert model.get_object_bytes(BUCKET, prefix + "v0/seg00000.ts") == big
     # OCI lists a multipart object's MD5 as md5-of-part-md5s "-3": we compute the same.
     assert info.multipart_md5 == hash_file(folder / "v0" / "seg00000.ts", "x",
-                                           target.part_size).listed_md5
+                                           uploader.part_size).listed_md5
     model.reset_counts()
-    again = target.upload_folder(folder, prefix, overwrite=True)
+    again = uploader.upload_folder(folder, prefix, overwrite=True)
     assert (again.uploaded, again.skipped) == (0, 3)
     assert model.counts["PutObject"] == model.counts["UploadPart"] == 0
+
+
+def test_parallel_uploads_reuse_their_connections(server, config_path, tmp_path, caplog):
+    # 16 uploads at once need 16 pooled connections; with requests' default of 10, every
+    # answer beyond that closes a connection and urllib3 says so on the console.
+    folder = tmp_path / "Many.hls"
+    (folder / "v0").mkdir(parents=True)
+    for i in range(400):
+        (folder / "v0" / f"seg{i:05d}.ts").write_bytes(os.urandom(64))
+    (folder / "output.m3u8").write_text("#EXTM3U\n")
+    server.model.latency_seconds = 0.02
+    with caplog.at_level(logging.WARNING, logger="urllib3"):
+        report = _uploader(server, config_path, workers=16).upload_folder(folder, "Many.hls/")
+    assert report.uploaded == 401
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
 
 
 # -- the real `oci` CLI as a peer ---------------------------------------------------------------
@@ -376,8 +454,7 @@ def test_oci_cli_bulk_upload_gives_the_same_objects(server, config_path, library
                     "it in .venv-cli, or set HM_OCI_CLI to its path")
     source = _movie(library, "Beach day")
     ours, theirs = "Ours/Beach day.hls/", "Theirs/Beach day.hls/"
-    settings = oci_settings(server.endpoint, config_path)
-    OciTarget.connect(settings).upload_folder(source, ours)
+    _uploader(server, config_path).upload_folder(source, ours)
     result = subprocess.run(
         [cli, "os", "object", "bulk-upload", "--config-file", str(config_path),
          "--endpoint", server.endpoint, "-ns", NS, "-bn", BUCKET, "--src-dir", str(source),

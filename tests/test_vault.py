@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from homemovies_core import settings as settings_mod
+from homemovies_core.oci.auth import load_auth
+from homemovies_core.oci.vault import fill_from_vault
 from homemovies_core.settings import SettingsError
-from homemovies_core.vault import fill_from_vault
+from homemovies_core.storage.base import StorageError
 from tests.conftest import COOKIE_KEY
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.oci_env import QUICK
@@ -139,10 +141,11 @@ def test_nothing_needed_means_no_calls(server, config_path):
 
 
 def test_a_config_file_that_is_not_ini_is_one_sentence(tmp_path):
-    from homemovies_core.oci_auth import load_auth
-    from homemovies_core.settings import SettingsError, load
-
     bogus = tmp_path / "config"
     bogus.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(StorageError, match="could not be used"):
+        load_auth(settings_mod.load(["--bucket", "b", "--oci_config", str(bogus)], {}, []))
+    # Signing in for the Vault happens while settings are read: a settings error there.
+    loaded = settings_mod.load(["--secret", FAMILY, "--oci_config", str(bogus)], {}, [])
     with pytest.raises(SettingsError, match="could not be used"):
-        load_auth(load(["--bucket", "b", "--oci_config", str(bogus)], {}, []))
+        fill_from_vault(loaded, policy=QUICK)

@@ -1,0 +1,148 @@
+"""Where movies go: a local library folder or an OCI bucket, behind one `Target` protocol.
+
+- Local: the movie is written into a hidden folder on the same file system and renamed
+  into place in one step (staging.py), so the app never lists a half-written movie.
+- OCI: the encoded files are uploaded (oci/transfer.py); a re-run resumes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from ..encode import copy_subtitles
+from ..library import HLS_PLAYLIST, HLS_SUFFIX
+from ..oci.client import open_bucket
+from ..oci.policy import BACKGROUND, INTERACTIVE
+from ..oci.transfer import DEFAULT_WORKERS, AlreadyUploaded, Uploader, UploadError
+from ..settings import Settings
+from ..staging import staged_dir, sweep_stale
+from ..storage.base import StorageError
+from .cli import IngestError, Options
+from .console import Progress
+from .movie import PARTIAL_MAX_AGE, build_movie, encoded_copy
+from .plan import Job, megabytes
+
+
+class Target(Protocol):
+    where: str  # "the local library /srv/videos", "the bucket 'movies' (namespace 'ns')"
+
+    def state(self, job: Job) -> str:
+        """ "new", "complete", or a phrase for something in between (shown in the plan)."""
+
+    def check_ready(self) -> None:
+        """Raise IngestError if nothing could be added here."""
+
+    def sweep_leftovers(self, now: float) -> list[Path]:
+        """Remove what killed runs left behind here; return what was removed."""
+
+    def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
+        """Make the movie and put it here; returns the line that says what was done."""
+
+
+def exists_message(job: Job, where: str) -> str:
+    return (
+        f"'{job.key}' already exists in {where}; give --overwrite to replace it, or choose "
+        "another --name."
+    )
+
+
+def connect(settings: Settings, workers: int) -> Target:
+    if settings.storage_kind == "local":
+        return LocalTarget(settings.media_dir)
+    return OciTarget.connect(settings, workers)
+
+
+class LocalTarget:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.where = f"the local library {self.root}"
+
+    def final(self, job: Job) -> Path:
+        return self.root / job.folder / f"{job.name}{HLS_SUFFIX}"
+
+    def state(self, job: Job) -> str:
+        """ "new" or "complete": a local movie is never half there (it arrives by rename)."""
+        return "complete" if os.path.lexists(self.final(job)) else "new"
+
+    def check_ready(self) -> None:
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise IngestError(f"The media folder {self.root} cannot be written by this user.")
+
+    def sweep_leftovers(self, now: float) -> list[Path]:
+        """Staging folders sit in the library's root or in a folder of it."""
+        folders = [self.root] + sorted(
+            p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+        )
+        return [gone for folder in folders for gone in sweep_stale(folder, PARTIAL_MAX_AGE, now)]
+
+    def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
+        folder_dir = self.root / job.folder
+        final = self.final(job)
+        # Staging inside the folder if it exists, else at the root: the same file system as
+        # the movie, and no new empty folder is left behind if the encode fails.
+        parent = folder_dir if folder_dir.is_dir() else self.root
+        try:
+            with staged_dir(final, parent=parent, replace=options.overwrite) as staging:
+                build_movie(job, staging, options, ffmpeg, ui)
+                copy_subtitles(job.source, staging)
+                folder_dir.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise IngestError(exists_message(job, self.where)) from None
+        files = sum(len(f) for _, _, f in os.walk(final))
+        size = megabytes(sum(f.stat().st_size for f in final.rglob("*") if f.is_file()))
+        return f"Added '{job.key}' to {self.where}: {files} files, {size}."
+
+
+class OciTarget:
+    """A bucket, signed in once (quick checks first, then the patient uploads)."""
+
+    def __init__(self, uploader: Uploader) -> None:
+        self.uploader = uploader
+        self.where = uploader.where
+
+    @classmethod
+    def connect(cls, settings: Settings, workers: int = DEFAULT_WORKERS) -> OciTarget:
+        # Fail fast (seconds, not minutes) when OCI is unreachable or the bucket is wrong;
+        # the uploads themselves may wait out a bad minute.
+        bucket = open_bucket(settings, INTERACTIVE, BACKGROUND)
+        return cls(Uploader(bucket, workers=workers))
+
+    def state(self, job: Job) -> str:
+        objects = self.uploader.existing(job.key)
+        if job.key + HLS_PLAYLIST in objects:
+            return "complete"
+        return f"an unfinished upload of {len(objects)} objects: resumes" if objects else "new"
+
+    def check_ready(self) -> None:
+        """The bucket answered when we signed in; writing is tried by the upload itself."""
+
+    def sweep_leftovers(self, now: float) -> list[Path]:
+        return []  # nothing is staged in a bucket: OCI has no rename
+
+    def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
+        work = encoded_copy(job, options, ffmpeg, ui)
+        copy_subtitles(job.source, work)  # always fresh: a sidecar may have been added since
+        try:
+            report = self.uploader.upload_folder(
+                work, job.key, overwrite=options.overwrite, bar=ui.byte_bar
+            )
+        except UploadError as exc:
+            raise IngestError(
+                f"{exc} The encoded files are kept in {work}, so running the "
+                "same command again only uploads what is missing."
+            ) from None
+        except StorageError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            message = (
+                exists_message(job, self.where) if isinstance(exc, AlreadyUploaded) else str(exc)
+            )
+            raise IngestError(message) from None
+        shutil.rmtree(work, ignore_errors=True)
+        text = (
+            f"Uploaded '{job.key}' to {self.where}: {report.uploaded} files "
+            f"({megabytes(report.bytes_uploaded)}) sent, {report.skipped} already there"
+        )
+        return text + (f", {report.deleted} old objects removed." if report.deleted else ".")
