@@ -42,6 +42,7 @@ def pages() -> list:
 
 def main() -> None:
     from homemovies_core import auth, navigation, state
+    from homemovies_core.cache import CacheUnavailable
     from homemovies_core.settings import SettingsError
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
@@ -72,7 +73,10 @@ def main() -> None:
         if svc.cache_degraded:
             st.sidebar.warning("The shared cache (Redis) cannot be reached; using this server's "
                                "own memory for now.", icon="⚠️")
-    page.run()
+    try:
+        page.run()
+    except CacheUnavailable as exc:  # share links, device codes, sessions: see cache.SharedOnly
+        st.error(str(exc))
 
 
 if get_script_run_ctx(suppress_warning=True) is None:

@@ -24,6 +24,8 @@ import streamlit as st
 from streamlit_authenticator.controllers import AuthenticationController
 
 from . import links, widgets
+from .cache import CacheUnavailable
+from .formatting import plain
 from .pairing import PairingBusy, Ticket, describe_device, display_code
 from .services import Services
 from .sessions import COOKIE_NAME, LoginSession, SessionStore
@@ -180,14 +182,18 @@ def _submit_login(svc: Services) -> None:
         st.session_state[LOGIN_ERROR] = "Enter your user name and password."
         return
     address = the_client_address(svc)
-    error = check_password(svc, username, password, address)
+    try:
+        error = check_password(svc, username, password, address)
+        if error is None:
+            _forget_pairing(svc)
+            log_in_as(svc, username, via="password")
+            log.info("%s logged in from %s.", username, address)
+    except CacheUnavailable:
+        error = str(CacheUnavailable("Logging in"))
     if error:
         st.session_state[LOGIN_ERROR] = error
-        return
-    st.session_state.pop(LOGIN_ERROR, None)
-    _forget_pairing(svc)
-    log_in_as(svc, username, via="password")
-    log.info("%s logged in from %s.", username, address)
+    else:
+        st.session_state.pop(LOGIN_ERROR, None)
 
 
 def check_password(svc: Services, username: str, password: str, address: str) -> str | None:
@@ -267,6 +273,9 @@ def _start_pairing(svc: Services) -> None:
     except PairingBusy as exc:
         st.session_state[PAIR_ERROR] = str(exc)
         return
+    except CacheUnavailable:
+        st.session_state[PAIR_ERROR] = str(CacheUnavailable("Logging in with a phone"))
+        return
     st.session_state[PAIR_TICKET] = ticket
 
 
@@ -276,13 +285,17 @@ def _await_approval(svc: Services, ticket: Ticket) -> None:
     if left < POLL_SECONDS * 2:  # expired: offer a new one
         st.session_state.pop(PAIR_TICKET, None)
         st.rerun(scope="app")
-    username = svc.pairing.claim(ticket)
-    if username:
-        st.session_state.pop(PAIR_TICKET, None)
-        if username in users(svc):  # the user may have been removed meanwhile
+    try:
+        username = svc.pairing.claim(ticket)
+        if username and username in users(svc):  # the user may have been removed meanwhile
             log_in_as(svc, username, via="phone")
             log.info("A device at %s logged in through a phone's approval.",
                      the_client_address(svc))
+    except CacheUnavailable as exc:
+        st.caption(plain(exc))
+        return
+    if username:
+        st.session_state.pop(PAIR_TICKET, None)
         st.rerun(scope="app")
     st.caption(f"Waiting for a phone… this code works for {math.ceil(left / 60)} more minutes.")
 
@@ -290,7 +303,10 @@ def _await_approval(svc: Services, ticket: Ticket) -> None:
 def _forget_pairing(svc: Services) -> None:
     ticket = st.session_state.pop(PAIR_TICKET, None)
     if ticket is not None:
-        svc.pairing.cancel(ticket)
+        try:
+            svc.pairing.cancel(ticket)
+        except CacheUnavailable:
+            pass  # it expires by itself within ten minutes
 
 
 # -- logging out ---------------------------------------------------------------------------
@@ -301,7 +317,13 @@ def logout_button(svc: Services) -> None:
 def _log_out(svc: Services) -> None:
     session: LoginSession | None = st.session_state.pop(SESSION, None)
     if session is not None:
-        store(svc).end(session.id)  # dead everywhere now, whatever the browser keeps
+        try:
+            store(svc).end(session.id)  # dead everywhere now, whatever the browser keeps
+        except CacheUnavailable:
+            st.session_state[LOGIN_ERROR] = ("Logged out on this screen only: the shared "
+                                             "cache (Redis) cannot be reached, so the login "
+                                             "could not be ended everywhere. Log out again "
+                                             "later, or from the Devices page.")
     st.session_state.pop(HANDOFF, None)
     st.session_state[LOGGED_OUT] = f"logout-{time.time_ns()}"
 

@@ -290,27 +290,34 @@ class FailoverCache:
     def degraded(self) -> bool:
         return self._down_since is not None
 
-    def _call(self, name: str, *args):
+    _UNSET = object()
+
+    def _try_primary(self, name: str, *args):
+        """Redis's answer, or `_UNSET` when it is down (then not asked again for a while)."""
         with self._lock:
             skip = self._down_since is not None and \
                 self._timer() - self._down_since < self._retry_seconds
-        if not skip:
-            try:
-                result = getattr(self.primary, name)(*args)
-            except self.primary.errors as exc:
-                with self._lock:
-                    if self._down_since is None:
-                        log.warning("Redis is unreachable (%s); using the in-process cache.",
-                                    type(exc).__name__)
-                    self._down_since = self._timer()
-                    self.last_error = type(exc).__name__
-            else:
-                with self._lock:
-                    if self._down_since is not None:
-                        log.warning("Redis is reachable again.")
-                    self._down_since = None
-                return result
-        return getattr(self.fallback, name)(*args)
+        if skip:
+            return self._UNSET
+        try:
+            result = getattr(self.primary, name)(*args)
+        except self.primary.errors as exc:
+            with self._lock:
+                if self._down_since is None:
+                    log.warning("Redis is unreachable (%s); using the in-process cache.",
+                                type(exc).__name__)
+                self._down_since = self._timer()
+                self.last_error = type(exc).__name__
+            return self._UNSET
+        with self._lock:
+            if self._down_since is not None:
+                log.warning("Redis is reachable again.")
+            self._down_since = None
+        return result
+
+    def _call(self, name: str, *args):
+        result = self._try_primary(name, *args)
+        return getattr(self.fallback, name)(*args) if result is self._UNSET else result
 
     def get(self, key: str) -> str | None:
         return self._call("get", key)
@@ -341,6 +348,63 @@ class FailoverCache:
         with self._lock:
             self._down_since = None if ok else (self._down_since or self._timer())
         return ok
+
+
+class CacheUnavailable(Exception):
+    """The shared cache cannot be reached: security state can be neither read nor changed."""
+
+    def __init__(self, what: str = "This") -> None:
+        super().__init__(f"{what} is not possible right now: the shared cache (Redis) cannot "
+                         f"be reached. Try again in a minute.")
+
+
+class SharedOnly:
+    """A FailoverCache's Redis with no in-process fallback, for security state: login
+    sessions, share links, device codes, throttles. Kept in one replica's memory during an
+    outage, a revocation would be undone and a lock forgotten when Redis returns (the other
+    replicas never saw them); so while Redis is down, these raise CacheUnavailable and the
+    page says so in one sentence, instead of silently diverging."""
+
+    kind = "redis"
+
+    def __init__(self, failover: FailoverCache) -> None:
+        self._failover = failover
+
+    def _call(self, name: str, *args):
+        result = self._failover._try_primary(name, *args)
+        if result is FailoverCache._UNSET:
+            raise CacheUnavailable()
+        return result
+
+    def get(self, key: str) -> str | None:
+        return self._call("get", key)
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        self._call("set", key, value, ttl)
+
+    def add(self, key: str, value: str, ttl: float) -> bool:
+        return self._call("add", key, value, ttl)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key)
+
+    def incr(self, key: str, ttl: float) -> int:
+        return self._call("incr", key, ttl)
+
+    def ttl(self, key: str) -> float | None:
+        return self._call("ttl", key)
+
+    def scan(self, prefix: str) -> Iterator[str]:
+        return iter(list(self._call("scan", prefix)))
+
+    def ping(self) -> bool:
+        return self._failover.ping()
+
+
+def shared_only(cache: Cache) -> Cache:
+    """The cache to keep security state in: Redis alone when there is one (see SharedOnly);
+    the in-process cache itself when it is the only one (one replica: nothing to diverge)."""
+    return SharedOnly(cache) if isinstance(cache, FailoverCache) else cache
 
 
 def make_cache(redis_url: str | None, *, insecure_tls: bool = False) -> Cache:

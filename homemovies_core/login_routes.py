@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .cache import CacheUnavailable
 from .services import Services
 from .sessions import COOKIE_NAME, SESSION_SECONDS
 from .throttle import LOOPBACK
@@ -54,7 +55,11 @@ def routes(svc: Services) -> list[BaseRoute]:
     store, trusted = svc.sessions, svc.settings.trusted_proxies
 
     async def session(request: Request) -> Response:
-        value = store.collect(request.headers.get(HANDOFF_HEADER, ""))
+        try:
+            value = store.collect(request.headers.get(HANDOFF_HEADER, ""))
+        except CacheUnavailable as exc:
+            return PlainTextResponse(str(exc), status_code=503,
+                                     headers={"Cache-Control": "no-store"})
         if value is None:
             return PlainTextResponse("This login has expired; log in again.", status_code=403,
                                      headers={"Cache-Control": "no-store"})
@@ -67,7 +72,10 @@ def routes(svc: Services) -> list[BaseRoute]:
             return PlainTextResponse("Not allowed.", status_code=403)
         current = store.from_cookie(request.cookies.get(COOKIE_NAME))
         if current is not None:
-            store.end(current.id)
+            try:
+                store.end(current.id)
+            except CacheUnavailable:
+                pass  # the page already said so; the cookie goes all the same
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         _cookie(response, request, "", 0, trusted)
         return response

@@ -23,7 +23,7 @@ import bcrypt
 
 from . import settings as settings_mod
 from . import signing
-from .cache import Cache, FailoverCache, make_cache, redis_url_from_setting
+from .cache import Cache, FailoverCache, make_cache, redis_url_from_setting, shared_only
 from .catalog import Catalog
 from .health import HealthMonitor, monitor_for
 from .pairing import Pairing, guess_throttle
@@ -125,15 +125,16 @@ def build(settings: Settings, *, announce=print) -> Services:
     for w in warnings:
         log.warning(w)
     key = signing.derive_key
+    secure = shared_only(cache)  # security state never falls back to one replica's memory
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
         credentials=credentials, cookie_key=cookie_key,
-        sessions=SessionStore(cache, key(cookie_key, "session")),
+        sessions=SessionStore(secure, key(cookie_key, "session")),
         progress=ProgressStore(cache, key(cookie_key, "progress")),
-        shares=ShareStore(cache), pairing=Pairing(cache),
-        throttles=Throttles(login=Throttle(cache), share_lookup=lookup_throttle(cache),
-                            share_password=password_throttle(cache),
-                            pair_guess=guess_throttle(cache)),
+        shares=ShareStore(secure), pairing=Pairing(secure),
+        throttles=Throttles(login=Throttle(secure), share_lookup=lookup_throttle(secure),
+                            share_password=password_throttle(secure),
+                            pair_guess=guess_throttle(secure)),
         health=monitor_for(cache), warnings=tuple(warnings))
 
 

@@ -21,8 +21,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cachetools
+
 from . import signing
-from .cache import Cache, get_json, set_json
+from .cache import Cache, CacheUnavailable, get_json, set_json
 
 COOKIE_NAME = "hm_session"
 SESSION_DAYS = 30
@@ -30,6 +32,11 @@ SESSION_SECONDS = SESSION_DAYS * 24 * 3600
 TOUCH_SECONDS = 300  # "last seen" is written at most this often per session
 HANDOFF_SECONDS = 120  # the page has this long to collect its cookie
 MAX_COOKIE = 1024  # anything longer is not one of ours: not even decoded
+# While Redis is unreachable, a session this replica saw alive in Redis this recently is
+# still believed, so an outage does not log the family out. Nothing can be ended during the
+# outage (Redis refuses the write: see cache.SharedOnly); one ended elsewhere just before it
+# began may live on here for at most this long.
+CONFIRMED_SECONDS = 300
 
 _KEY = "session:"
 _HANDOFF = "session-handoff:"
@@ -58,6 +65,8 @@ class SessionStore:
         self.cache = cache
         self._key = key
         self._clock = clock
+        self._confirmed: cachetools.TTLCache = cachetools.TTLCache(
+            maxsize=10_000, ttl=CONFIRMED_SECONDS, timer=clock)
 
     def start(self, username: str, *, device: str, address: str, via: str) -> LoginSession:
         now = self._clock()
@@ -89,8 +98,16 @@ class SessionStore:
         return session if session is not None and session.username == payload["u"] else None
 
     def get(self, session_id: str) -> LoginSession | None:
-        session = _parse(session_id, get_json(self.cache, _KEY + _digest(session_id)))
-        return session if session is not None and session.expires > self._clock() else None
+        try:
+            data = get_json(self.cache, _KEY + _digest(session_id))
+        except CacheUnavailable:
+            return self._confirmed.get(session_id)  # see CONFIRMED_SECONDS
+        session = _parse(session_id, data)
+        if session is None or session.expires <= self._clock():
+            self._confirmed.pop(session_id, None)
+            return None
+        self._confirmed[session_id] = session
+        return session
 
     def touch(self, session: LoginSession) -> LoginSession:
         """Record that the session was used now (at most every few minutes)."""
@@ -98,12 +115,18 @@ class SessionStore:
         if now - session.last_seen < TOUCH_SECONDS:
             return session
         fresh = LoginSession(**{**session.__dict__, "last_seen": now})
-        if self.get(session.id) is not None:  # never resurrect one ended meanwhile
-            self._save(fresh)
+        try:
+            if get_json(self.cache, _KEY + _digest(session.id)) is not None:
+                self._save(fresh)  # never resurrect one ended meanwhile
+        except CacheUnavailable:
+            return session  # "last seen" can wait for Redis
         return fresh
 
     def end(self, session_id: str) -> None:
+        """Raises CacheUnavailable while Redis is down: the session lives on until it can be
+        ended for every replica."""
         self.cache.delete(_KEY + _digest(session_id))
+        self._confirmed.pop(session_id, None)
 
     def active(self, username: str) -> list[LoginSession]:
         """This user's live sessions, most recently used first. Only hashes of session ids are

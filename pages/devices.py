@@ -10,12 +10,18 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from homemovies_core import auth, services
+from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, plain
 from homemovies_core.sessions import LoginSession, SessionStore
 
 
 def log_out(store: SessionStore, digest: str, user: str, device: str) -> None:
-    if store.end_by_digest(digest, user):
+    try:
+        ended = store.end_by_digest(digest, user)
+    except CacheUnavailable as exc:
+        st.toast(str(exc), icon="⚠️")
+        return
+    if ended:
         st.toast(f"{plain(device)} is logged out.", icon="📱")
 
 

@@ -8,6 +8,7 @@ Unknown codes count against this user and address, so codes cannot be guessed qu
 import streamlit as st
 
 from homemovies_core import auth, services
+from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.pairing import Approval, PairingRequest, display_code, network_clue, normalise_code
 from homemovies_core.state import PAIR_CHECK as CHECK
@@ -25,7 +26,10 @@ def ask_for_code() -> None:
 
 def approve(svc: services.Services, code: str, user: str) -> None:
     """The Approve button's callback (runs before the script: the click always counts)."""
-    result = svc.pairing.approve(code, user, str(st.session_state.get(CHECK) or ""))
+    try:
+        result = svc.pairing.approve(code, user, str(st.session_state.get(CHECK) or ""))
+    except CacheUnavailable as exc:
+        result = str(exc)
     st.session_state[CHECK] = ""
     st.session_state[RESULT] = (code, result)
 
@@ -65,6 +69,8 @@ def main() -> None:
                       placeholder="123")
         st.form_submit_button("Approve", type="primary", on_click=approve,
                               args=(svc, request.code, user))
+    if done_code == code and isinstance(result, str):
+        st.error(result)
     if done_code == code and result is Approval.WRONG_NUMBER:
         st.error("That is not the number on the TV. Look at the screen in front of you and "
                  "type the number under the code.")

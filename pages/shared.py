@@ -10,6 +10,7 @@ import time
 import streamlit as st
 
 from homemovies_core import auth, services, state, widgets
+from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.library import Kind
 from homemovies_core.player import player
@@ -47,7 +48,11 @@ def check_password(svc: services.Services, share: Share, address: str) -> None:
     password = str(st.session_state.get(state.SHARED_PASSWORD) or "")
     st.session_state[state.SHARED_PASSWORD] = ""
     throttle = svc.throttles.share_password
-    attempt = throttle.attempt(share.id, address)
+    try:
+        attempt = throttle.attempt(share.id, address)
+    except CacheUnavailable as exc:
+        st.session_state[state.SHARED_PASSWORD_ERROR] = str(exc)
+        return
     if not attempt.allowed:
         st.session_state[state.SHARED_PASSWORD_ERROR] = \
             f"Too many wrong passwords. {try_again_in(attempt.wait)}"

@@ -7,12 +7,17 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from homemovies_core import auth, services
+from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, plain
 from homemovies_core.shares import Share, ShareStore, describe_expiry
 
 
 def revoke(store: ShareStore, share: Share) -> None:
-    store.revoke(share.id)
+    try:
+        store.revoke(share.id)
+    except CacheUnavailable as exc:  # a revocation one replica alone knew would be undone
+        st.toast(str(exc), icon="⚠️")
+        return
     st.toast(f"The link to “{plain(share.title)}” no longer works.", icon="🔗")
 
 

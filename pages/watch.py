@@ -6,6 +6,7 @@ import time
 import streamlit as st
 
 from homemovies_core import auth, navigation, services, widgets
+from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
 from homemovies_core.player import player
@@ -53,7 +54,7 @@ def create_link(svc: services.Services, user: str, video: Video) -> None:
     try:
         token, share = svc.shares.create(
             video, owner=user, lifetime=LIFETIMES[lifetime], password=password)
-    except ValueError as exc:  # e.g. a password bcrypt cannot take
+    except (ValueError, CacheUnavailable) as exc:  # a password bcrypt cannot take; no Redis
         st.session_state[NEW_LINK] = (video.key, None, str(exc), False)
         return
     url = widgets.app_url("shared", t=token)
