@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from homemovies_core import settings as settings_mod
-from homemovies_core.oci_retry import CallPolicy
+from homemovies_core.oci.policy import CallPolicy
 
 NS = "fakens"
 BUCKET = "movies"

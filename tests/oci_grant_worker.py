@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from homemovies_core import settings as settings_mod
 from homemovies_core.cache import make_cache
+from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
-from homemovies_core.storage.oci import OciStorage
 
 
 def main() -> None:

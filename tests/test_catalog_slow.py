@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import REFRESHING, Catalog
-from homemovies_core.storage.oci import OciStorage
+from homemovies_core.oci.storage import OciStorage
 from tests.oci_env import BUCKET, oci_settings
 
 
