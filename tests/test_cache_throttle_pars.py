@@ -1,5 +1,4 @@
 import threading
-import time
 
 from homemovies_core.cache import LocalCache, redis_url_from_setting
 from homemovies_core.pars import PlaybackUrls
@@ -42,15 +41,13 @@ class CountingStorage:
     kind = "fake"
     scope = "bucket"
 
-    def __init__(self, delay=0.0):
+    def __init__(self):
         self.calls = 0
-        self.delay = delay
         self.lock = threading.Lock()
 
     def grant(self, target, *, prefix, expires_at):
         with self.lock:
             self.calls += 1
-        time.sleep(self.delay)
         return Grant(url=f"https://os/p/tok{self.calls}/o/" + ("" if prefix else target),
                      expires_at=expires_at, id=f"par{self.calls}")
 
@@ -70,8 +67,28 @@ def test_grant_reused_until_min_remaining_then_reissued():
 
 
 def test_concurrent_misses_issue_one_grant():
-    storage = CountingStorage(delay=0.2)
-    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60)
+    """Thirty viewers miss at once: one issues, the others wait on the lock in the cache and
+    take its grant. The issuer is held inside `grant` until all 29 others have been seen
+    waiting on the lock, so the lock is really exercised (no sleep decides it)."""
+    waiting: set[int] = set()
+    all_waiting = threading.Event()
+    lock = threading.Lock()
+
+    def waiter_sleep(_seconds):  # what PlaybackUrls does while another holds the lock
+        with lock:
+            waiting.add(threading.get_ident())
+            if len(waiting) == 29:
+                all_waiting.set()
+        all_waiting.wait(0.05)
+
+    class HeldStorage(CountingStorage):
+        def grant(self, target, *, prefix, expires_at):
+            assert all_waiting.wait(30), "the other viewers never waited on the lock"
+            return super().grant(target, prefix=prefix, expires_at=expires_at)
+
+    storage = HeldStorage()
+    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60,
+                        sleep=waiter_sleep)
     results = []
     threads = [threading.Thread(target=lambda: results.append(urls.grant("x.hls/", prefix=True)))
                for _ in range(30)]
@@ -79,4 +96,5 @@ def test_concurrent_misses_issue_one_grant():
         th.start()
     for th in threads:
         th.join()
-    assert storage.calls == 1 and len(set(results)) == 1
+    assert storage.calls == 1 and len(results) == 30 and len(set(results)) == 1
+    assert len(waiting) == 29
