@@ -43,14 +43,9 @@ def pages() -> list:
 def main() -> None:
     from homemovies_core import auth, navigation, state
     from homemovies_core.cache import CacheUnavailable
-    from homemovies_core.settings import SettingsError
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
-    try:
-        svc = services.get()
-    except SettingsError as exc:
-        st.error(str(exc))
-        st.stop()
+    svc = services.get()  # built at start-up (the import above), where bad settings stop it
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
     page = st.navigation(pages(), position="sidebar" if user else "hidden")

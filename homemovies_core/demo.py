@@ -8,15 +8,13 @@ browsers cannot play, and a root-level file that lands in "Unsorted".
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from homemovies_core.encode import encode_hls, make_poster, plan_ladder
 from homemovies_core.ffmpeg import find_ffmpeg, probe, run_with_progress
+from homemovies_core.staging import staged_dir
 
 __all__ = ["DEMO_VERSION", "MARKER", "ensure_demo_library"]
 
@@ -48,13 +46,13 @@ def ensure_demo_library(root: Path, ffmpeg: str | None = None) -> Path:
     root.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     _say(f"building demo library in {root} ...")
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.building-", dir=root.parent))
     try:
-        _build(staging, exe)
-        (staging / MARKER).write_text(DEMO_VERSION + "\n", encoding="utf-8")
-        _move_into_place(staging, root)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with staged_dir(root, replace=True) as staging:
+            _build(staging, exe)
+            (staging / MARKER).write_text(DEMO_VERSION + "\n", encoding="utf-8")
+    except OSError:
+        if not _is_complete(root):  # lost a race to a concurrent build: fine if that one is
+            raise  # complete
     _say(f"demo library ready ({time.monotonic() - started:.1f} s)")
     return root
 
@@ -64,23 +62,6 @@ def _is_complete(root: Path) -> bool:
         return (root / MARKER).read_text(encoding="utf-8").strip() == DEMO_VERSION
     except OSError:
         return False
-
-
-def _move_into_place(staging: Path, root: Path) -> None:
-    """Rename ``staging`` to ``root``, replacing an outdated or broken ``root``."""
-    if root.exists():
-        if _is_complete(root):
-            # Another process finished first; its library is as good as ours.
-            return
-        stale = root.with_name(f".{root.name}.stale-{os.getpid()}")
-        root.rename(stale)
-        shutil.rmtree(stale, ignore_errors=True)
-    try:
-        staging.rename(root)
-    except OSError:
-        # Lost a race to a concurrent build: fine if that one is complete.
-        if not _is_complete(root):
-            raise
 
 
 def _say(message: str) -> None:
