@@ -45,7 +45,7 @@ def main() -> None:
     from homemovies_core.cache import CacheUnavailable
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
-    svc = services.get()  # built at start-up (the import above), where bad settings stop it
+    svc = services.get()  # built when `streamlit run` imported this module (see the bottom)
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
     page = st.navigation(pages(), position="sidebar" if user else "hidden")
