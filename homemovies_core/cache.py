@@ -265,7 +265,35 @@ class RedisCache:
                           maxmemory_policy=None if policy is None else str(policy))
 
 
-class FailoverCache:
+class _Routed:
+    """The Cache operations, each handed to `_call(name, *args)`, which decides where it goes."""
+
+    def _call(self, name: str, *args):
+        raise NotImplementedError
+
+    def get(self, key: str) -> str | None:
+        return self._call("get", key)
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        self._call("set", key, value, ttl)
+
+    def add(self, key: str, value: str, ttl: float) -> bool:
+        return self._call("add", key, value, ttl)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key)
+
+    def incr(self, key: str, ttl: float) -> int:
+        return self._call("incr", key, ttl)
+
+    def ttl(self, key: str) -> float | None:
+        return self._call("ttl", key)
+
+    def scan(self, prefix: str) -> Iterator[str]:
+        return iter(list(self._call("scan", prefix)))
+
+
+class FailoverCache(_Routed):
     """Redis first; when it cannot be reached, the in-process cache keeps the app serving.
 
     Redis is tried again at most every `retry_seconds`, so a Redis restart heals
@@ -319,27 +347,6 @@ class FailoverCache:
         result = self._try_primary(name, *args)
         return getattr(self.fallback, name)(*args) if result is self._UNSET else result
 
-    def get(self, key: str) -> str | None:
-        return self._call("get", key)
-
-    def set(self, key: str, value: str, ttl: float) -> None:
-        self._call("set", key, value, ttl)
-
-    def add(self, key: str, value: str, ttl: float) -> bool:
-        return self._call("add", key, value, ttl)
-
-    def delete(self, key: str) -> None:
-        self._call("delete", key)
-
-    def incr(self, key: str, ttl: float) -> int:
-        return self._call("incr", key, ttl)
-
-    def ttl(self, key: str) -> float | None:
-        return self._call("ttl", key)
-
-    def scan(self, prefix: str) -> Iterator[str]:
-        return iter(list(self._call("scan", prefix)))
-
     def ping(self) -> bool:
         try:
             ok = self.primary.ping()
@@ -358,7 +365,7 @@ class CacheUnavailable(Exception):
                          f"be reached. Try again in a minute.")
 
 
-class SharedOnly:
+class SharedOnly(_Routed):
     """A FailoverCache's Redis with no in-process fallback, for security state: login
     sessions, share links, device codes, throttles. Kept in one replica's memory during an
     outage, a revocation would be undone and a lock forgotten when Redis returns (the other
@@ -375,27 +382,6 @@ class SharedOnly:
         if result is FailoverCache._UNSET:
             raise CacheUnavailable()
         return result
-
-    def get(self, key: str) -> str | None:
-        return self._call("get", key)
-
-    def set(self, key: str, value: str, ttl: float) -> None:
-        self._call("set", key, value, ttl)
-
-    def add(self, key: str, value: str, ttl: float) -> bool:
-        return self._call("add", key, value, ttl)
-
-    def delete(self, key: str) -> None:
-        self._call("delete", key)
-
-    def incr(self, key: str, ttl: float) -> int:
-        return self._call("incr", key, ttl)
-
-    def ttl(self, key: str) -> float | None:
-        return self._call("ttl", key)
-
-    def scan(self, prefix: str) -> Iterator[str]:
-        return iter(list(self._call("scan", prefix)))
 
     def ping(self) -> bool:
         return self._failover.ping()

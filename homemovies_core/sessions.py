@@ -62,11 +62,10 @@ def _digest(session_id: str) -> str:
 class SessionStore:
     def __init__(self, cache: Cache, key: bytes, *,
                  clock: Callable[[], float] = time.time) -> None:
-        self.cache = cache
-        self._key = key
-        self._clock = clock
+        # Sessions this replica saw alive lately: believed during a Redis outage.
         self._confirmed: cachetools.TTLCache = cachetools.TTLCache(
             maxsize=10_000, ttl=CONFIRMED_SECONDS, timer=clock)
+        self.cache, self._key, self._clock = cache, key, clock
 
     def start(self, username: str, *, device: str, address: str, via: str) -> LoginSession:
         now = self._clock()
