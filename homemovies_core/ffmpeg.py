@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "find_ffmpeg",
     "find_ffprobe",
     "probe",
+    "probe_remote",
     "probe_with_ffmpeg",
     "probe_with_ffprobe",
     "run_with_progress",
@@ -44,6 +45,11 @@ class Probe:
     ``-display_rotation``. Phones record portrait video as landscape frames
     plus a rotation, so the size a viewer sees is ``display_width`` x
     ``display_height``.
+
+    ``tags`` are the metadata (name, value) pairs in order of trust: the container's
+    first, then the video stream's, then the other streams' (recorded.py reads the
+    recording date from them). They are not part of equality: two probes of the same
+    pictures are the same probe.
     """
 
     duration: float
@@ -51,6 +57,7 @@ class Probe:
     height: int
     rotation: int
     has_audio: bool
+    tags: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def _quarter_turn(self) -> bool:
@@ -111,6 +118,34 @@ def probe(path: str | Path, ffmpeg: str | None = None) -> Probe:
     return probe_with_ffmpeg(path, exe)
 
 
+def probe_remote(url: str, ffmpeg: str | None = None, *, name: str, timeout: float = 120.0
+                 ) -> Probe:
+    """Probe a video over HTTP(S): ffprobe (or ffmpeg) reads only the bytes it needs, with
+    Range requests. `name` stands for the URL in every message: the URL may be a secret
+    (a pre-authenticated request), so it never appears in an error."""
+    exe = find_ffmpeg(ffmpeg)
+    ffprobe = find_ffprobe(exe)
+    # Microseconds; a server that stops answering ends the probe instead of hanging it.
+    network = ["-rw_timeout", str(int(min(timeout, 60) * 1_000_000))]
+    try:
+        if ffprobe:
+            return probe_with_ffprobe(url, ffprobe, timeout=timeout, input_args=network)
+        return probe_with_ffmpeg(url, exe, timeout=timeout, input_args=network)
+    except FfmpegError as exc:
+        raise FfmpegError(str(exc).replace(url, name)) from None
+
+
+def _probe_output(args: list[str], path: str | Path, timeout: float | None
+                  ) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, errors="replace",
+                              check=False, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise _not_a_video(path, f"reading it took longer than {timeout:.0f} s") from None
+    except OSError as exc:
+        raise FfmpegError(f"{args[0]} could not be started: {exc.strerror or exc}") from None
+
+
 def _not_a_video(path: str | Path, reason: str) -> FfmpegError:
     return FfmpegError(f"{path} is not a video ffmpeg can read: {reason}")
 
@@ -120,9 +155,10 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
+def probe_with_ffprobe(path: str | Path, ffprobe: str, *, timeout: float | None = None,
+                       input_args: list[str] | None = None) -> Probe:
     """Probe with ffprobe's JSON output (exact, and immune to report-format changes)."""
-    result = subprocess.run(
+    result = _probe_output(
         [
             ffprobe,
             "-v",
@@ -131,12 +167,11 @@ def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
             "json",
             "-show_format",
             "-show_streams",
+            *(input_args or ()),
             str(path),
         ],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
+        path,
+        timeout,
     )
     if result.returncode != 0:
         raise _not_a_video(path, _last_line(result.stderr))
@@ -161,13 +196,24 @@ def probe_with_ffprobe(path: str | Path, ffprobe: str) -> Probe:
     if not rotation and "rotate" in video.get("tags", {}):
         # Legacy tag is clockwise; the display matrix is counter-clockwise.
         rotation = -float(video["tags"]["rotate"])
+    others = [s for s in streams if s is not video]
     return Probe(
         duration=duration,
         width=int(video.get("width") or 0),
         height=int(video.get("height") or 0),
         rotation=_normalise_rotation(rotation),
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
+        tags=_tag_pairs([data.get("format", {}), video, *others]),
     )
+
+
+def _tag_pairs(sections: list[dict]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for section in sections:
+        tags = section.get("tags") if isinstance(section, dict) else None
+        if isinstance(tags, dict):
+            pairs.extend((str(k), str(v)) for k, v in tags.items())
+    return tuple(pairs)
 
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
@@ -185,18 +231,17 @@ _DISPLAYMATRIX = re.compile(
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 
 
-def probe_with_ffmpeg(path: str | Path, ffmpeg: str) -> Probe:
+def probe_with_ffmpeg(path: str | Path, ffmpeg: str, *, timeout: float | None = None,
+                      input_args: list[str] | None = None) -> Probe:
     """Probe by parsing the stream report ``ffmpeg -i`` prints on stderr.
 
     ffmpeg exits non-zero here even for good files (no output was given), so
     success is judged by finding a video stream, not by the exit code.
     """
-    result = subprocess.run(
-        [ffmpeg, "-hide_banner", "-nostdin", "-i", str(path)],
-        capture_output=True,
-        text=True,
-        errors="replace",
-        check=False,
+    result = _probe_output(
+        [ffmpeg, "-hide_banner", "-nostdin", *(input_args or ()), "-i", str(path)],
+        path,
+        timeout,
     )
     report = result.stderr
     # Split the report into per-stream sections so that the rotation found
@@ -235,13 +280,35 @@ def probe_with_ffmpeg(path: str | Path, ffmpeg: str) -> Probe:
         rotation = float(matrix.group(1))
     elif tag := _ROTATE_TAG.search(video_section):
         rotation = -float(tag.group(1))
+    header = report[: marks[0].start()] if marks else report
     return Probe(
         duration=duration,
         width=int(size.group(1)),
         height=int(size.group(2)),
         rotation=_normalise_rotation(rotation),
         has_audio=has_audio,
+        tags=_report_metadata(header) + _report_metadata(video_section),
     )
+
+
+def _report_metadata(section: str) -> tuple[tuple[str, str], ...]:
+    """The `key : value` lines of the "Metadata:" blocks in a part of ffmpeg's report."""
+    pairs = []
+    block_indent = None
+    for line in section.splitlines():
+        indent = len(line) - len(line.lstrip())
+        if line.strip() == "Metadata:":
+            block_indent = indent
+            continue
+        if block_indent is None:
+            continue
+        if indent <= block_indent:
+            block_indent = None
+            continue
+        key, colon, value = line.strip().partition(":")
+        if colon and key.strip():
+            pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
 
 
 def _to_float(value: object) -> float:
