@@ -228,6 +228,17 @@ class Catalog:
             return ()
         return library.hls_subtitles(listing)
 
+    def hls_thumbnails(self, video: Video) -> str | None:
+        """The object name of an HLS movie's seek-preview index (`thumbnails.vtt`), or None;
+        from the folder listing `hls_subtitles` reads too, so it costs no extra call."""
+        if video.kind is not Kind.HLS:
+            return None
+        try:
+            listing, _s, _e = self.listing(video.key)
+        except StorageError:
+            return None
+        return library.hls_thumbnails(listing)
+
     # -- posters ----------------------------------------------------------------------------
     def posters(self, videos: list[Video]) -> dict[str, bytes | None]:
         """Poster bytes for cards, fetched in parallel, bounded, cached (never a PAR each)."""

@@ -24,6 +24,7 @@ UNSORTED = "Unsorted"
 HLS_SUFFIX = ".hls"
 HLS_PLAYLIST = "output.m3u8"
 HLS_POSTER = "poster.jpg"
+HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index of sprite tiles
 
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
@@ -169,11 +170,12 @@ def subtitle_for(name: str, stem: str) -> Subtitle | None:
 
 
 def hls_subtitles(listing: Listing) -> tuple[Subtitle, ...]:
-    """Any `*.vtt` directly inside an `.hls/` folder; the language from its name."""
+    """Any `*.vtt` directly inside an `.hls/` folder but the seek previews' index; the
+    language from its name."""
     found = []
     for obj in listing.objects:
         base = obj.name.rsplit("/", 1)[-1]
-        if not base.lower().endswith(SUBTITLE_EXTENSION):
+        if not base.lower().endswith(SUBTITLE_EXTENSION) or base == HLS_THUMBNAILS:
             continue
         stem = base[: -len(SUBTITLE_EXTENSION)]
         lang = stem.rsplit(".", 1)[-1] if "." in stem else stem
@@ -181,6 +183,12 @@ def hls_subtitles(listing: Listing) -> tuple[Subtitle, ...]:
         found.append(Subtitle(obj.name, lang.replace("_", "-"),
                               language_label(lang) if lang else stem))
     return tuple(sorted(found, key=lambda s: s.name))
+
+
+def hls_thumbnails(listing: Listing) -> str | None:
+    """The object name of an `.hls/` folder's seek-preview index, if it has one."""
+    return next((o.name for o in listing.objects
+                 if o.name.rsplit("/", 1)[-1] == HLS_THUMBNAILS), None)
 
 
 _LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español",

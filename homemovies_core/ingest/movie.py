@@ -17,6 +17,7 @@ from pathlib import Path
 from ..encode import encode_hls, make_poster
 from ..ffmpeg import FfmpegError
 from ..library import HLS_POSTER
+from ..previews import make_previews
 from ..staging import is_staging, staged_dir, sweep_stale
 from .cli import IngestError, Options
 from .console import Progress
@@ -49,6 +50,7 @@ def build_movie(job: Job, out_dir: Path, options: Options, ffmpeg: str, ui: Prog
                 on_progress=on_progress,
             )
             make_poster(job.source, out_dir / HLS_POSTER, job.probe, ffmpeg)
+            make_previews(job.source, out_dir, job.probe, ffmpeg)  # seek previews: sprites + VTT
         except FfmpegError as exc:
             raise IngestError(
                 f"Converting {job.source} failed, so nothing was added to the library: {exc}"
