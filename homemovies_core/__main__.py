@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 
 USAGE = (
-    "usage: python -m homemovies_core {check,ingest} ...\n"
+    "usage: python -m homemovies_core {check,ingest,index,users} ...\n"
     "  check    verify a configuration (sign-in, namespace, bucket, a test PAR, Redis)\n"
-    "  ingest   convert videos to HLS movies and add them to the library (ingest --help)"
+    "  ingest   convert videos to HLS movies and add them to the library (ingest --help)\n"
+    "  index    when each video was filmed, its length and size, and posters (index --help)\n"
+    "  users    a login per family member: users add NAME, users remove NAME, users list"
 )
 
 
@@ -20,10 +22,18 @@ def main(argv: list[str]) -> int:
         from .check import run
 
         return run(rest)
+    if command == "index":
+        from .index.cli import main as index
+
+        return index(rest)
     if command == "ingest":
         from .ingest import main as ingest
 
         return ingest(rest, prog="python -m homemovies_core ingest")
+    if command == "users":
+        from .users_cli import main as users
+
+        return users(rest)
     print(f"home-movies: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -27,7 +27,7 @@ from . import links, widgets
 from .cache import CacheUnavailable
 from .formatting import plain
 from .pairing import PairingBusy, Ticket, describe_device, display_code
-from .services import Services
+from .services import Services, Users
 from .sessions import COOKIE_NAME, LoginSession, SessionStore
 from .state import (
     HANDOFF,
@@ -69,9 +69,10 @@ export default function (component) {
 )
 
 
-def users(svc: Services) -> dict:
-    """User name → credentials of everyone who may log in."""
-    return {svc.credentials.username: svc.credentials}
+def users(svc: Services) -> Users:
+    """User name → credentials of everyone who may log in (the family's users file and the
+    --username login)."""
+    return svc.credentials
 
 
 def store(svc: Services) -> SessionStore:
@@ -221,10 +222,11 @@ def _password_ok(svc: Services, username: str, password: str, known: bool) -> bo
     if not known:
         bcrypt.checkpw(password.encode(), _DUMMY_HASH.encode())  # same time as a known name
         return False
+    # Only the person asked about: the controller rebuilds its table of users on each login.
+    user = users(svc)[username]
     credentials = {"usernames": {
-        name: {"name": user.display_name, "password": user.password_hash, "email": "",
-               "failed_login_attempts": 0, "logged_in": False}
-        for name, user in users(svc).items()}}
+        username: {"name": user.display_name, "password": user.password_hash,
+                   "email": user.email, "failed_login_attempts": 0, "logged_in": False}}}
     return bool(AuthenticationController(credentials, auto_hash=False).login(username, password))
 
 

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import bcrypt
-
 from . import settings as settings_mod
 from . import signing
 from .cache import Cache, FailoverCache, make_cache, redis_url_from_setting, shared_only
@@ -34,18 +32,12 @@ from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
 from .throttle import Throttle
+from .users import Credentials, Users, hash_password, parse
 
 log = logging.getLogger(__name__)
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_USER = "demo"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str  # lower case: streamlit-authenticator lower-cases what is typed
-    display_name: str
-    password_hash: str  # bcrypt
 
 
 @dataclass(frozen=True)
@@ -65,7 +57,7 @@ class Services:
     storage: Storage
     catalog: Catalog
     urls: PlaybackUrls
-    credentials: Credentials
+    credentials: Users  # everyone who may log in, by user name
     cookie_key: str
     sessions: SessionStore
     progress: ProgressStore
@@ -95,15 +87,7 @@ def build(settings: Settings, *, announce=print) -> Services:
         warnings.append("No cookie key is configured, so a random one is used: logins will not "
                         "survive a restart or work across replicas. Set --cookie_key_file "
                         "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`).")
-    username = (settings.username or DEMO_USER).strip().lower()
-    password = settings.password
-    if not password:
-        password = secrets.token_urlsafe(9)
-        announce(f"Home Movies: no password is configured. Log in as '{username}' with the "
-                 f"password: {password}")
-    credentials = Credentials(
-        username=username, display_name=settings.username or "Demo",
-        password_hash=bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode())
+    credentials = login_users(settings, announce)
 
     plain_host = redis_host_without_tls(settings)
     if plain_host:
@@ -136,6 +120,22 @@ def build(settings: Settings, *, announce=print) -> Services:
                             share_password=password_throttle(secure),
                             pair_guess=guess_throttle(secure)),
         health=monitor_for(cache), warnings=tuple(warnings))
+
+
+def login_users(settings: Settings, announce=print) -> Users:
+    """The family from the users file (or the Vault secret `users`), plus the one user that
+    --username/--password give; with neither, the demo user with a random password."""
+    listed = parse(settings.users) if settings.users is not None else Users()
+    if listed and not (settings.username or settings.password):
+        return listed
+    username = (settings.username or DEMO_USER).strip().lower()
+    password = settings.password
+    if not password:
+        password = secrets.token_urlsafe(9)
+        announce(f"Home Movies: no password is configured. Log in as '{username}' with the "
+                 f"password: {password}")
+    return listed.plus(Credentials(username=username, display_name=settings.username or "Demo",
+                                   password_hash=hash_password(password)))
 
 
 def redis_host_without_tls(settings: Settings) -> str | None:

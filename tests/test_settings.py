@@ -4,6 +4,7 @@ import pytest
 
 from homemovies_core import settings
 from homemovies_core.settings import SettingsError
+from homemovies_core.users import parse
 from tests.conftest import COOKIE_KEY
 
 # What `openssl rand -base64 32` prints: 32 random bytes in base64.
@@ -277,3 +278,108 @@ def test_a_redis_url_redis_py_cannot_parse_is_one_sentence_without_the_url():
             load(["--redis_url", url])
         assert str(refused.value) == ("--redis_url is not a valid URL: check its host name and "
                                       "port.")
+
+
+# ---- A login per family member: --users_file, HM_USERS, the Vault secret `users` ----------------
+
+# Cost-4 bcrypt hashes, quick to check (`users add` makes cost-12 ones).
+MUM_HASH = "$2b$04$txtofBXaj7.qdQfjTvJM0uboPIBrz1zWtnHI8h3vhNhPUAQFqa9l."  # of "mum"
+DAD_HASH = "$2b$04$G6QZ4.Woc5AiSooBh/t97eai/tvNAspr4GK3LC2xnIawRqgUxh5Km"  # of "dad"
+
+
+def users_text(*names: str) -> str:
+    lines = "".join(f"    {n}: {{name: {n.title()}, password: '{h}'}}\n"
+                    for n, h in zip(names, (MUM_HASH, DAD_HASH), strict=False))
+    return f"credentials:\n  usernames:\n{lines}"
+
+
+def test_the_users_come_from_a_file_from_any_source_and_the_stronger_wins(tmp_path):
+    mum_file = tmp_path / "mum.yaml"
+    mum_file.write_text(users_text("mum"))
+    dad_file = tmp_path / "dad.yaml"
+    dad_file.write_text(users_text("dad"))
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'users_file = "{dad_file}"\n')
+    for argv, env, files, source, people in [
+        (["--users_file", str(mum_file)], {}, [], "flag", ["mum"]),
+        ([], {"HM_USERS_FILE": str(mum_file)}, [], "env", ["mum"]),
+        ([], {}, [secrets], "secrets", ["dad"]),
+        ([], {"HM_USERS": users_text("mum", "dad")}, [], "env", ["mum", "dad"]),
+        # The file named by a flag beats the text in the environment, and the other way round.
+        (["--users_file", str(dad_file)], {"HM_USERS": users_text("mum")}, [], "flag", ["dad"]),
+        ([], {"HM_USERS": users_text("mum")}, [secrets], "env", ["mum"]),
+    ]:
+        loaded = load(argv, env, files)
+        assert (list(parse(loaded.users)), loaded.sources["users"]) == (people, source), (argv, env)
+    assert "credentials" not in repr(load(["--users_file", str(mum_file)]))  # a secret in repr too
+
+
+@pytest.mark.parametrize("given, sentence", [
+    ({"HM_USERS": "credentials: [", "HM_USERS_FILE": "{mum}"}, "Give either HM_USERS or HM_USERS_FILE, not both."),
+    ({"HM_USERS": "credentials:\n  usernames:\n    mum:\n      password: pw"},
+     "HM_USERS gives 'mum' a password that is not a bcrypt hash; a users file must never hold a "
+     "password itself: set it with `python -m homemovies_core users add mum`."),
+    ({"HM_USERS_FILE": "{empty}"}, "The users file {empty} (given by HM_USERS_FILE) lists nobody: add "
+     "someone with `python -m homemovies_core users add NAME`, or give --username and --password."),
+    ({"HM_USERS_FILE": "{mum}", "HM_USERNAME": "MUM", "HM_PASSWORD": "x"},
+     "HM_USERNAME names 'mum', who is also in the users file {mum} (given by HM_USERS_FILE): give "
+     "each person once."),
+    ({"HM_USERS_FILE": "{nope}"}, "The file {nope} given by HM_USERS_FILE does not exist."),
+    ({"HM_USERS_FILE": "/dev/zero"}, "The file /dev/zero (given by HM_USERS_FILE) is larger than 64 KiB, "
+                                     "far more than it should hold."),
+])
+def test_users_that_cannot_log_in_stop_start_up_with_one_sentence(tmp_path, given, sentence):
+    paths = {"mum": tmp_path / "mum.yaml", "empty": tmp_path / "empty.yaml", "nope": tmp_path / "nope"}
+    paths["mum"].write_text(users_text("mum"))
+    paths["empty"].write_text("credentials:\n  usernames: {}\n")
+    with pytest.raises(SettingsError) as refused:
+        load([], {k: v.format(**paths) for k, v in given.items()})
+    assert str(refused.value) == sentence.format(**paths)
+
+
+def test_a_users_file_may_stand_alone_or_beside_one_username(tmp_path):
+    path = tmp_path / "users.yaml"
+    path.write_text(users_text("mum", "dad"))
+    assert load(["--users_file", str(path)]).username is None
+    loaded = load(["--users_file", str(path), "--username", "gran", "--password", "scones"])
+    assert (loaded.username, loaded.password) == ("gran", "scones")
+
+
+VAULT = "ocid1.compartment.oc1..family"
+
+
+def _from_vault(server, config_path, *argv):
+    from homemovies_core.oci.vault import fill_from_vault
+    from tests.oci_env import QUICK
+
+    return fill_from_vault(load(["--secret", VAULT, "--vault_endpoint", server.endpoint,
+                                 "--secrets_endpoint", server.endpoint, "--oci_config",
+                                 str(config_path), *argv]), policy=QUICK)
+
+
+def test_the_vault_secret_users_fills_in_last(server, config_path, tmp_path):
+    for name, value in {"username": "gran", "password": "scones", "bucket": "movies",
+                        "users": users_text("mum", "dad")}.items():
+        server.model.add_secret(VAULT, name, value)
+    loaded = _from_vault(server, config_path)
+    assert (list(parse(loaded.users)), loaded.sources["users"]) == (["mum", "dad"], "vault")
+    assert loaded.username == "gran"  # --username's person comes on top of the family
+
+    # A users file named anywhere else wins, and the Vault's copy is not even read.
+    path = tmp_path / "users.yaml"
+    path.write_text(users_text("mum"))
+    reads = server.model.counts["GetSecretBundle"]
+    loaded = _from_vault(server, config_path, "--users_file", str(path))
+    assert (list(parse(loaded.users)), loaded.sources["users"]) == (["mum"], "flag")
+    assert server.model.counts["GetSecretBundle"] - reads == 3  # username, password, bucket
+
+
+def test_a_bad_vault_secret_users_is_named(server, config_path):
+    for name, value in {"username": "gran", "password": "scones", "bucket": "movies",
+                        "users": "credentials:\n  usernames:\n    mum: {password: hunter2}"}.items():
+        server.model.add_secret(VAULT, name, value)
+    with pytest.raises(SettingsError) as refused:
+        _from_vault(server, config_path)
+    assert str(refused.value) == (
+        "The Vault secret 'users' gives 'mum' a password that is not a bcrypt hash; a users file "
+        "must never hold a password itself: set it with `python -m homemovies_core users add mum`.")

@@ -41,7 +41,7 @@ def test_generated_password_is_printed_once_and_random(monkeypatch, tmp_path):
                            announce=said.append)
     services.build(services.settings_mod.load(["--media_dir", str(tmp_path)], {}, []),
                    announce=said.append)
-    assert first.credentials.username == "demo"
+    assert list(first.credentials) == ["demo"]
     assert len(said) == 2 and said[0] != said[1]  # a new random password each start
     assert first.warnings and "cookie key" in first.warnings[0]
 
@@ -90,7 +90,7 @@ def test_secrets_from_files_start_the_app(monkeypatch, tmp_path):
     services.boot()
     built = services.get()
     assert built.cookie_key == COOKIE_KEY and not built.warnings
-    assert bcrypt.checkpw(b"grandma's birthday", built.credentials.password_hash.encode())
+    assert bcrypt.checkpw(b"grandma's birthday", built.credentials["mum"].password_hash.encode())
 
 
 def test_redis_without_tls_on_another_host_is_a_warning(tmp_path, caplog):

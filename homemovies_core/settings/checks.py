@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from zxcvbn import zxcvbn
 
-from .model import Settings, SettingsError
-from .sources import describe_source
+from ..users import UsersError, parse
+from .model import BY_NAME, Settings, SettingsError
+from .sources import describe_source, where
 
 # bcrypt looks at the first 72 bytes only (and bcrypt >= 5 refuses longer input outright).
 BCRYPT_MAX_BYTES = 72
@@ -28,7 +29,8 @@ _STRENGTH_SAMPLE_CHARS = 100
 
 
 def validate(s: Settings) -> None:
-    for check in (_check_storage, _check_numbers, _check_password, _check_cookie_key, _check_redis, _check_login):
+    for check in (_check_storage, _check_numbers, _check_password, _check_cookie_key, _check_redis, _check_login,
+                  _check_users):
         check(s)
 
 
@@ -113,6 +115,36 @@ def _check_login(s: Settings) -> None:
         missing = "--password" if s.username else "--username"
         raise SettingsError(f"{missing} is missing: give both a user name and a password, or neither "
                             f"to use the demo user.")
+
+
+def _check_users(s: Settings) -> None:
+    """A users file (or the Vault secret `users`) must be one the app can use as it is: one
+    bad entry stops start-up rather than locking that person out later."""
+    if s.users is None:
+        return
+    try:
+        listed = parse(s.users)
+    except UsersError as exc:
+        raise SettingsError(f"{users_source(s)} {exc}") from None
+    username = (s.username or "").strip().lower()
+    if not listed and not username:
+        raise SettingsError(f"{users_source(s)} lists nobody: add someone with `python -m "
+                            f"homemovies_core users add NAME`, or give --username and --password.")
+    if username in listed:
+        raise SettingsError(f"{describe_source(s, 'username')} names '{username}', who is also in "
+                            f"{users_source(s, start=False)}: give each person once.")
+
+
+def users_source(s: Settings, *, start: bool = True) -> str:
+    """Where the users came from, in a sentence that never shows them: "The users file F
+    (given by --users_file)", "The Vault secret 'users'", "HM_USERS"…"""
+    source = s.sources.get("users", "default")
+    if s.users_file is not None and s.sources.get("users_file") == source:
+        text = f"the users file {s.users_file} (given by {where(BY_NAME['users_file'], source)})"
+    else:
+        text = where(BY_NAME["users"], source)
+        text = text[0].lower() + text[1:] if text.startswith("The ") else text
+    return text[0].upper() + text[1:] if start else text
 
 
 def _utf8_length(text: str) -> int | None:

@@ -24,11 +24,13 @@ class SettingsError(Exception):
 
 
 def setting(help: str, default: object = None, *, aliases: tuple[str, ...] = (), secret: bool = False,
-            vault: bool = False, file: str | None = None):
+            vault: bool = False, file: str | None = None, whole_file: bool = False):
     """A `Settings` field. `secret`: never echo the value; `vault`: the Vault may give it (as
     the secret named like the field, with '-' for '_'); `file`: the setting naming a file
-    whose first line holds this one (so it shows neither in `ps` nor in `docker inspect`)."""
-    meta = {"help": help, "aliases": aliases, "secret": secret, "vault": vault, "file": file}
+    whose first line holds this one (so it shows neither in `ps` nor in `docker inspect`);
+    `whole_file`: that file holds all of it, not just its first line."""
+    meta = {"help": help, "aliases": aliases, "secret": secret, "vault": vault, "file": file,
+            "whole_file": whole_file}
     return field(default=default, metadata={_META: meta})
 
 
@@ -43,9 +45,16 @@ class Settings:
     password_file: Path | None = setting(
         "file whose first line is the login password (or HM_PASSWORD_FILE), e.g. a Docker or "
         "Kubernetes secret: neither `ps` nor `docker inspect` shows it")
+    users_file: Path | None = setting(
+        "a login per family member: a credentials file in streamlit-authenticator's YAML format, "
+        "bcrypt hashes only, which `python -m homemovies_core users add NAME --users_file FILE` "
+        "writes; --username/--password, if given too, add one more")
+    users: str | None = setting(
+        "the text of a users file (see --users_file), e.g. from the Vault secret 'users'",
+        secret=True, vault=True, file="users_file", whole_file=True)
     secret: str | None = setting(
-        "OCID of a compartment whose Vault holds the secrets username, password, bucket, redis-url "
-        "and cookie-key")
+        "OCID of a compartment whose Vault holds the secrets username, password, users, bucket, "
+        "redis-url and cookie-key")
     redis_url: str | None = setting(
         "Redis for the shared cache: redis://, rediss:// or a bare OCI Cache host name (TLS on port "
         "6379)", aliases=("redis-url",), secret=True, vault=True)
@@ -104,6 +113,7 @@ class Option:
     secret: bool = False
     vault: bool = False
     file: str | None = None
+    whole_file: bool = False
 
     @property
     def env_name(self) -> str:

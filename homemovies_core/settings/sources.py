@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..users import MAX_BYTES as WHOLE_FILE_MAX_BYTES
 from .model import BY_NAME, OPTIONS, SECRET_FILES, Option, Settings, SettingsError
 
 # Lower is stronger: a value given at a stronger level wins over a file given at a weaker one.
@@ -106,23 +107,15 @@ def fill_secrets_from_files(values: dict[str, object], sources: dict[str, str]) 
                                     f"{where(BY_NAME[file_name], file_source)}, not both.")
             if PRECEDENCE[sources[name]] < PRECEDENCE[file_source]:
                 continue
-        values[name] = read_secret_file(values[file_name], where(BY_NAME[file_name], file_source))
+        read = read_whole_file if BY_NAME[name].whole_file else read_secret_file
+        values[name] = read(values[file_name], where(BY_NAME[file_name], file_source))
         sources[name] = file_source
 
 
 def read_secret_file(path: Path, where: str) -> str:
     """The first line of `path` without its line ending; nothing else is trimmed, since
     spaces may be part of a password."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(SECRET_FILE_MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SettingsError(f"The file {path} given by {where} does not exist.") from None
-    except IsADirectoryError:
-        raise SettingsError(f"{path}, given by {where}, is a folder, not a file.") from None
-    except OSError as exc:
-        raise SettingsError(f"The file {path} given by {where} cannot be read "
-                            f"({exc.strerror or type(exc).__name__}).") from None
+    head = _read_head(path, where, SECRET_FILE_MAX_BYTES + 1)
     line, newline, _rest = head.partition(b"\n")
     if not newline and len(head) > SECRET_FILE_MAX_BYTES:
         raise SettingsError(f"The first line of {path} (given by {where}) is longer than "
@@ -135,3 +128,29 @@ def read_secret_file(path: Path, where: str) -> str:
     if not text:
         raise SettingsError(f"The first line of {path} (given by {where}) is empty: put the secret there.")
     return text
+
+
+def read_whole_file(path: Path, where: str) -> str:
+    """All of `path` (a users file), if it is no larger than `WHOLE_FILE_MAX_BYTES`."""
+    data = _read_head(path, where, WHOLE_FILE_MAX_BYTES + 1)
+    if len(data) > WHOLE_FILE_MAX_BYTES:
+        raise SettingsError(f"The file {path} (given by {where}) is larger than "
+                            f"{WHOLE_FILE_MAX_BYTES // 1024} KiB, far more than it should hold.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SettingsError(f"The file {path} (given by {where}) is not UTF-8 text.") from None
+
+
+def _read_head(path: Path, where: str, limit: int) -> bytes:
+    """At most `limit` bytes from the start of `path`: bounded before it is read."""
+    try:
+        with path.open("rb") as f:
+            return f.read(limit)
+    except FileNotFoundError:
+        raise SettingsError(f"The file {path} given by {where} does not exist.") from None
+    except IsADirectoryError:
+        raise SettingsError(f"{path}, given by {where}, is a folder, not a file.") from None
+    except OSError as exc:
+        raise SettingsError(f"The file {path} given by {where} cannot be read "
+                            f"({exc.strerror or type(exc).__name__}).") from None
