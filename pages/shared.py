@@ -90,10 +90,13 @@ def main() -> None:
     try:
         src = svc.urls.video_url(video)
         subtitles = widgets.subtitle_tracks(svc, video)
+        thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
+        thumbnails = thumbs and svc.urls.object_url(thumbs, within=video)
     except StorageError:
         refuse("This video cannot be played right now. Try again in a little while.")
         return
-    player(src, kind=video.kind.value, title=share.title, subtitles=subtitles, key="player")
+    player(src, kind=video.kind.value, title=share.title, subtitles=subtitles,
+           thumbnails=thumbnails, key="player")
     st.caption(f"Shared with you · this link expires "
                f"{describe_expiry(share.expires, time.time(), auth.viewer_zone())}.")
 

@@ -123,9 +123,11 @@ def main() -> None:
                          f"left off.")
             again.button("⏮ Start over", width="stretch", on_click=start_over,
                          args=(store, user, video))
+        thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
         player(src, kind=video.kind.value, title=video.title,
                poster=widgets.poster_url(svc, video),
                start_at=this_visit["start"], subtitles=subtitles,
+               thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
                force_hlsjs=st.query_params.get("engine") == "hlsjs",
                progress_url=widgets.app_url("api/progress"),
                progress_token=this_visit["token"], key="player")

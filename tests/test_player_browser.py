@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from homemovies_core.ffmpeg import probe
+from homemovies_core.ingest import main as ingest
+from homemovies_core.previews import make_previews
 from tests.browser import (
     free_port,
     run_streamlit,
+    serving_app,
     stop,
     video_time,
     wait_for_http,
     wait_for_video,
 )
+from tests.conftest import COOKIE_KEY
+from tests.media import make_clip
+from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play
 
 APP = Path(__file__).parent / "apps" / "player_app.py"
 DURATION_S = 6
@@ -79,6 +87,11 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     hls.mkdir()
     _ffmpeg([*_LAVFI_INPUTS, *_HLS_LADDER], hls)
     (root / "video.vtt").write_text(SUBTITLES_VTT, encoding="utf-8")
+    # Seek previews: a tile a second, 2x2 to a sheet, so six seconds need two sheets (the
+    # second one half full). The same movie again under a name that needs escaping.
+    make_previews(root / "video.mp4", hls, probe(root / "video.mp4"), interval=1, columns=2,
+                  rows=2)
+    shutil.copytree(hls, root / AWKWARD)
     return root
 
 
@@ -117,6 +130,9 @@ def engine(page: Page) -> str | None:
 
 MP4 = "/media-test/video.mp4"
 HLS = "/media-test/video.hls/output.m3u8"
+THUMBS = "/media-test/video.hls/thumbnails.vtt"
+AWKWARD = "Party #2 ?.hls"
+AWKWARD_URL = "/media-test/" + quote(AWKWARD)
 
 
 def test_mp4_plays(page: Page, server: str) -> None:
@@ -214,3 +230,260 @@ def test_missing_video_shows_a_readable_error(
     expect(page.get_by_text("This video could not be played.")).to_be_visible(
         timeout=30_000
     )
+
+
+# -- seek previews ------------------------------------------------------------------------------
+# The test movie's index: a 160x120 tile a second, two columns and two rows to a sheet.
+TILE_W, TILE_H = 160, 120
+
+
+def expected_tile(seconds: float) -> tuple[str, str]:
+    """(sheet file, CSS background-position) of the tile for this moment."""
+    index = min(int(seconds), DURATION_S - 1)  # the end of the movie shows the last tile
+    sheet, cell = divmod(index, 4)
+    row, column = divmod(cell, 2)
+    return f"thumbs-{sheet + 1:04d}.jpg", f"{-column * TILE_W}px {-row * TILE_H}px"
+
+
+PREVIEW_JS = """el => {
+  const tile = el.querySelector(".hm-player__tile");
+  const box = el.getBoundingClientRect();
+  return {hidden: el.hidden, time: Number(el.dataset.time), bottom: box.bottom,
+          image: getComputedStyle(tile).backgroundImage, position: tile.style.backgroundPosition,
+          width: tile.clientWidth, height: tile.clientHeight,
+          label: el.querySelector(".hm-player__time").textContent};
+}"""
+
+
+def preview(page: Page) -> dict:
+    return page.locator(".hm-player__preview").evaluate(PREVIEW_JS)
+
+
+def bar_point(page: Page, fraction: float) -> tuple[float, float]:
+    """Where on the screen the seek bar stands for this fraction of the movie."""
+    page.locator(".hm-player__scrub").scroll_into_view_if_needed()
+    track = page.locator(".hm-player__track").bounding_box()
+    bar = page.locator(".hm-player__scrub").bounding_box()
+    assert track and bar
+    return track["x"] + fraction * track["width"], bar["y"] + bar["height"] / 2
+
+
+def paused_early(page: Page) -> float:
+    """Let the video start, pause it early on, and return its duration: a paused video shows
+    that only a click or the end of a drag moves it."""
+    wait_for_video(page, "v.currentTime > 0.2")
+    page.locator("video").first.evaluate("v => v.pause()")
+    wait_for_video(page, "v.paused")
+    assert video_time(page) < 2.0
+    return page.locator("video").first.evaluate("v => v.duration")
+
+
+def assert_preview_shows(page: Page, seconds: float, folder_url: str) -> dict:
+    """The preview is up, for about `seconds`, with that moment's tile, above the bar."""
+    page.wait_for_function(
+        """([t]) => { const find = (root) => { const hit = root.querySelector(".hm-player__preview");
+            if (hit) return hit; for (const el of root.querySelectorAll("*")) {
+              const inside = el.shadowRoot && find(el.shadowRoot); if (inside) return inside; }
+            return null; };
+          const p = find(document); return p && !p.hidden && Math.abs(Number(p.dataset.time) - t) < 0.1; }""",
+        arg=[seconds], timeout=10_000, polling=50)
+    shown = preview(page)
+    sheet, position = expected_tile(shown["time"])
+    assert shown["image"] == f'url("{urlparse(page.url).scheme}://{urlparse(page.url).netloc}'\
+        f'{folder_url}/{sheet}")', shown
+    assert shown["position"] == position
+    assert (shown["width"], shown["height"]) == (TILE_W, TILE_H)
+    bar_top = page.locator(".hm-player__scrub").bounding_box()["y"]
+    assert shown["bottom"] <= bar_top  # above the seek bar, not on it
+    return shown
+
+
+@pytest.mark.parametrize(
+    "engine_name,folder",
+    [("native", "/media-test/video.hls"), ("hlsjs", AWKWARD_URL)],
+    ids=["hls-native", "hls-hlsjs-awkward-name"],
+)
+def test_hovering_the_seek_bar_previews_that_moment_and_a_click_seeks(
+    page: Page, server: str, engine_name: str, folder: str
+) -> None:
+    extra = {"force_hlsjs": "1"} if engine_name == "hlsjs" else {}
+    open_player(page, server, src=f"{folder}/output.m3u8", kind="hls",
+                thumbs=f"{folder}/thumbnails.vtt", **extra)
+    duration = paused_early(page)
+    assert engine(page) == engine_name
+    expect(page.locator(".hm-player__scrub")).to_be_visible()
+    before = video_time(page)
+
+    page.mouse.move(*bar_point(page, 0.25), steps=4)
+    shown = assert_preview_shows(page, 0.25 * duration, folder)
+    assert expected_tile(shown["time"])[0] == "thumbs-0001.jpg"
+    # Along the bar into the second sheet: the picture follows the pointer.
+    with page.expect_response(lambda r: r.url.endswith("/thumbs-0002.jpg")) as sheet:
+        page.mouse.move(*bar_point(page, 0.75), steps=4)
+    assert sheet.value.status == 200
+    shown = assert_preview_shows(page, 0.75 * duration, folder)
+    assert shown["label"] == "0:04"
+    assert video_time(page) == before  # hovering only looks
+
+    page.mouse.move(*bar_point(page, 0.75))
+    page.mouse.down()
+    page.mouse.up()
+    wait_for_video(page, f"Math.abs(v.currentTime - {0.75 * duration}) < 0.1")
+
+    # Off the bar, the preview goes away.
+    video_box = page.locator("video").first.bounding_box()
+    page.mouse.move(video_box["x"] + 10, video_box["y"] + 10, steps=2)
+    expect(page.locator(".hm-player__preview")).to_be_hidden()
+
+
+@pytest.mark.parametrize("extra", [{}, {"force_hlsjs": "1"}], ids=["hls-native", "hls-hlsjs"])
+def test_dragging_a_finger_along_the_bar_previews_then_seeks_on_release(
+    browser: Browser, server: str, extra: dict
+) -> None:
+    context = browser.new_context(has_touch=True, is_mobile=True,
+                                  viewport={"width": 412, "height": 800})
+    try:
+        page = context.new_page()
+        open_player(page, server, src=HLS, kind="hls", thumbs=THUMBS, **extra)
+        duration = paused_early(page)
+        expect(page.locator(".hm-player__scrub")).to_be_visible()
+        before = video_time(page)
+        touch = context.new_cdp_session(page)
+
+        def finger(kind: str, fraction: float | None = None) -> None:
+            points = [] if fraction is None else [dict(zip("xy", bar_point(page, fraction),
+                                                           strict=True))]
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        finger("touchStart", 0.1)
+        assert_preview_shows(page, 0.1 * duration, "/media-test/video.hls")
+        finger("touchMove", 0.4)
+        finger("touchMove", 0.6)
+        shown = assert_preview_shows(page, 0.6 * duration, "/media-test/video.hls")
+        assert expected_tile(shown["time"]) == ("thumbs-0001.jpg", f"-{TILE_W}px -{TILE_H}px")
+        assert video_time(page) == before  # nothing moves until the finger lets go
+        finger("touchEnd")
+        wait_for_video(page, f"Math.abs(v.currentTime - {0.6 * duration}) < 0.15")
+        expect(page.locator(".hm-player__preview")).to_be_hidden()
+    finally:
+        context.close()
+
+
+RECORD_JS = """el => {
+  window.__previews = [];
+  const tile = el.querySelector(".hm-player__tile");
+  new MutationObserver(() => window.__previews.push({hidden: el.hidden,
+      time: Number(el.dataset.time), image: tile.style.backgroundImage,
+      position: tile.style.backgroundPosition}))
+    .observe(el, {attributes: true, attributeFilter: ["data-time", "hidden"]});
+}"""
+
+
+def test_arrow_keys_on_the_seek_bar_step_with_a_preview(page: Page, server: str) -> None:
+    """A keyboard or a TV remote: the preview shows each step (it goes away by itself a
+    moment later, so what it showed is recorded as it happens)."""
+    open_player(page, server, src=HLS, kind="hls", thumbs=THUMBS)
+    paused_early(page)
+    page.locator("video").first.evaluate("v => { v.currentTime = 1.5; }")
+    wait_for_video(page, "Math.abs(v.currentTime - 1.5) < 0.05 && !v.seeking")
+    page.locator(".hm-player__preview").evaluate(RECORD_JS)
+    page.locator(".hm-player__scrub").focus()
+    page.keyboard.press("End")
+    wait_for_video(page, "v.currentTime > v.duration - 0.1")
+    page.keyboard.press("Home")
+    wait_for_video(page, "v.currentTime < 0.05")
+    page.wait_for_function("() => window.__previews.filter(p => !p.hidden).length >= 2")
+    shown = [p for p in page.evaluate("window.__previews") if not p["hidden"]]
+    sheets = [(p["image"].rsplit("/", 1)[-1], p["position"]) for p in shown[:2]]
+    assert sheets == [('thumbs-0002.jpg")', expected_tile(DURATION_S)[1]),
+                      ('thumbs-0001.jpg")', "0px 0px")]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"src": HLS, "kind": "hls"}, {"src": HLS, "kind": "hls", "force_hlsjs": "1"}],
+    ids=["hls-native", "hls-hlsjs"],
+)
+def test_a_movie_without_previews_has_no_preview_and_plays_as_before(
+    page: Page, server: str, params: dict[str, str]
+) -> None:
+    requests = open_player(page, server, **params)
+    wait_for_video(page, "v.currentTime > 1.5")
+    assert page.locator(".hm-player__scrub").count() == 0
+    assert page.locator(".hm-player__preview").count() == 0
+    assert not [url for url in requests if "thumbnails" in url or "thumbs-" in url]
+
+
+def test_an_index_that_does_not_load_leaves_the_player_as_it_was(
+    page: Page, server: str
+) -> None:
+    with page.expect_console_message(lambda m: "no seek previews" in m.text, timeout=30_000):
+        open_player(page, server, src=HLS, kind="hls",
+                    thumbs="/media-test/video.hls/missing.vtt")
+    wait_for_video(page, "v.currentTime > 1.5")
+    assert page.locator(".hm-player__scrub").count() == 0
+
+
+def test_chromium_reads_the_index_as_webvtt(page: Page, server: str) -> None:
+    """The browser's own WebVTT parser agrees with ours: every cue, its time and its tile."""
+    open_player(page, server, src=HLS, kind="hls")
+    cues = page.evaluate(
+        """url => new Promise((resolve, reject) => {
+          const video = document.createElement("video");
+          const track = document.createElement("track");
+          track.kind = "metadata"; track.src = url; track.default = true;
+          track.addEventListener("load", () => resolve([...track.track.cues].map(
+            c => [c.startTime, c.endTime, c.text])));
+          track.addEventListener("error", () => reject(new Error("track failed")));
+          video.appendChild(track);
+          document.body.appendChild(video);
+          track.track.mode = "hidden";
+        })""",
+        THUMBS,
+    )
+    assert len(cues) == DURATION_S
+    for second, (start, end, text) in enumerate(cues):
+        sheet, position = expected_tile(second + 0.5)
+        x, y = (-int(v.removesuffix("px")) for v in position.split())
+        assert start == pytest.approx(second) and end == pytest.approx(second + 1, abs=0.05)
+        assert text == f"{sheet}#xywh={x},{y},{TILE_W},{TILE_H}"
+
+
+# -- in the app: the watch page and a share link, on the movie folder's own grant ---------------
+@pytest.fixture(scope="module")
+def previews_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app over a library made by the real ingest command (which writes previews)."""
+    camera = tmp_path_factory.mktemp("camera")
+    source = make_clip(camera / "Kite day.mp4", seconds=6, size="320x240")
+    root = tmp_path_factory.mktemp("previews-library")
+    assert ingest([str(source), "--folder", "Family", "--media_dir", str(root),
+                   "--preset", "ultrafast", "--segment_seconds", "2", "--ladder", "240"]) == 0
+    with serving_app(["--media_dir", str(root), "--username", USER, "--password", PASSWORD,
+                      "--cookie_key", COOKIE_KEY]) as url:
+        yield url
+
+
+def test_the_watch_page_previews_from_the_movie_folders_grant(
+    browser: Browser, previews_app: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(previews_app)
+        log_in_for_good(page)
+        open_folder(page, "Family")
+        play(page, "Kite day")
+        duration = paused_early(page)
+        playlist = page.locator("video").first.evaluate("v => v.currentSrc")
+        folder = urlparse(playlist).path.rsplit("/", 1)[0]
+        assert folder.startswith("/video/")  # the folder's signed path, nothing else
+        with page.expect_response(lambda r: r.url.endswith("/thumbs-0001.jpg")) as sheet:
+            page.mouse.move(*bar_point(page, 0.5), steps=4)
+        assert sheet.value.status == 200
+        assert urlparse(sheet.value.url).path == f"{folder}/thumbs-0001.jpg"
+        shown = preview(page)
+        assert not shown["hidden"]
+        assert abs(shown["time"] - 0.5 * duration) < 0.1
+        assert shown["image"].endswith(f'{folder}/thumbs-0001.jpg")')
+    finally:
+        context.close()

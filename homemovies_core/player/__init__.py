@@ -53,6 +53,7 @@ def player(
     start_at: float = 0.0,
     force_hlsjs: bool = False,
     subtitles: Sequence[SubtitleTrack] = (),
+    thumbnails: str | None = None,
     progress_url: str | None = None,
     progress_token: str | None = None,
     key: str | None = None,
@@ -62,6 +63,9 @@ def player(
     kind: "hls" for an HLS playlist (.m3u8), "progressive" for a plain file (MP4...).
     start_at: seconds to start from (a saved position); ignored if at the end.
     force_hlsjs: use hls.js even where the browser plays HLS itself (for tests).
+    thumbnails: URL of a WebVTT thumbnails index (`thumbnails.vtt`, see previews.py); its
+        tiles are shown above a seek bar of the player's own while the pointer hovers or
+        drags. None (or an index that does not load): the player is as without previews.
     progress_url, progress_token: if both are given, the browser POSTs
         {"token", "position", "duration"} as JSON there every ~10 s of playback
         and on pause/end.
@@ -80,6 +84,7 @@ def player(
         "subtitles": [
             {"src": t.src, "language": t.language, "label": t.label} for t in subtitles
         ],
+        "thumbnails": thumbnails,
         "progressUrl": progress_url,
         "progressToken": progress_token,
         "hlsUrl": hls_js_url(),

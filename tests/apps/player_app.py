@@ -1,9 +1,9 @@
 """A bare page with only the player, for browser tests.
 
 Query parameters: src (URL), kind ("hls" | "progressive"), force_hlsjs ("1"),
-start (seconds), subs (URL of a .vtt file), progress ("1": report progress to
-/progress-test). Files under $HM_TEST_MEDIA are served at /media-test/<path>;
-GET /progress-test lists the progress reports received so far.
+start (seconds), subs (URL of a .vtt file), thumbs (URL of a seek-preview thumbnails .vtt),
+progress ("1": report progress to /progress-test). Files under $HM_TEST_MEDIA are served
+at /media-test/<path>; GET /progress-test lists the progress reports received so far.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def main() -> None:
         start_at=float(params.get("start", "0")),
         force_hlsjs=params.get("force_hlsjs") == "1",
         subtitles=[SubtitleTrack(subs, "en", "English")] if subs else (),
+        thumbnails=params.get("thumbs"),
         progress_url="/progress-test" if report else None,
         progress_token="test-token" if report else None,
         key="player",
