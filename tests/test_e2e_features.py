@@ -4,13 +4,15 @@ headless Chromium, with separate browser contexts for separate people and device
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import serving_app, wait_for_video
+from tests.browser import REPO_ROOT, serving_app, wait_for_video
 from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.media import make_clip, make_library
 from tests.support.flows import (
@@ -276,3 +278,77 @@ def test_progress_route_refuses_forged_tokens(url):
                         json={"token": "forged.token", "position": 5, "duration": 10})
     assert answer.status_code == 403
     assert httpx.post(url + "/api/progress", content=b"not json").status_code == 400
+
+
+# ---- A login per family member -----------------------------------------------------------------
+
+FAMILY = {"mum": "mum's own password", "dad": "dad's own password"}
+
+
+def continue_watching_bar(page: Page) -> int:
+    """How far "Long walk" is watched, in percent, on the library's "Continue watching" row."""
+    row = page.get_by_role("list", name="Continue watching")
+    expect(row.get_by_role("button", name="Play Long walk")).to_be_visible(timeout=20_000)
+    return int(row.get_by_role("progressbar", name="Watched").first.get_attribute("aria-valuenow"))
+
+
+def test_two_family_members_resume_different_positions_in_the_same_video(browser, features_library,
+                                                                          tmp_path):
+    users_file = tmp_path / "users.yaml"
+    for name, password in FAMILY.items():  # as a family sets it up: with the `users` command
+        added = subprocess.run([sys.executable, "-m", "homemovies_core", "users", "add",
+                                name.title(), "--users_file", str(users_file)],
+                               input=password + "\n", capture_output=True, text=True, cwd=REPO_ROOT)
+        assert added.returncode == 0, added.stderr
+    with serving_app(["--media_dir", str(features_library), "--users_file", str(users_file),
+                      "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]) as base:
+        people = {}
+        for name, password in FAMILY.items():
+            page = open_page(browser, base)
+            expect(page.get_by_role("button", name="Log in")).to_be_visible(timeout=30_000)
+            log_in_for_good(page, password, name)
+            expect(logged_in_library(page)).to_be_visible(timeout=20_000)
+            open_folder(page, "Long films")
+            play(page, "Long walk")
+            people[name] = page
+        mum, dad = people["mum"], people["dad"]
+
+        # Mum watches the first few seconds; Dad skips to 0:14. Each pause reports a position.
+        wait_for_video(mum, "v.currentTime >= 5.5")
+        with mum.expect_response(lambda r: r.url.endswith("/api/progress")) as report:
+            mum.locator("video").first.evaluate("v => v.pause()")
+        assert report.value.status == 204
+        wait_for_video(dad, "v.currentTime > 0.5")
+        with dad.expect_response(lambda r: r.url.endswith("/api/progress")) as report:
+            dad.locator("video").first.evaluate("v => { v.currentTime = 14; v.pause(); }")
+        assert report.value.status == 204
+
+        # Each comes back to their own place, not the other's.
+        for page, where in ((mum, "0:0[5-6]"), (dad, "0:1[4-5]")):
+            page.reload()
+            expect(heading(page, "Long walk")).to_be_visible(timeout=20_000)
+            expect(page.get_by_text(re.compile(f"^Resuming at {where}, where you left off"))) \
+                .to_be_visible()
+            wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
+            with page.expect_response(lambda r: r.url.endswith("/api/progress")):
+                page.locator("video").first.evaluate("v => v.pause()")  # where it stands now
+            page.goto(base)
+        # ... and their own "Continue watching": Mum's bar about a third, Dad's over two thirds.
+        assert 25 <= continue_watching_bar(mum) < 50
+        assert continue_watching_bar(dad) >= 70
+
+        # A link Mum makes shows on everyone's Shared links page as hers.
+        mum.get_by_role("list", name="Continue watching").get_by_role(
+            "button", name="Play Long walk").click()
+        expect(heading(mum, "Long walk")).to_be_visible(timeout=20_000)
+        mum.get_by_role("button", name=re.compile("Share")).click()
+        mum.get_by_role("button", name="Create link").click()
+        settle(mum)
+        expect(mum.get_by_test_id("stCode").first).to_be_visible()
+        dad.goto(base + "/shares")
+        expect(heading(dad, "Shared links")).to_be_visible(timeout=20_000)
+        expect(dad.get_by_text("Long walk", exact=True)).to_be_visible()
+        # (Shown by user name or display name: "mum" or "Mum".)
+        expect(dad.get_by_text(re.compile(r"^Made .+ by mum · expires", re.IGNORECASE))).to_be_visible()
+        mum.context.close()
+        dad.context.close()
