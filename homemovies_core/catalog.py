@@ -5,6 +5,11 @@ through the Cache. A second, long-lived copy of each listing lets the app keep s
 a folder while the backend is slow or down: when a refresh is not back within `patience`
 seconds, the older copy is shown at once, marked as possibly out of date, and the refresh
 finishes in the background (one per folder, however many pages ask).
+
+With each folder's listing comes its index (`.homemovies.json`: when each video was
+recorded, its duration and size): one small read, cached in the same entry as the listing,
+so it costs nothing more per page view and goes stale together with it. A folder without
+an index, or with one that cannot be read, shows its videos as the listing has them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ from PIL import Image, ImageOps
 
 from . import library
 from .cache import Cache, get_json_text, set_json
+from .index.formats import (
+    INDEX_LIMIT,
+    INDEX_NAME,
+    FormatError,
+    IndexEntry,
+    decode_index,
+    entries_from,
+    entry_json,
+)
 from .library import Folder, Kind, Subtitle, Video
 from .storage.base import Listing, Storage, StorageError
 
@@ -38,6 +52,15 @@ POSTER_MAX_DECODED_PIXELS = 4096 * 4096
 POSTER_SIZE = (640, 640)  # the thumbnail's bounding box: sharp on a 2x screen's card
 PATIENCE_SECONDS = 1.5  # how long a page waits for a refresh before showing the older copy
 REFRESHING = "The storage is slow to answer; showing this folder as it was listed earlier."
+
+
+@dataclass(frozen=True)
+class Level:
+    """One folder's listing and the index entries (by name within the folder) that belong
+    to what it lists."""
+
+    listing: Listing
+    index: tuple[tuple[str, IndexEntry], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,12 +92,13 @@ class Catalog:
         self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
         self._classified: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
         self._memo_lock = threading.Lock()
+        self._warned: set[str] = set()  # folders whose broken index was logged once
 
     # -- listings ---------------------------------------------------------------------------
     def _key(self, prefix: str) -> str:
         return f"ls:{self.storage.kind}:{self.storage.scope}:{prefix}"
 
-    def _cached(self, key: str) -> Listing | None:
+    def _cached(self, key: str) -> Level | None:
         raw = self.cache.get(key)
         if raw is None:
             return None
@@ -85,23 +109,36 @@ class Catalog:
         data = get_json_text(raw)
         if not isinstance(data, dict):
             return None
-        listing = library.listing_from_json(data)
+        index = data.get("i")
+        level = Level(library.listing_from_json(data),
+                      tuple(sorted(entries_from(index).items())) if isinstance(index, dict)
+                      else ())
         with self._memo_lock:
-            self._decoded[raw] = listing
-        return listing
+            self._decoded[raw] = level
+        return level
 
-    def videos_of(self, prefix: str, listing: Listing) -> tuple[Video, ...]:
+    def videos_of(self, prefix: str, listing: Listing,
+                  index: tuple[tuple[str, IndexEntry], ...] = ()) -> tuple[Video, ...]:
         """`library.videos_in`, remembered for the listings read most recently."""
         with self._memo_lock:
-            hit = self._classified.get((prefix, listing))
+            hit = self._classified.get((prefix, listing, index))
         if hit is None:
-            hit = tuple(library.videos_in(prefix, listing))
+            hit = tuple(library.videos_in(prefix, listing, dict(index)))
             with self._memo_lock:
-                self._classified[(prefix, listing)] = hit
+                self._classified[(prefix, listing, index)] = hit
         return hit
+
+    def _videos(self, prefix: str, level: Level) -> tuple[Video, ...]:
+        return self.videos_of(prefix, level.listing, level.index)
 
     def listing(self, prefix: str) -> tuple[Listing, bool, str | None]:
         """(listing, stale, why). Raises StorageError only when nothing was ever cached."""
+        level, stale, why = self.level(prefix)
+        return level.listing, stale, why
+
+    def level(self, prefix: str) -> tuple[Level, bool, str | None]:
+        """(listing and index, stale, why). Raises StorageError only when nothing was ever
+        cached."""
         key = self._key(prefix)
         fresh = self._cached(key)
         if fresh is not None:
@@ -138,36 +175,67 @@ class Catalog:
             if self._refreshing.get(prefix) is done:
                 del self._refreshing[prefix]
 
-    def _list(self, prefix: str) -> Listing:
+    def _list(self, prefix: str) -> Level:
         listing = self.storage.list_level(prefix)
+        index = self._read_index(prefix, listing)
         data = library.listing_to_json(listing)
+        if index:
+            data["i"] = {name: entry_json(entry) for name, entry in index}
         key = self._key(prefix)
         if self.listing_ttl > 0:
             set_json(self.cache, key, data, self.listing_ttl)
         set_json(self.cache, "stale:" + key, data, STALE_SECONDS)
-        return listing
+        return Level(listing, index)
+
+    def _read_index(self, prefix: str, listing: Listing) -> tuple[tuple[str, IndexEntry], ...]:
+        """The folder's index entries with facts, for the names this listing has. A missing
+        index is none; a broken one is none too, with one warning per folder and process.
+        A failed read raises StorageError like the listing would (the older copy shows)."""
+        if library.is_hls_prefix(prefix):
+            return ()  # a movie's own folder has no index
+        data = self.storage.read_small(prefix + INDEX_NAME, INDEX_LIMIT)
+        if data is None:
+            return ()
+        try:
+            entries = decode_index(data)
+        except FormatError as exc:
+            if prefix not in self._warned:
+                self._warned.add(prefix)
+                log.warning("The index of the folder %r cannot be read (%s); its videos show "
+                            "without recorded dates until `index` writes it again.",
+                            prefix or "/", exc)
+            return ()
+        listed = {o.name[len(prefix):] for o in (*listing.objects, *listing.prefixes)}
+        return tuple(sorted((name, entry) for name, entry in entries.items()
+                            if name in listed and entry.facts is not None))
 
     def cached_listing(self, prefix: str) -> Listing | None:
         """A listing only if it is already cached (fresh or stale): costs the backend nothing."""
+        level = self.cached_level(prefix)
+        return None if level is None else level.listing
+
+    def cached_level(self, prefix: str) -> Level | None:
+        """A listing and its index only if already cached (fresh or stale): costs the backend
+        nothing."""
         for key in (self._key(prefix), "stale:" + self._key(prefix)):
-            listing = self._cached(key)
-            if listing is not None:
-                return listing
+            level = self._cached(key)
+            if level is not None:
+                return level
         return None
 
     # -- folders and videos -----------------------------------------------------------------
     def folders(self) -> list[Folder]:
-        root, _stale, _err = self.listing("")
-        keys = library.folders_in(root)
+        root, _stale, _err = self.level("")
+        keys = library.folders_in(root.listing)
         result = []
         for key in keys:
             if key == "":
-                count: int | None = len(self.videos_of("", root))
+                count: int | None = len(self._videos("", root))
             elif self.count_eagerly:
                 count = len(self.folder_view(key).videos)
             else:
-                cached = self.cached_listing(key)
-                count = None if cached is None else len(self.videos_of(key, cached))
+                cached = self.cached_level(key)
+                count = None if cached is None else len(self._videos(key, cached))
             result.append(Folder(key=key, title=library.folder_title(key), video_count=count))
         if not self.count_eagerly:
             self.warm([f.key for f in result if f.video_count is None])
@@ -192,10 +260,10 @@ class Catalog:
     def folder_view(self, folder_key: str) -> FolderView:
         folder = Folder(key=folder_key, title=library.folder_title(folder_key), video_count=None)
         try:
-            listing, stale, error = self.listing(folder_key)
+            level, stale, error = self.level(folder_key)
         except StorageError as exc:
             return FolderView(folder, (), stale=True, error=str(exc))
-        videos = self.videos_of(folder_key, listing)
+        videos = self._videos(folder_key, level)
         folder = Folder(key=folder_key, title=folder.title, video_count=len(videos))
         return FolderView(folder, videos, stale, error)
 
@@ -211,11 +279,11 @@ class Catalog:
         videos: list[Video] = []
         pending = []
         for folder in self.folders():
-            listing = self.cached_listing(folder.key)
-            if listing is None:
+            level = self.cached_level(folder.key)
+            if level is None:
                 pending.append(folder.key)
                 continue
-            videos.extend(self.videos_of(folder.key, listing))
+            videos.extend(self._videos(folder.key, level))
         self.warm(pending)
         return videos, len(pending)
 

@@ -6,7 +6,10 @@ Rules (the original's, made robust):
   formats browsers cannot play (AVI, MKV, ...), a download-only video;
 - a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside;
 - `Name.jpg|jpeg|png|webp` beside `Name.mp4` is its poster, `Name.vtt` / `Name.en.vtt` its
-  subtitles; deeper folders that are not `.hls` are ignored, never a crash.
+  subtitles; deeper folders that are not `.hls` are ignored, never a crash;
+- a folder's index (`.homemovies.json`, see index/formats.py) adds when each video was
+  recorded, its duration and picture size; an entry for a file that has changed since it
+  was indexed is not believed.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from __future__ import annotations
 import mimetypes
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from .index.formats import IndexEntry, VideoFacts
 from .storage.base import Listing, ObjectInfo
 
 UNSORTED = "Unsorted"
@@ -95,6 +100,12 @@ class Video:
     modified: datetime | None = None
     poster: str | None = None  # object name of the poster, when one is known or conventional
     subtitles: tuple[Subtitle, ...] = ()
+    # From the folder's index, when it has this video (None otherwise: show `modified`).
+    recorded: datetime | None = None  # aware, in the camera's offset when the video said it
+    recorded_source: str | None = None  # "quicktime" | "container" | "file time"
+    duration: float | None = None  # seconds
+    width: int | None = None  # the picture as shown (portrait: taller than wide)
+    height: int | None = None
 
     @property
     def playlist(self) -> str:
@@ -201,8 +212,11 @@ def language_label(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang.split("-")[0].lower(), lang)
 
 
-def videos_in(folder_key: str, listing: Listing) -> list[Video]:
-    """Classify one folder's listing into videos, with posters and subtitles attached."""
+def videos_in(folder_key: str, listing: Listing,
+              index: Mapping[str, IndexEntry] | None = None) -> list[Video]:
+    """Classify one folder's listing into videos, with posters and subtitles attached, and
+    what the folder's index knows of each (`index` is keyed by names within the folder)."""
+    index = index or {}
     by_stem: dict[str, list[str]] = {}
     subtitles_by_stem: dict[str, list[Subtitle]] = {}
     for obj in listing.objects:
@@ -224,17 +238,30 @@ def videos_in(folder_key: str, listing: Listing) -> list[Video]:
         siblings = by_stem.get(stem, [])
         poster = next((n for n in sorted(siblings) if _extension(n) in POSTER_EXTENSIONS), None)
         subs = tuple(sorted(subtitles_by_stem.get(stem, ()), key=lambda s: s.name))
+        entry = index.get(obj.name[len(folder_key):])
+        # A file replaced since it was indexed keeps no facts of the old one.
+        facts = entry.facts if entry and entry.matches(obj.size, obj.modified) else None
         videos.append(Video(key=obj.name, folder=folder_key, title=display_name(obj.name),
                             kind=kind, badge=badge, size=obj.size, modified=obj.modified,
-                            poster=poster, subtitles=subs))
+                            poster=poster, subtitles=subs, **_fields(facts)))
     for prefix in listing.prefixes:
         if is_hls_prefix(prefix.name):
+            # A movie's facts come from its own info.json, made with it: nothing to compare.
+            entry = index.get(prefix.name[len(folder_key):])
             videos.append(Video(key=prefix.name, folder=folder_key,
                                 title=display_name(prefix.name), kind=Kind.HLS, badge="HLS",
                                 size=prefix.size, modified=prefix.modified,
-                                poster=prefix.name + HLS_POSTER))
+                                poster=prefix.name + HLS_POSTER,
+                                **_fields(entry.facts if entry else None)))
     videos.sort(key=lambda v: natural_key(v.title))
     return videos
+
+
+def _fields(facts: VideoFacts | None) -> dict:
+    if facts is None:
+        return {}
+    return {"recorded": facts.recorded, "recorded_source": facts.recorded_source,
+            "duration": facts.duration, "width": facts.width, "height": facts.height}
 
 
 def folders_in(root: Listing) -> list[str]:

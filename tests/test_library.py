@@ -153,3 +153,53 @@ def test_a_poster_with_too_many_pixels_to_decode_is_not_drawn(tmp_path):
     (tmp_path / "F" / "Flat.png").write_bytes(png.getvalue())
     catalog = _catalog(tmp_path)
     assert catalog.posters(list(catalog.folder_view("F/").videos)) == {"F/Flat.mp4": None}
+
+
+# -- facts from a folder's index ----------------------------------------------------------------
+def _facts(year: int):
+    from datetime import timedelta, timezone
+
+    from homemovies_core.index.formats import VideoFacts
+
+    when = datetime(year, 7, 14, 16, 2, tzinfo=timezone(timedelta(hours=2)))
+    return VideoFacts(when, "quicktime", 61.5, 1920, 1080)
+
+
+def test_index_facts_are_merged_into_videos_of_unchanged_files():
+    from homemovies_core.index.formats import IndexEntry
+
+    when = datetime(2024, 1, 1, tzinfo=UTC)
+    listing = Listing((ObjectInfo("F/Beach.mp4", 100, when), ObjectInfo("F/Swapped.mp4", 200, when),
+                       ObjectInfo("F/Touched.mp4", 100, when), ObjectInfo("F/New.mp4", 5, when)),
+                      (ObjectInfo("F/Party.hls/"),))
+    index = {"Beach.mp4": IndexEntry(_facts(2023), 100, when),
+             "Swapped.mp4": IndexEntry(_facts(2022), 999, when),  # since replaced: other size
+             "Touched.mp4": IndexEntry(_facts(2021), 100, when.replace(year=2020)),
+             "Party.hls/": IndexEntry(_facts(2019)),  # from the movie's info.json
+             "Gone.mp4": IndexEntry(_facts(2018), 1, when)}
+    videos = {v.title: v for v in library.videos_in("F/", listing, index)}
+    beach = videos["Beach"]
+    assert (beach.recorded, beach.recorded_source, beach.duration, beach.width, beach.height) == (
+        _facts(2023).recorded, "quicktime", 61.5, 1920, 1080)
+    assert beach.modified == when  # the file time stays what it was
+    assert videos["Party"].recorded.year == 2019
+    for title in ("Swapped", "Touched", "New"):
+        v = videos[title]
+        assert (v.recorded, v.recorded_source, v.duration, v.width, v.height) == (None,) * 5
+    assert set(videos) == {"Beach", "Swapped", "Touched", "New", "Party"}
+
+
+def test_without_an_index_videos_are_as_before():
+    listing = Listing((ObjectInfo("F/Beach.mp4", 100, datetime(2024, 1, 1, tzinfo=UTC)),), ())
+    assert library.videos_in("F/", listing) == library.videos_in("F/", listing, {})
+    (video,) = library.videos_in("F/", listing)
+    assert video.recorded is None and video.duration is None
+
+
+def test_root_videos_are_looked_up_by_their_own_name():
+    from homemovies_core.index.formats import IndexEntry
+
+    listing = Listing((ObjectInfo("Loose.mp4", 1, None),), (ObjectInfo("Top.hls/"),))
+    index = {"Loose.mp4": IndexEntry(_facts(2020), 1, None), "Top.hls/": IndexEntry(_facts(2017))}
+    found = {v.title: v.recorded.year for v in library.videos_in("", listing, index)}
+    assert found == {"Loose": 2020, "Top": 2017}

@@ -8,8 +8,10 @@ playlist's relative segment URLs resolve), and nothing above it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +72,42 @@ class LocalStorage:
             return path.read_bytes()
         except OSError:
             return None
+
+    def write_small(self, name: str, data: bytes, *, content_type: str | None = None,
+                    replace: bool = True) -> bool:
+        """Write a small file in one step: readers see the old file or the new one, never
+        half of one. With `replace` false an existing file is kept and False returned.
+
+        The bytes go to a hidden file beside the target (listings skip dot files), which is
+        then renamed over it (or hard-linked to it, which fails if the target exists)."""
+        del content_type  # a file on disk carries no type; /video serves by extension
+        path = self.resolve(name)
+        if path is None or name.endswith("/"):
+            raise StorageError(f"'{name}' is not a file name inside the library.")
+        try:
+            handle, staged = tempfile.mkstemp(prefix=f".{path.name[:60]}.partial-",
+                                              dir=path.parent)
+        except OSError as exc:
+            raise StorageError(f"'{name}' could not be written ({exc.strerror}).") from None
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(staged, 0o666 & ~mask)  # mkstemp's 0600 would hide it from the app's user
+            if replace:
+                os.replace(staged, path)
+                return True
+            try:
+                os.link(staged, path)
+            except FileExistsError:
+                return False
+            return True
+        except OSError as exc:
+            raise StorageError(f"'{name}' could not be written ({exc.strerror}).") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
 
     # -- what the backend runs in the app ----------------------------------------------------
     def routes(self) -> list:

@@ -1,0 +1,249 @@
+"""Indexing one folder: probe each plain video that is new or has changed since the folder's
+`.homemovies.json` was written, keep the rest, copy each `.hls/` movie's facts from its
+`info.json`, give every plain video without a poster one, and write the index in one step
+when anything changed.
+
+Re-running is cheap: an unchanged file (same size and modified time as indexed) is not
+probed again, and neither is one ffprobe could not read (its entry says why) until it
+changes. Entries of files that are gone are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+import m3u8
+
+from .. import library
+from ..ffmpeg import FfmpegError
+from ..library import HLS_PLAYLIST, Kind, Video
+from ..storage.base import Storage, StorageError
+from .formats import (
+    INDEX_LIMIT,
+    INDEX_NAME,
+    INFO_LIMIT,
+    INFO_NAME,
+    FormatError,
+    IndexEntry,
+    VideoFacts,
+    decode_index,
+    decode_info,
+    encode_index,
+)
+from .probing import facts_of, one_line, poster_bytes, probe_source, readable
+
+log = logging.getLogger(__name__)
+
+PLAYLIST_LIMIT = 1024 * 1024
+DEFAULT_WORKERS = 4  # probes wait on ffprobe and, for a bucket, on HTTP: a few at a time
+
+Advance = Callable[[float], None]
+Bar = Callable[[str, float, str], AbstractContextManager[Advance]]
+
+
+@dataclass
+class FolderReport:
+    folder: str
+    videos: int = 0
+    probed: int = 0
+    unchanged: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "name: why"
+    posters: int = 0
+    movies: int = 0  # .hls/ movies whose facts were found
+    written: bool = False
+
+    def summary(self) -> str:
+        title = library.folder_title(self.folder)
+        parts = [f"{self.probed} probed", f"{self.unchanged} unchanged"]
+        if self.movies:
+            parts.append(f"{self.movies} HLS movie(s) from their info")
+        if self.unreadable:
+            parts.append(f"{len(self.unreadable)} unreadable")
+        if self.posters:
+            parts.append(f"{self.posters} poster(s) made")
+        state = "index written" if self.written else "index already up to date"
+        return f"'{title}': {self.videos} video(s) — {', '.join(parts)}; {state}."
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A folder's index as read: its entries, and the exact bytes (None: there was none)."""
+
+    entries: dict[str, IndexEntry]
+    raw: bytes | None
+    problem: str | None = None  # why an existing index could not be read
+
+
+def read_index(storage: Storage, folder: str) -> Stored:
+    raw = storage.read_small(folder + INDEX_NAME, INDEX_LIMIT)
+    if raw is None:
+        return Stored({}, None)
+    try:
+        return Stored(decode_index(raw), raw)
+    except FormatError as exc:
+        return Stored({}, raw, str(exc))
+
+
+def write_index(storage: Storage, folder: str, entries: dict[str, IndexEntry]) -> None:
+    storage.write_small(folder + INDEX_NAME, encode_index(entries),  # type: ignore[attr-defined]
+                        content_type="application/json", replace=True)
+
+
+def index_folder(storage: Storage, folder: str, *, ffmpeg: str, bar: Bar,
+                 say: Callable[[str], None], posters: bool = True,
+                 workers: int = DEFAULT_WORKERS) -> FolderReport:
+    """Bring `folder`'s index up to date (see the module's docstring)."""
+    report = FolderReport(folder)
+    listing = storage.list_level(folder)
+    videos = library.videos_in(folder, listing)
+    report.videos = len(videos)
+    stored = read_index(storage, folder)
+    if stored.problem:
+        say(f"The index of '{library.folder_title(folder)}' could not be read "
+            f"({stored.problem}); it is made again.")
+    entries: dict[str, IndexEntry] = {}
+    work: list[tuple[Video, IndexEntry | None]] = []
+    for video in videos:
+        name = video.key[len(folder):]
+        if video.kind is Kind.HLS:
+            facts = movie_facts(storage, video.key)
+            old = stored.entries.get(name)
+            if facts is not None:
+                entries[name] = IndexEntry(facts)
+                report.movies += 1
+            elif old is not None:
+                entries[name] = old
+            continue
+        old = stored.entries.get(name)
+        if old is not None and old.matches(video.size, video.modified):
+            entries[name] = old
+            report.unchanged += 1
+            if posters and video.poster is None and old.facts is not None:
+                work.append((video, old))  # only the poster is missing
+            continue
+        work.append((video, None))
+
+    def one(item: tuple[Video, IndexEntry | None]) -> tuple[IndexEntry | None, bool, str]:
+        return _probe_one(storage, item[0], item[1], ffmpeg, posters)
+
+    to_probe = sum(1 for _video, known in work if known is None)
+    label = f"Indexing '{library.folder_title(folder)}' ({to_probe} to probe)"
+    if work:
+        with bar(label, len(work), "video") as advance, \
+                ThreadPoolExecutor(max(1, workers), thread_name_prefix="index") as pool:
+            for (video, known), (entry, poster_made, problem) in zip(
+                    work, pool.map(one, work), strict=True):
+                advance(1)
+                if problem:
+                    say(f"'{video.key}': {problem}")
+                report.posters += poster_made
+                if entry is None or known is not None:
+                    continue  # not reached (tried again next run), or only a poster was due
+                entries[video.key[len(folder):]] = entry
+                if entry.facts is None:
+                    report.unreadable.append(f"{video.key[len(folder):]}: {entry.error}")
+                else:
+                    report.probed += 1
+    data = encode_index(entries)
+    if data != stored.raw:
+        write_index(storage, folder, entries)
+        report.written = True
+    return report
+
+
+def _probe_one(storage: Storage, video: Video, known: IndexEntry | None, ffmpeg: str,
+               posters: bool) -> tuple[IndexEntry | None, bool, str]:
+    """(its entry, whether a poster was written, a problem to tell or ""). The entry is
+    `known` when only a poster was missing, None when the video could not be reached."""
+    entry = known
+    try:
+        with readable(storage, video.key) as source:
+            if entry is None:
+                try:
+                    found = probe_source(source, ffmpeg)
+                except FfmpegError as exc:
+                    reason = one_line(str(exc).split("is not a video ffmpeg can read: ")[-1])
+                    return IndexEntry(None, video.size, video.modified, reason), False, ""
+                entry = IndexEntry(facts_of(found, video.modified), video.size, video.modified)
+            if not (posters and video.poster is None and entry.facts is not None):
+                return entry, False, ""
+            return (entry, *_poster(storage, video, source, entry.facts, ffmpeg))
+    except StorageError as exc:
+        return entry, False, f"{exc} It is tried again on the next run."
+
+
+def _poster(storage: Storage, video: Video, source, facts: VideoFacts, ffmpeg: str
+            ) -> tuple[bool, str]:
+    """Write `Name.jpg` beside the video, unless one appeared meanwhile (never replaced)."""
+    stem = video.key.rsplit("/", 1)[-1]
+    stem = stem[: stem.rfind(".")] if "." in stem else stem
+    name = video.key[: len(video.key) - len(video.key.rsplit("/", 1)[-1])] + stem + ".jpg"
+    try:
+        data = poster_bytes(source, facts.duration or 0.0, ffmpeg)
+    except FfmpegError as exc:
+        return False, f"no poster could be made ({one_line(str(exc), 200)})"
+    written = storage.write_small(name, data, content_type="image/jpeg",  # type: ignore[attr-defined]
+                                  replace=False)
+    return bool(written), ""
+
+
+# -- .hls/ movies -------------------------------------------------------------------------
+def movie_facts(storage: Storage, key: str) -> VideoFacts | None:
+    """An ingested movie's facts from its info.json; for a movie made before ingest wrote
+    one, the duration and picture size from its playlists (two small reads)."""
+    data = storage.read_small(key + INFO_NAME, INFO_LIMIT)
+    if data is not None:
+        try:
+            return decode_info(data).facts
+        except FormatError:
+            pass  # fall back to what the playlists tell
+    return playlist_facts(storage, key)
+
+
+def playlist_facts(storage: Storage, key: str) -> VideoFacts | None:
+    text = _small_text(storage, key + HLS_PLAYLIST)
+    if text is None:
+        return None
+    try:
+        master = m3u8.loads(text)
+        width = height = None
+        media = master
+        if master.is_variant:
+            best = max(master.playlists, key=lambda p: (p.stream_info.bandwidth or 0))
+            if best.stream_info.resolution:
+                width, height = best.stream_info.resolution
+            uri = best.uri or ""
+            if "://" in uri or uri.startswith("/") or ".." in uri.split("/"):
+                return None  # not a playlist of this movie's own folder
+            inner = _small_text(storage, key + uri)
+            if inner is None:
+                return None
+            media = m3u8.loads(inner)
+        duration = sum(s.duration or 0 for s in media.segments)
+    except Exception:  # m3u8 raises many types on a playlist it cannot read
+        return None
+    if not math.isfinite(duration) or duration <= 0:
+        duration = None
+    return VideoFacts(None, None, duration, width, height) if duration or width else None
+
+
+def _small_text(storage: Storage, name: str) -> str | None:
+    data = storage.read_small(name, PLAYLIST_LIMIT)
+    if data is None:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def record_movie(storage: Storage, folder: str, name: str, facts: VideoFacts) -> None:
+    """Put one movie's facts into its folder's index (ingest, right after publishing it), so
+    the app shows its recorded date before `index` is next run."""
+    stored = read_index(storage, folder)
+    entry = IndexEntry(facts)
+    if stored.problem is None and stored.entries.get(name) == entry:
+        return  # re-published unchanged: nothing to write
+    write_index(storage, folder, {**stored.entries, name: entry})
