@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -20,6 +21,7 @@ from PIL import Image, ImageStat
 
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
+from homemovies_core.index.formats import INDEX_NAME, decode_index
 from homemovies_core.ingest import main
 from homemovies_core.library import CONTENT_TYPES, Kind, content_type
 from homemovies_core.oci.client import open_bucket
@@ -28,6 +30,7 @@ from homemovies_core.oci.transfer import Uploader, hash_file
 from homemovies_core.storage.local import LocalStorage
 from tests.media import make_clip
 from tests.oci_env import BUCKET, NS, QUICK, oci_settings
+from tests.test_index import tagged_clip
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = "Family 2023"
@@ -71,7 +74,9 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def _hidden(root: Path) -> list[str]:
-    return [p for p in _snapshot(root) if any(part.startswith(".") for part in Path(p).parts)]
+    """Hidden leftovers (staging folders); a folder's index is hidden on purpose."""
+    return [p for p in _snapshot(root) if any(part.startswith(".") for part in Path(p).parts)
+            and Path(p).name != INDEX_NAME]
 
 
 def _failing_ffmpeg(tmp_path: Path) -> Path:
@@ -135,7 +140,8 @@ def test_poster_is_a_bright_jpeg_and_subtitles_are_copied(library):
         assert poster.format == "JPEG"
         assert ImageStat.Stat(poster.convert("L")).mean[0] > 40
     assert (movie / "Beach day.en.vtt").read_text(encoding="utf-8") == SUBTITLES
-    assert not list(_movie(library, "Phone").glob("*.vtt"))
+    # No subtitles: the only WebVTT file is the seek previews' index.
+    assert [p.name for p in _movie(library, "Phone").glob("*.vtt")] == ["thumbnails.vtt"]
 
 
 def test_the_app_lists_the_ingested_movies(library):
@@ -150,6 +156,57 @@ def test_the_app_lists_the_ingested_movies(library):
     assert beach.poster == f"{FOLDER}/Beach day.hls/poster.jpg"
     assert [s.language for s in catalog.hls_subtitles(beach)] == ["en"]
     assert _hidden(library) == []  # no staging folders left behind
+
+
+def test_info_json_says_when_and_what_was_made(library, inputs):
+    info = json.loads((_movie(library, "Beach day") / "info.json").read_text())
+    # The test clip has no recording date in it: the file's modified time, and it says so.
+    recorded = datetime.fromtimestamp(inputs["landscape"].stat().st_mtime, UTC)
+    assert info["format"] == "homemovies-movie" and info["version"] == 1
+    assert (info["recorded"], info["recorded_source"]) == (recorded.isoformat(), "file time")
+    assert info["duration"] == pytest.approx(4.0, abs=0.1)
+    assert (info["width"], info["height"]) == (1280, 720)
+    assert info["renditions"] == [
+        {"width": 1280, "height": 720, "video_kbps": 2800, "audio_kbps": 128},
+        {"width": 854, "height": 480, "video_kbps": 1200, "audio_kbps": 96}]
+    phone = json.loads((_movie(library, "Phone") / "info.json").read_text())
+    assert (phone["width"], phone["height"]) == (360, 640)  # as shown: portrait
+    # Both movies are in their folder's index, so the app shows them at once.
+    entries = decode_index((library / FOLDER / INDEX_NAME).read_bytes())
+    assert set(entries) == {"Beach day.hls/", "Phone.hls/"}
+    assert entries["Beach day.hls/"].facts.recorded == recorded
+
+
+def test_the_recorded_date_is_read_said_and_shown(tmp_path, capsys):
+    camera = tmp_path / "camera"
+    camera.mkdir()
+    iphone = tagged_clip(camera / "IMG_0001.mov", "com.apple.quicktime.creationdate="
+                         "2023-07-14T16:02:11+0200", "creation_time=2023-07-14T14:02:11Z")
+    camcorder = tagged_clip(camera / "MVI_0002.mp4", "creation_time=2019-05-01T08:00:00Z")
+    root = tmp_path / "lib"
+    root.mkdir()
+    args = [str(iphone), str(camcorder), "--folder", FOLDER, "--media_dir", str(root),
+            "--ladder", "240", *FAST]
+    assert main([*args, "--dry_run"]) == 0
+    plan = capsys.readouterr().out
+    assert "recorded:    14 Jul 2023 16:02 (+02:00), from the QuickTime creation date" in plan
+    assert "recorded:    1 May 2019 08:00 (UTC), from the container's creation time" in plan
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "  recorded 14 Jul 2023 16:02 (+02:00), from the QuickTime creation date." in out
+    assert "  recorded 1 May 2019 08:00 (UTC), from the container's creation time." in out
+    info = json.loads((_movie(root, "IMG_0001") / "info.json").read_text())
+    assert (info["recorded"], info["recorded_source"]) == ("2023-07-14T16:02:11+02:00",
+                                                           "quicktime")
+    shown = {v.title: v for v in Catalog(LocalStorage(root, b"k" * 32), LocalCache(),
+                                         listing_ttl=60, count_eagerly=True
+                                         ).folder_view(FOLDER + "/").videos}
+    beach = shown["IMG_0001"]
+    assert beach.recorded == datetime(2023, 7, 14, 16, 2, 11,
+                                      tzinfo=timezone(timedelta(hours=2)))
+    assert beach.recorded_source == "quicktime"
+    assert shown["MVI_0002"].recorded == datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
+    assert (beach.width, beach.height) == (320, 240)
 
 
 def test_an_existing_name_is_refused_without_overwrite(library, inputs, capsys):
@@ -324,15 +381,22 @@ def test_upload_puts_every_file_with_its_content_type_playlist_last(server, conf
     assert set(stored) == _relative_files(_movie(library, "Beach day"))
     for name, info in stored.items():
         assert info.content_type == content_type(name), name
-    assert {Path(n).suffix for n in stored} <= set(CONTENT_TYPES)
+    # info.json is the one file that is not media (and is never served by the app).
+    assert {Path(n).suffix for n in stored} <= set(CONTENT_TYPES) | {".json"}
+    assert stored["info.json"].content_type == "application/json"
     assert stored["output.m3u8"].content_type == "application/vnd.apple.mpegurl"
     assert stored["v0/seg00000.ts"].content_type == "video/mp2t"
     assert stored["poster.jpg"].content_type == "image/jpeg"
     assert stored["Beach day.en.vtt"].content_type == "text/vtt"
-    assert _put_names(model)[-1] == prefix + "output.m3u8"
+    # The master playlist last; then the movie goes into its folder's index.
+    assert _put_names(model)[-2:] == [prefix + "output.m3u8", f"{FOLDER}/{INDEX_NAME}"]
     assert model.counts["ListObjects"] <= 2  # the existence check, then the resume listing
     video = _catalog_titles(server, config_path, FOLDER + "/")["Beach day"]
     assert video.kind is Kind.HLS and video.poster == prefix + "poster.jpg"
+    source_time = datetime.fromtimestamp(inputs["landscape"].stat().st_mtime, UTC)
+    assert (video.recorded, video.recorded_source) == (source_time, "file time")
+    assert video.duration == pytest.approx(4.0, abs=0.1) and (video.width, video.height) == (
+        1280, 720)
 
     # A second run: refused without --overwrite; with it, nothing is sent again.
     model.reset_counts()
@@ -376,6 +440,8 @@ def test_an_interrupted_upload_resumes_with_only_the_missing_files(server, confi
     captured = capsys.readouterr()
     assert "earlier run" in captured.err  # the encode was kept, not redone
     puts = _put_names(model)
+    assert puts[-1] == f"{FOLDER}/{INDEX_NAME}"  # once the movie is whole
+    puts = puts[:-1]
     assert len(puts) == total - len(first)
     assert not {prefix + n for n in first} & set(puts)
     assert puts[-1] == prefix + "output.m3u8"

@@ -7,8 +7,12 @@
 
 (`python -m homemovies_core.ingest` works too.) Each input becomes `<folder>/<name>.hls/`
 (the layout library.py reads): `output.m3u8` over one H.264/AAC rendition per ladder rung
-(never above the source), `poster.jpg`, and the input's `.vtt` sidecars. The storage flags
-are the app's own (settings.py), and so are the HM_* variables, secrets.toml and the Vault.
+(never above the source), `poster.jpg`, `info.json` (when it was recorded — from the
+video's QuickTime or container creation date, else the file's time, which the output
+says — its duration, size and the renditions made; index/formats.py) and the input's
+`.vtt` sidecars. The movie is also added to its folder's index (`.homemovies.json`) so the
+app shows its recorded date at once. The storage flags are the app's own (settings.py),
+and so are the HM_* variables, secrets.toml and the Vault.
 
 - Local library: the movie is written into a hidden folder on the same file system and
   renamed into place in one step, so the app never lists a half-written movie; a
@@ -24,8 +28,8 @@ are the app's own (settings.py), and so are the HM_* variables, secrets.toml and
   ago or not resumed for a week; it says what it removed.
 
 Modules: `cli` (flags and their checks), `plan` (jobs and the plan text), `console`
-(progress), `movie` (encoding, the encode cache), `targets` (local folder or bucket),
-`command` (the run itself).
+(progress), `movie` (encoding, the encode cache), `info` (info.json and the folder's
+index), `targets` (local folder or bucket), `command` (the run itself).
 """
 
 from .command import main, run

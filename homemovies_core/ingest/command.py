@@ -12,6 +12,7 @@ from ..settings import SettingsError
 from ..storage.base import StorageError
 from .cli import PROG, IngestError, parse
 from .console import Progress, fail
+from .info import recorded_line
 from .movie import sweep_cache
 from .plan import describe, plan_jobs
 from .targets import Target, connect, exists_message
@@ -41,6 +42,7 @@ def run(argv: Sequence[str], ui: Progress | None = None, prog: str = PROG) -> in
         if len(jobs) > 1:
             ui.say(f"[{index}/{len(jobs)}] {job.source}")
         print(target.publish(job, options, ffmpeg, ui), flush=True)
+        print(recorded_line(job), flush=True)
     if len(jobs) > 1:
         print(f"{len(jobs)} movies done in {time.monotonic() - started:.0f} s.")
     return 0

@@ -11,6 +11,8 @@ from pathlib import Path
 from ..encode import Rung, plan_ladder, subtitle_files
 from ..ffmpeg import Probe, probe
 from ..library import HLS_SUFFIX
+from ..recorded import Recorded, recorded
+from ..recorded import describe as describe_recorded
 from .cli import IngestError, Options, check_name
 
 
@@ -24,6 +26,7 @@ class Job:
     probe: Probe
     ladder: tuple[Rung, ...]
     subtitles: tuple[Path, ...]
+    recorded: Recorded | None = None  # from the video's tags, else the file's modified time
 
     @property
     def key(self) -> str:
@@ -58,6 +61,7 @@ def _job(source: Path, options: Options, ffmpeg: str) -> Job:
         probe=info,
         ladder=tuple(plan_ladder(info, options.heights)),
         subtitles=tuple(subtitle_files(source)),
+        recorded=recorded(info.tags, source.stat().st_mtime),
     )
 
 
@@ -94,6 +98,7 @@ def describe(job: Job, options: Options, destination: str, state: str) -> str:
             f"{job.source}",
             f"  source:      {info.display_width}x{info.display_height}{rotated}, "
             f"{info.duration:.1f} s, {audio} audio",
+            f"  recorded:    {describe_recorded(job.recorded) if job.recorded else 'unknown'}",
             f"  renditions:  {rungs}",
             f"  encoding:    libx264 {options.preset}, {options.segment_seconds} s segments",
             f"  destination: '{job.key}' in {destination} ({state})",

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import Protocol
@@ -16,12 +17,15 @@ from ..encode import copy_subtitles
 from ..library import HLS_PLAYLIST, HLS_SUFFIX
 from ..oci.client import open_bucket
 from ..oci.policy import BACKGROUND, INTERACTIVE
+from ..oci.storage import OciStorage
 from ..oci.transfer import DEFAULT_WORKERS, AlreadyUploaded, Uploader, UploadError
 from ..settings import Settings
 from ..staging import staged_dir, sweep_stale
 from ..storage.base import StorageError
+from ..storage.local import LocalStorage
 from .cli import IngestError, Options
 from .console import Progress
+from .info import record_in_folder_index, write_info
 from .movie import PARTIAL_MAX_AGE, build_movie, encoded_copy
 from .plan import Job, megabytes
 
@@ -88,9 +92,12 @@ class LocalTarget:
             with staged_dir(final, parent=parent, replace=options.overwrite) as staging:
                 build_movie(job, staging, options, ffmpeg, ui)
                 copy_subtitles(job.source, staging)
+                write_info(job, staging)
                 folder_dir.mkdir(exist_ok=True)
         except FileExistsError:
             raise IngestError(exists_message(job, self.where)) from None
+        # No URLs are made through this storage: any key will do.
+        record_in_folder_index(LocalStorage(self.root, secrets.token_bytes(32)), job, ui)
         files = sum(len(f) for _, _, f in os.walk(final))
         size = megabytes(sum(f.stat().st_size for f in final.rglob("*") if f.is_file()))
         return f"Added '{job.key}' to {self.where}: {files} files, {size}."
@@ -99,16 +106,19 @@ class LocalTarget:
 class OciTarget:
     """A bucket, signed in once (quick checks first, then the patient uploads)."""
 
-    def __init__(self, uploader: Uploader) -> None:
+    def __init__(self, uploader: Uploader, storage: OciStorage | None = None) -> None:
         self.uploader = uploader
         self.where = uploader.where
+        self.storage = storage  # for the folder's index; None: left to `index`
 
     @classmethod
     def connect(cls, settings: Settings, workers: int = DEFAULT_WORKERS) -> OciTarget:
         # Fail fast (seconds, not minutes) when OCI is unreachable or the bucket is wrong;
         # the uploads themselves may wait out a bad minute.
         bucket = open_bucket(settings, INTERACTIVE, BACKGROUND)
-        return cls(Uploader(bucket, workers=workers))
+        storage = OciStorage(bucket.background, namespace=bucket.namespace, bucket=bucket.name,
+                             endpoint=bucket.endpoint)
+        return cls(Uploader(bucket, workers=workers), storage)
 
     def state(self, job: Job) -> str:
         objects = self.uploader.existing(job.key)
@@ -125,6 +135,7 @@ class OciTarget:
     def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
         work = encoded_copy(job, options, ffmpeg, ui)
         copy_subtitles(job.source, work)  # always fresh: a sidecar may have been added since
+        write_info(job, work)
         try:
             report = self.uploader.upload_folder(
                 work, job.key, overwrite=options.overwrite, bar=ui.byte_bar
@@ -141,6 +152,8 @@ class OciTarget:
             )
             raise IngestError(message) from None
         shutil.rmtree(work, ignore_errors=True)
+        if self.storage is not None:
+            record_in_folder_index(self.storage, job, ui)
         text = (
             f"Uploaded '{job.key}' to {self.where}: {report.uploaded} files "
             f"({megabytes(report.bytes_uploaded)}) sent, {report.skipped} already there"
