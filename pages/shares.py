@@ -40,8 +40,9 @@ def main() -> None:
             text, button = st.columns([5, 1], vertical_alignment="center")
             text.markdown(f"**{plain(share.title)}**"
                           + (" · 🔒 password" if share.protected else ""))
-            text.caption(f"Made {human_date(_moment(share.created, zone))} by "
-                         f"{plain(share.owner)} · expires {describe_expiry(share.expires, now, zone)}")
+            owner = plain(svc.credentials.display_name(share.owner))
+            text.caption(f"Made {human_date(_moment(share.created, zone))} by {owner} · "
+                         f"expires {describe_expiry(share.expires, now, zone)}")
             button.button("Revoke", key=f"revoke:{share.id}", width="stretch",
                           on_click=revoke, args=(store, share))
 

@@ -5,6 +5,7 @@ the help to that one declaration."""
 import argparse
 import dataclasses
 
+import bcrypt
 import pytest
 
 from homemovies_core import settings
@@ -25,8 +26,12 @@ def _valid_text(option: settings.Option, tmp_path) -> str:
     """A value `option` accepts on its own, as text."""
     secret_file = tmp_path / "secret"
     secret_file.write_text(COOKIE_KEY + "\n")
+    hashed = bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()
+    users = f"{{credentials: {{usernames: {{gran: {{password: '{hashed}'}}}}}}}}"
+    (tmp_path / "users.yaml").write_text(users)
     special = {"cookie_key": COOKIE_KEY, "par_min_remaining_hours": "1", "media_dir": str(tmp_path),
-               "demo_dir": str(tmp_path)}
+               "demo_dir": str(tmp_path), "users": users,
+               "users_file": str(tmp_path / "users.yaml")}
     by_kind = {"str": "some-value", "bool": "yes", "int": "5", "float": "7", "list": "10.0.0.1",
                "path": str(secret_file)}
     return special.get(option.name, by_kind[option.kind])
@@ -110,7 +115,8 @@ def test_repr_and_str_hide_every_secret_even_a_redis_password():
 
 def test_vault_names_are_the_secrets_the_help_of_secret_names():
     assert settings.vault_names() == {"username": "username", "password": "password", "bucket": "bucket",
-                                      "redis-url": "redis_url", "cookie-key": "cookie_key"}
+                                      "redis-url": "redis_url", "cookie-key": "cookie_key",
+                                      "users": "users"}
     secret_help = next(o.help for o in settings.OPTIONS if o.name == "secret")
     for name in settings.vault_names():
         assert name in secret_help

@@ -135,7 +135,8 @@ def test_a_weak_or_unusable_vault_secret_is_one_sentence(server, config_path, na
 
 def test_nothing_needed_means_no_calls(server, config_path):
     loaded = _load(server, config_path, "--username", "u", "--password", "p", "--bucket", "b",
-                   "--redis-url", "redis://x", "--cookie_key", COOKIE_KEY)
+                   "--redis-url", "redis://x", "--cookie_key", COOKIE_KEY,
+                   env={"HM_USERS": "credentials: {usernames: {}}"})
     assert fill_from_vault(loaded, policy=QUICK) == loaded
     assert server.model.counts["ListSecrets"] == 0
 
