@@ -86,7 +86,7 @@ def current_session(svc: Services) -> LoginSession | None:
     known: LoginSession | None = st.session_state.get(SESSION)
     if known is not None:
         live = sessions.get(known.id)  # ended elsewhere ("log out this device")?
-        if live is None:
+        if live is None or live.username not in users(svc):  # or that person was removed
             st.session_state.pop(SESSION, None)
             return None
         st.session_state[SESSION] = sessions.touch(live)
@@ -94,6 +94,8 @@ def current_session(svc: Services) -> LoginSession | None:
     if st.session_state.get(LOGGED_OUT):
         return None  # the cookie this websocket opened with is the one just ended
     found = sessions.from_cookie(st.context.cookies.get(COOKIE_NAME))
+    if found is not None and found.username not in users(svc):
+        found = None  # removed from the users file since
     if found is not None:
         st.session_state[SESSION] = sessions.touch(found)
     return found

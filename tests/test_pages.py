@@ -35,7 +35,8 @@ def test_folders_cards_and_selection_in_url(svc):
     radio.set_value("Summer 2023 #1/").run()
     assert at.title[0].value == plain("Summer 2023 #1")
     assert at.query_params["folder"] == "Summer 2023 #1"
-    assert [c["title"] for c in cards(at)] == ["Beach day", "Ünïcode café"]
+    # Newest filmed first (the order itself: tests/test_timeline.py).
+    assert sorted(c["title"] for c in cards(at)) == ["Beach day", "Ünïcode café"]
     assert all(not c["download"] for c in cards(at))
 
 
@@ -77,3 +78,16 @@ def test_private_pages_refuse_a_direct_run_without_login(svc, page):
     at.run()
     assert [i.value for i in at.info] == ["Please log in."]
     assert not at.sidebar.radio and not at.button and not at.title
+
+
+def test_a_person_removed_from_the_users_is_logged_out(svc):
+    """A session of someone no longer among the users (removed with `users remove`, then a
+    restart) is no login any more, whatever cookie or session state it kept."""
+    from homemovies_core import auth, state
+
+    at = app()
+    at.session_state[state.SESSION] = auth.store(svc).start(
+        "someone-removed", device="AppTest", address="192.0.2.1", via="password")
+    at.run()
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.sidebar.radio
