@@ -29,6 +29,7 @@ def pages() -> list:
         st.Page(library, title="Library", icon="🎞️", url_path="home", default=True),
         # The same page at /library, so that links and bookmarks of it open too.
         st.Page(library, title="Library", icon="🎞️", url_path="library", visibility="hidden"),
+        st.Page("pages/timeline.py", title="Timeline", icon="📅", url_path="timeline"),
         st.Page("pages/shares.py", title="Shared links", icon="🔗", url_path="shares"),
         st.Page("pages/devices.py", title="Devices", icon="📱", url_path="devices"),
         st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch",

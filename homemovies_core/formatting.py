@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 
 def human_size(size: int | None) -> str:
@@ -20,6 +20,10 @@ def human_size(size: int | None) -> str:
 
 def human_date(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment.day} {moment:%b %Y}"
+
+
+def human_day(day: date | None) -> str:
+    return "" if day is None else f"{day.day} {day:%b %Y}"
 
 
 def human_duration(seconds: float) -> str:

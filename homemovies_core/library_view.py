@@ -2,7 +2,7 @@
 
 The URL is the single source of truth: `?folder=` (the folder's key without its trailing
 "/", or "/" for the root's loose videos, "Unsorted"), `?q=` (a search across all folders,
-which wins over the folder) and `?page=`. Widgets only *write* the URL, in their
+which wins over the folder), `?sort=` (newest, oldest or name) and `?page=`. Widgets only *write* the URL, in their
 callbacks; every run draws from it. So a bookmark, the Back button, a reload on another
 replica and a click all arrive at the same place, and nothing has to be kept in sync.
 """
@@ -17,11 +17,20 @@ ROOT_PARAM = "/"
 MAX_QUERY = 200  # a pasted paragraph is not a search; a URL is not a place to store one
 
 
+SORTS = ("newest", "oldest", "name")  # newest-filmed first is the default
+
+
 @dataclass(frozen=True)
 class LibraryRequest:
     folder: str | None  # a folder key ("Holidays/", "" for Unsorted), None if not given
     query: str  # "" when not searching
     page: int  # 1-based, as asked for (clamped later, once the folder's size is known)
+    sort: str = SORTS[0]
+
+    @property
+    def landing(self) -> bool:
+        """The first view after logging in (no folder, no search): where "On this day" is."""
+        return self.folder is None and not self.query
 
 
 def folder_param(key: str) -> str:
@@ -41,7 +50,9 @@ def read(params: Mapping[str, str]) -> LibraryRequest:
     except ValueError:
         page = 1
     query = " ".join(str(params.get("q", "")).split())[:MAX_QUERY]
-    return LibraryRequest(folder=folder_key(params.get("folder")), query=query, page=page)
+    sort = params.get("sort") if params.get("sort") in SORTS else SORTS[0]
+    return LibraryRequest(folder=folder_key(params.get("folder")), query=query, page=page,
+                          sort=sort)
 
 
 def choose_folder(requested: str | None, available: Sequence[str]) -> str | None:
@@ -51,9 +62,10 @@ def choose_folder(requested: str | None, available: Sequence[str]) -> str | None
     return available[0] if available else None
 
 
-def folder_params(key: str) -> dict[str, str]:
-    """The URL of a folder: picking one leaves any search and starts at its first page."""
-    return {"folder": folder_param(key)}
+def folder_params(key: str, sort: str = SORTS[0]) -> dict[str, str]:
+    """The URL of a folder: picking one leaves any search and starts at its first page; the
+    chosen order stays."""
+    return {"folder": folder_param(key), **({"sort": sort} if sort != SORTS[0] else {})}
 
 
 def search_params(query: str, folder: str | None) -> dict[str, str]:

@@ -25,6 +25,8 @@ GOTO = "hm_goto"
 # The library (pages/library.py): widgets that mirror the URL
 FOLDER = "hm_folder"
 SEARCH = "hm_search"
+ORDER = "hm_order"
+TIMELINE_YEAR = "hm_timeline_year"
 
 # Watching (pages/watch.py)
 WATCH_VISIT = "hm_watch"  # this visit's start position and progress token

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import cards, links, poster_routes
-from .formatting import human_date, human_size, plain, try_again_in
+from . import cards, links, poster_routes, timeline
+from .formatting import human_day, human_duration, human_size, plain, try_again_in
 from .library import Kind, Video, folder_title
 from .player import SubtitleTrack
 from .progress import Progress
@@ -26,9 +26,13 @@ def poster_url(svc: Services, video: Video) -> str | None:
     return app_url(poster_routes.poster_url(svc, video.poster)) if video.poster else None
 
 
-def card(svc: Services, video: Video, progress: Progress | None, *,
-         show_folder: bool) -> cards.Card:
-    facts = " · ".join(f for f in (human_size(video.size), human_date(video.modified)) if f)
+def card(svc: Services, video: Video, progress: Progress | None, *, show_folder: bool,
+         note: str = "", zone=None) -> cards.Card:
+    """A card: when it was filmed (or, if nobody knows, the file's date), how long it lasts
+    (or its size), and `note` ("3 years ago") first."""
+    day = timeline.day_of(video, zone)
+    length = human_duration(video.duration) if video.duration else human_size(video.size)
+    facts = " · ".join(f for f in (note, human_day(day), length) if f)
     fraction = None if progress is None or progress.fraction is None else \
         (1.0 if progress.finished else progress.fraction)
     return cards.Card(key=video.key, title=video.title, facts=facts, badge=video.badge,

@@ -4,9 +4,11 @@ videos (or the search results) as a grid of cards.
 What it shows comes from the URL alone (`library_view.read`); the widgets only write the
 URL, in their callbacks (see homemovies_core/library_view.py for why)."""
 
+from datetime import datetime
+
 import streamlit as st
 
-from homemovies_core import auth, cards, library_view, navigation, services, state, widgets
+from homemovies_core import auth, cards, library_view, navigation, services, state, timeline, widgets
 from homemovies_core.formatting import plain
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
@@ -15,6 +17,8 @@ from homemovies_core.storage.base import StorageError
 
 SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6
+MEMORIES_LIMIT = 12
+ORDER_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "name": "By name"}
 
 
 def count_caption(count: int | None) -> str:
@@ -24,11 +28,29 @@ def count_caption(count: int | None) -> str:
 
 
 def grid(svc: services.Services, videos: list[Video], progress: dict[str, Progress], *,
-         row: str, show_folder: bool = False, query: str = "", label: str) -> None:
+         row: str, show_folder: bool = False, query: str = "", label: str,
+         notes: dict[str, str] | None = None) -> None:
     # The row is part of the key: one video may be in "Continue watching" and the grid.
-    cards.grid([widgets.card(svc, v, progress.get(v.key), show_folder=show_folder)
-                for v in videos], key=f"cards:{row}", label=label,
+    zone = auth.viewer_zone()
+    cards.grid([widgets.card(svc, v, progress.get(v.key), show_folder=show_folder, zone=zone,
+                             note=(notes or {}).get(v.key, "")) for v in videos],
+               key=f"cards:{row}", label=label,
                on_open=lambda key: navigation.go(navigation.WATCH, v=key, q=query))
+
+
+def on_this_day(svc: services.Services, store: ProgressStore, user: str) -> None:
+    """Videos filmed on this day in earlier years, on the landing view; nothing if none."""
+    zone = auth.viewer_zone()
+    videos, _pending = svc.catalog.cached_videos()
+    today = datetime.now(zone).date()
+    memories = timeline.on_this_day(videos, today, zone)[:MEMORIES_LIMIT]
+    if memories:
+        st.subheader("On this day")
+        shown = [m.video for m in memories]
+        grid(svc, shown, store.many(user, [v.key for v in shown]), row="memories",
+             show_folder=True, label="On this day",
+             notes={m.video.key: m.caption for m in memories})
+        st.divider()
 
 
 def continue_watching(svc: services.Services, store: ProgressStore, user: str) -> None:
@@ -95,8 +117,14 @@ def sidebar(folders: list, current: str | None, query: str) -> None:
                      captions=[count_caption(f.video_count) for f in folders])
 
 
+def order_picked(current: str) -> None:
+    set_url(library_view.folder_params(current, st.session_state[state.ORDER]))
+
+
 def folder_page(svc: services.Services, store: ProgressStore, user: str, current: str,
-                requested_page: int) -> None:
+                request: library_view.LibraryRequest) -> None:
+    if request.landing:
+        on_this_day(svc, store, user)
     continue_watching(svc, store, user)
     view = svc.catalog.folder_view(current)
     st.title(plain(view.folder.title))
@@ -107,14 +135,28 @@ def folder_page(svc: services.Services, store: ProgressStore, user: str, current
         if not view.stale:
             st.info("No videos in this folder yet.")
         return
-    paging = library_view.paging(requested_page, len(view.videos), svc.settings.page_size)
-    st.caption(f"{len(view.videos)} videos"
-               + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else ""))
-    shown = list(view.videos[paging.start:paging.stop])
-    grid(svc, shown, store.many(user, [v.key for v in shown]), row="grid",
-         label=f"Videos in {view.folder.title}")
+    order = timeline.Order.parse(request.sort)
+    videos = timeline.ordered(view.videos, order)
+    paging = library_view.paging(request.page, len(videos), svc.settings.page_size)
+    count, sort = st.columns([3, 1], vertical_alignment="center")
+    count.caption(f"{len(videos)} videos"
+                  + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else ""))
+    st.session_state[state.ORDER] = order.value  # the control shows what the URL says
+    sort.selectbox("Order", list(ORDER_LABELS), format_func=ORDER_LABELS.get,
+                   key=state.ORDER, label_visibility="collapsed", on_change=order_picked,
+                   args=(current,))
+    shown = videos[paging.start:paging.stop]
+    progress = store.many(user, [v.key for v in shown])
+    groups = timeline.by_year(shown, auth.viewer_zone()) if order is not timeline.Order.NAME \
+        else [timeline.Group("", None, None, tuple(shown))]
+    for number, group in enumerate(groups):
+        if group.heading and (len(groups) > 1 or group.year is not None):
+            st.subheader(plain(group.heading))
+        grid(svc, list(group.videos), progress, row=f"grid:{number}",
+             label=f"Videos in {view.folder.title}" + (f", {group.heading}" if group.heading
+                                                       else ""))
     if paging.pages > 1:
-        here = library_view.folder_params(current)
+        here = library_view.folder_params(current, request.sort)
         prev_col, _, next_col = st.columns([1, 4, 1])
         if paging.page > 1:
             prev_col.button("← Previous page", width="stretch", on_click=set_url,
@@ -143,7 +185,7 @@ def main() -> None:
     if request.query:
         search_results(svc, store, user, request.query, current)
     else:
-        folder_page(svc, store, user, current, request.page)
+        folder_page(svc, store, user, current, request)
 
 
 main()
