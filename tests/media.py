@@ -16,7 +16,7 @@ from pathlib import Path
 from homemovies_core.encode import Rung, encode_hls, make_poster
 from homemovies_core.ffmpeg import FfmpegError, find_ffmpeg, probe, run_with_progress
 
-__all__ = ["LIBRARY_FILES", "make_clip", "make_library"]
+__all__ = ["LIBRARY_FILES", "make_clip", "make_library", "tagged_clip"]
 
 # Every file make_library creates, relative to its root; tests can iterate it.
 LIBRARY_FILES: tuple[str, ...] = (
@@ -176,3 +176,17 @@ def _build_library(base: Path, exe: str) -> None:
     _make_avi(exe, home / "Old.avi")
 
     make_clip(base / "Loose clip.mp4", seconds=4, pattern="smptebars", ffmpeg=exe)
+
+
+def tagged_clip(path: Path, *metadata: str, faststart: bool = True, **clip) -> Path:
+    """A small H.264 clip remuxed with `-metadata` tags, as a camera would have written them.
+    The QuickTime creation date needs `use_metadata_tags` (an `mdta` key, as iPhones write)."""
+    plain = make_clip(path.with_name(f".plain-{path.name}"), seconds=2, **clip)
+    flags = "use_metadata_tags" + ("+faststart" if faststart else "")
+    args = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(plain),
+            "-map", "0", "-c", "copy", "-movflags", flags]
+    for tag in metadata:
+        args += ["-metadata", tag]
+    run_with_progress([*args, str(path)], 0.0, None)
+    plain.unlink()
+    return path

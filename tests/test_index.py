@@ -21,7 +21,7 @@ from PIL import Image, ImageStat
 from homemovies_core import library
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
-from homemovies_core.ffmpeg import find_ffmpeg, run_with_progress
+from homemovies_core.ffmpeg import find_ffmpeg
 from homemovies_core.index.cli import main
 from homemovies_core.index.formats import (
     INDEX_LIMIT,
@@ -37,7 +37,7 @@ from homemovies_core.index.formats import (
     encode_info,
 )
 from homemovies_core.storage.local import LocalStorage
-from tests.media import make_clip, make_library
+from tests.media import make_clip, make_library, tagged_clip
 from tests.oci_env import BUCKET, oci_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,20 +45,6 @@ FOLDER = "Summer 2023"
 QT_DATE = "2023-07-14T16:02:11+0200"
 BEACH = datetime(2023, 7, 14, 16, 2, 11, tzinfo=timezone(timedelta(hours=2)))
 PARTY = datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
-
-
-def tagged_clip(path: Path, *metadata: str, faststart: bool = True, **clip) -> Path:
-    """A small H.264 clip remuxed with `-metadata` tags, as a camera would have written them.
-    The QuickTime creation date needs `use_metadata_tags` (an `mdta` key, as iPhones write)."""
-    plain = make_clip(path.with_name(f".plain-{path.name}"), seconds=2, **clip)
-    flags = "use_metadata_tags" + ("+faststart" if faststart else "")
-    args = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(plain),
-            "-map", "0", "-c", "copy", "-movflags", flags]
-    for tag in metadata:
-        args += ["-metadata", tag]
-    run_with_progress([*args, str(path)], 0.0, None)
-    plain.unlink()
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,8 @@ from homemovies_core.oci.client import open_bucket
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.oci.transfer import Uploader, hash_file
 from homemovies_core.storage.local import LocalStorage
-from tests.media import make_clip
+from tests.media import make_clip, tagged_clip
 from tests.oci_env import BUCKET, NS, QUICK, oci_settings
-from tests.test_index import tagged_clip
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = "Family 2023"
