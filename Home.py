@@ -41,11 +41,20 @@ def pages() -> list:
     ]
 
 
+@st.fragment(run_every=3600)
+def rerun_after_reconnect() -> None:
+    """Draws nothing. With a timed fragment on the page, Streamlit's frontend reruns the script
+    when its websocket reconnects (another replica after one died, a restart); without it the
+    new session would know none of this page's widgets, skip their callbacks, and lose the
+    family's next click."""
+
+
 def main() -> None:
     from homemovies_core import auth, navigation, state
     from homemovies_core.cache import CacheUnavailable
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
+    rerun_after_reconnect()
     svc = services.get()  # built when `streamlit run` imported this module (see the bottom)
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
