@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import wait_for_video
-from tests.support.flows import heading, log_in, log_in_for_good, open_folder, play
+from tests.support.flows import card, heading, log_in, log_in_for_good, open_folder, play
 
 # Screenshots go to an untracked build folder; `scripts/screenshots.sh` points this at
 # docs/screenshots to refresh the README's pictures.
@@ -155,3 +155,29 @@ def test_a_bookmarked_video_needs_a_login_then_opens(page, app_url):
     log_in_for_good(page)
     expect(heading(page, "Beach day")).to_be_visible(timeout=20_000)
     wait_for_video(page, "v.currentTime > 0.5")
+
+
+def test_a_bookmarked_library_url_opens_without_a_page_not_found(page, app_url):
+    """Every URL the app shows opens as it is: the library is also at /library."""
+    log_in_for_good(page)
+    page.goto(app_url + "/library?folder=Summer%202023%20%231")
+    expect(heading(page, "Summer 2023 #1")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_cards_use_the_width_of_a_phone(browser, app_url):
+    """On a 390-px phone a card spans the page instead of a fixed 240-px column."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    phone = context.new_page()
+    phone.goto(app_url)
+    log_in_for_good(phone)
+    beach = card(phone, "Party #2 ?").first
+    expect(beach).to_be_visible()
+    main = phone.get_by_test_id("stMainBlockContainer").bounding_box()
+    box = beach.bounding_box()
+    assert box["width"] >= 0.85 * main["width"], (box, main)
+    beach.tap()  # one tap on the card plays it
+    expect(heading(phone, "Party #2 ?")).to_be_visible()
+    context.close()
