@@ -80,7 +80,7 @@ def main() -> None:
                                "own memory for now.", icon="⚠️")
     try:
         page.run()
-    except CacheUnavailable as exc:  # share links, device codes, sessions: see cache.SharedOnly
+    except CacheUnavailable as exc:  # share links, device codes, sessions: see redis_cache.SharedOnly
         st.error(str(exc))
 
 

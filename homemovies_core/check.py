@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from . import services
-from .cache import RedisCache, RedisFacts, redis_url_from_setting
+from .redis_cache import RedisCache, RedisFacts, redis_url_from_setting
 from .settings import Settings, SettingsError
 from .storage.base import StorageError
 

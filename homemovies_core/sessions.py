@@ -34,7 +34,7 @@ HANDOFF_SECONDS = 120  # the page has this long to collect its cookie
 MAX_COOKIE = 1024  # anything longer is not one of ours: not even decoded
 # While Redis is unreachable, a session this replica saw alive in Redis this recently is
 # still believed, so an outage does not log the family out. Nothing can be ended during the
-# outage (Redis refuses the write: see cache.SharedOnly); one ended elsewhere just before it
+# outage (Redis refuses the write: see redis_cache.SharedOnly); one ended elsewhere just before it
 # began may live on here for at most this long.
 CONFIRMED_SECONDS = 300
 

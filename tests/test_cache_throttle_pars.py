@@ -1,7 +1,8 @@
 import threading
 
-from homemovies_core.cache import LocalCache, redis_url_from_setting
+from homemovies_core.cache import LocalCache
 from homemovies_core.pars import PlaybackUrls
+from homemovies_core.redis_cache import redis_url_from_setting
 from homemovies_core.storage.base import Grant
 
 

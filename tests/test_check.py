@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from homemovies_core import check
-from homemovies_core.cache import RedisFacts
+from homemovies_core.redis_cache import RedisFacts
 from tests.fake_oci import FakeOCIModel, start_fake_oci
 from tests.oci_env import BUCKET, NS
 from tests.redis6 import server_version, start_redis6

@@ -13,12 +13,13 @@ import oci
 import pytest
 from PIL import Image
 
-from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
+from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog, thumbnail
 from homemovies_core.library import Kind
 from homemovies_core.oci.policy import INTERACTIVE, CallPolicy
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
+from homemovies_core.redis_cache import FailoverCache, RedisCache
 from homemovies_core.storage.base import StorageError
 from tests.fake_oci import (
     mint_resource_principal_env,

@@ -188,7 +188,7 @@ def test_describe_device(agent, summary):
 
 
 def test_the_same_flow_on_redis(tmp_path):
-    from homemovies_core.cache import FailoverCache, RedisCache
+    from homemovies_core.redis_cache import FailoverCache, RedisCache
     from tests.redis_server import start_redis, stop
 
     proc, url = start_redis(tmp_path)

@@ -128,7 +128,7 @@ def test_route_refuses_bad_numbers_and_big_bodies(client):
 
 
 def test_progress_on_redis_survives_a_new_store(tmp_path):
-    from homemovies_core.cache import FailoverCache, RedisCache
+    from homemovies_core.redis_cache import FailoverCache, RedisCache
     from tests.redis_server import start_redis, stop
 
     proc, url = start_redis(tmp_path)

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from homemovies_core import services, settings
-from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
+from homemovies_core.cache import LocalCache
+from homemovies_core.redis_cache import FailoverCache, RedisCache
 from homemovies_core.throttle import LoginThrottle
 from tests.redis6 import server_version, start_redis6
 from tests.redis_server import start_redis, stop

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from homemovies_core.cache import FailoverCache, LocalCache, RedisCache
+from homemovies_core.cache import LocalCache
 from homemovies_core.library import Kind, Video
+from homemovies_core.redis_cache import FailoverCache, RedisCache
 from homemovies_core.shares import (
     DEFAULT_LIFETIME,
     LIFETIMES,
