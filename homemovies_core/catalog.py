@@ -14,7 +14,6 @@ an index, or with one that cannot be read, shows its videos as the listing has t
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +21,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import cachetools
-from PIL import Image, ImageOps
 
 from . import library
 from .cache import Cache, get_json_text, set_json
@@ -36,20 +34,12 @@ from .index.formats import (
     entry_json,
 )
 from .library import Folder, Kind, Subtitle, Video
+from .posters import Posters
 from .storage.base import Listing, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 STALE_SECONDS = 7 * 24 * 3600
-POSTER_LIMIT = 512 * 1024  # posters are thumbnails; anything bigger is not drawn on a card
-POSTER_CACHE_BYTES = 64 * 1024 * 1024
-POSTER_MISS_SECONDS = 300
-# A poster is decoded once, when it is cached, and only a small JPEG of it is kept. Bytes say
-# little about pixels (a flat 8000×8000 JPEG is ~300 KB and ~200 MB decoded), so the pixels
-# are checked from the header before decoding: JPEGs decode straight to a reduced size (up to
-# 1/8 a side), anything that would still decode to more than this is not drawn.
-POSTER_MAX_DECODED_PIXELS = 4096 * 4096
-POSTER_SIZE = (640, 640)  # the thumbnail's bounding box: sharp on a 2x screen's card
 PATIENCE_SECONDS = 1.5  # how long a page waits for a refresh before showing the older copy
 REFRESHING = "The storage is slow to answer; showing this folder as it was listed earlier."
 
@@ -82,10 +72,8 @@ class Catalog:
         self._refresh_lock = threading.Lock()
         # Counting every folder costs one listing each: fine on disk, a background job on OCI.
         self.count_eagerly = count_eagerly
-        self._posters: cachetools.LRUCache = cachetools.LRUCache(
-            maxsize=POSTER_CACHE_BYTES, getsizeof=lambda b: max(1, len(b or b"")))
-        self._poster_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="catalog")
+        self.poster_store = Posters(storage, cache, self._pool)
         self._warming: set[str] = set()
         # Every rerun of a page reads the same cached listings again: keep the decoded and
         # classified forms of the last few, so a warm page does neither JSON nor rules work.
@@ -307,73 +295,9 @@ class Catalog:
             return None
         return library.hls_thumbnails(listing)
 
-    # -- posters ----------------------------------------------------------------------------
+    # -- posters (posters.py) ---------------------------------------------------------------
     def posters(self, videos: list[Video]) -> dict[str, bytes | None]:
-        """Poster bytes for cards, fetched in parallel, bounded, cached (never a PAR each)."""
-        wanted = [v for v in videos if v.poster]
-        result: dict[str, bytes | None] = {}
-        missing = []
-        for v in wanted:
-            with self._poster_lock:
-                hit = self._posters.get(v.poster, _MISSING)
-            if hit is _MISSING:
-                if self.cache.get("nopost:" + self._key(v.poster)) is None:
-                    missing.append(v)
-            else:
-                result[v.key] = hit
-        for v, data in zip(missing, self._pool.map(self._read_poster, [v.poster for v in missing]),
-                           strict=True):
-            result[v.key] = data
-        return result
+        return self.poster_store.for_videos(videos)
 
     def poster_bytes(self, name: str) -> bytes | None:
-        """One poster's (cached) bytes, for the /poster route."""
-        with self._poster_lock:
-            hit = self._posters.get(name, _MISSING)
-        if hit is not _MISSING:
-            return hit
-        if self.cache.get("nopost:" + self._key(name)) is not None:
-            return None
-        return self._read_poster(name)
-
-    def _read_poster(self, name: str) -> bytes | None:
-        try:
-            data = self.storage.read_small(name, POSTER_LIMIT)
-        except StorageError:
-            return None
-        thumb = None if data is None else thumbnail(data)
-        if thumb is None:
-            # Remember absent (or broken, or oversized) posters briefly, so a folder of HLS
-            # movies without posters stays cheap and a bad file never reaches the page.
-            self.cache.set("nopost:" + self._key(name), "1", POSTER_MISS_SECONDS)
-            return None
-        with self._poster_lock:
-            self._posters[name] = thumb
-        return thumb
-
-
-def thumbnail(data: bytes) -> bytes | None:
-    """A small JPEG of the image, or None when it is broken or has too many pixels.
-
-    Re-encoding also drops what a camera wrote into the file (EXIF: place, device).
-    """
-    try:
-        with Image.open(io.BytesIO(data)) as image:  # reads the header only
-            image.draft("RGB", POSTER_SIZE)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
-            width, height = image.size
-            if width * height > POSTER_MAX_DECODED_PIXELS:
-                return None
-            image = ImageOps.exif_transpose(image)  # decodes, now that the size is known
-            image.thumbnail(POSTER_SIZE)
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
-    except Exception:  # Pillow raises many types for bad data; a bomb is one of them
-        return None
-    return out.getvalue()
-
-
-class _Missing:
-    pass
-
-
-_MISSING = _Missing()
+        return self.poster_store.get(name)

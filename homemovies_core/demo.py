@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from homemovies_core.encode import encode_hls, make_poster, plan_ladder
-from homemovies_core.ffmpeg import find_ffmpeg, probe, run_with_progress
+from homemovies_core.ffmpeg import find_ffmpeg, probe
+from homemovies_core.ffmpeg_run import run_with_progress
 from homemovies_core.staging import staged_dir
 
 __all__ = ["DEMO_VERSION", "MARKER", "ensure_demo_library"]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import m3u8
 
-from .ffmpeg import FfmpegError, Probe, find_ffmpeg, probe, run_with_progress
+from .ffmpeg import FfmpegError, Probe, find_ffmpeg, probe
+from .ffmpeg_run import run_with_progress
 from .library import HLS_PLAYLIST, subtitle_for
 
 __all__ = [

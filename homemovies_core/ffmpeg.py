@@ -7,14 +7,11 @@ human-readable report ``ffmpeg -i`` prints on stderr.
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +24,6 @@ __all__ = [
     "probe_remote",
     "probe_with_ffmpeg",
     "probe_with_ffprobe",
-    "run_with_progress",
 ]
 
 
@@ -150,7 +146,7 @@ def _not_a_video(path: str | Path, reason: str) -> FfmpegError:
     return FfmpegError(f"{path} is not a video ffmpeg can read: {reason}")
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
 
@@ -174,7 +170,7 @@ def probe_with_ffprobe(path: str | Path, ffprobe: str, *, timeout: float | None 
         timeout,
     )
     if result.returncode != 0:
-        raise _not_a_video(path, _last_line(result.stderr))
+        raise _not_a_video(path, last_line(result.stderr))
     try:
         data = json.loads(result.stdout or "{}")
     except json.JSONDecodeError as exc:
@@ -188,7 +184,7 @@ def probe_with_ffprobe(path: str | Path, ffprobe: str, *, timeout: float | None 
     if not videos:
         raise _not_a_video(path, "it has no video stream")
     video = videos[0]
-    duration = _to_float(data.get("format", {}).get("duration")) or _to_float(video.get("duration"))
+    duration = to_float(data.get("format", {}).get("duration")) or to_float(video.get("duration"))
     rotation = 0.0
     for side in video.get("side_data_list", []):
         if "rotation" in side:
@@ -265,7 +261,7 @@ def probe_with_ffmpeg(path: str | Path, ffmpeg: str, *, timeout: float | None = 
             for line in report.splitlines()
             if line.strip() and "At least one output file must be specified" not in line
         ]
-        reason = "it has no video stream" if marks else _last_line("\n".join(lines))
+        reason = "it has no video stream" if marks else last_line("\n".join(lines))
         raise _not_a_video(path, reason)
     size = _SIZE.search(video_section.splitlines()[0])
     if not size:
@@ -311,7 +307,7 @@ def _report_metadata(section: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _to_float(value: object) -> float:
+def to_float(value: object) -> float:
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -321,71 +317,3 @@ def _to_float(value: object) -> float:
 def _normalise_rotation(degrees: float) -> int:
     """Snap to the nearest quarter turn in 0..270 (matrices carry float noise)."""
     return round(degrees / 90.0) % 4 * 90
-
-
-def run_with_progress(
-    args: list[str],
-    duration: float,
-    on_progress: Callable[[float], None] | None = None,
-) -> None:
-    """Run an ffmpeg command line (``args[0]`` is the executable) and report progress.
-
-    ``on_progress`` gets a non-decreasing fraction in 0..1, ending with 1.0 on
-    success. Raises FfmpegError with ffmpeg's last stderr lines on failure.
-    """
-    if not args:
-        raise ValueError("args must start with the ffmpeg executable")
-    # Progress every 0.25 s instead of ffmpeg's default 0.5 s, so short jobs report too.
-    command = [args[0], "-progress", "pipe:1", "-nostats", "-stats_period", "0.25", "-nostdin",
-               *args[1:]]  # fmt: skip
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-    except OSError as exc:
-        raise FfmpegError(f"ffmpeg could not be started ({args[0]}): {exc}") from exc
-    tail, reader = _drain(process.stderr)
-    best = _follow_progress(process.stdout, duration, on_progress)
-    returncode = process.wait()
-    reader.join(timeout=5)
-    if returncode != 0:
-        detail = " | ".join(tail) or f"exit status {returncode}"
-        raise FfmpegError(f"ffmpeg failed: {detail}")
-    if on_progress and best < 1.0:
-        on_progress(1.0)
-
-
-def _drain(stderr) -> tuple[collections.deque[str], threading.Thread]:
-    """Keep the last lines of stderr, read on a thread so a chatty ffmpeg never blocks on
-    a full pipe while we read progress from stdout."""
-    tail: collections.deque[str] = collections.deque(maxlen=8)
-
-    def drain() -> None:
-        for line in stderr:
-            if line.strip():
-                tail.append(line.rstrip())
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    return tail, reader
-
-
-def _follow_progress(stdout, duration: float, on_progress: Callable[[float], None] | None) -> float:
-    """Report ffmpeg's `-progress` lines as fractions of `duration`; returns the last one."""
-    best = 0.0
-    for line in stdout:
-        key, _, value = line.strip().partition("=")
-        # out_time_ms is, despite its name, also microseconds in ffmpeg.
-        if key in ("out_time_us", "out_time_ms") and duration > 0:
-            micros = _to_float(value)
-            fraction = min(max(micros / (duration * 1_000_000), 0.0), 1.0)
-            if fraction > best:
-                best = fraction
-                if on_progress:
-                    on_progress(fraction)
-    return best

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from .ffmpeg import FfmpegError, Probe, find_ffmpeg, run_with_progress
+from .ffmpeg import FfmpegError, Probe, find_ffmpeg
+from .ffmpeg_run import run_with_progress
 from .library import HLS_THUMBNAILS
 
 __all__ = ["Cue", "Layout", "interval_for", "make_previews", "plan_cues", "tile_size",

@@ -5,9 +5,9 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, navigation, services, widgets
+from homemovies_core import auth, navigation, services, timeline, widgets
 from homemovies_core.cache import CacheUnavailable
-from homemovies_core.formatting import human_date, human_duration, human_size, plain
+from homemovies_core.formatting import human_day, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
 from homemovies_core.player import player
 from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
@@ -84,6 +84,50 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
                        + ". Revoke it on the Shared links page.")
 
 
+def play(svc: services.Services, user: str, video: Video, src: str) -> None:
+    """The player, starting where this user left off, with "Start over"."""
+    store = svc.progress
+    this_visit = visit(store, user, video)
+    if this_visit["start"] > 0:
+        note, again = st.columns([5, 1], vertical_alignment="center")
+        note.caption(f"Resuming at {human_duration(this_visit['start'])}, where you left off.")
+        again.button("⏮ Start over", width="stretch", on_click=start_over,
+                     args=(store, user, video))
+    thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
+    player(src, kind=video.kind.value, title=video.title, poster=widgets.poster_url(svc, video),
+           start_at=this_visit["start"], subtitles=widgets.subtitle_tracks(svc, video),
+           thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
+           force_hlsjs=st.query_params.get("engine") == "hlsjs",
+           progress_url=widgets.app_url("api/progress"),
+           progress_token=this_visit["token"], key="player")
+
+
+def facts(video: Video) -> str:
+    """When it was filmed (or the file's date, if nobody knows), how long, how big."""
+    day = timeline.day_of(video, auth.viewer_zone())
+    size = f"{video.width}×{video.height}" if video.width and video.height else ""
+    parts = [video.badge, human_day(day), human_duration(video.duration) if video.duration
+             else "", size, human_size(video.size)]
+    return " · ".join(p for p in parts if p)
+
+
+def neighbours(svc: services.Services, video: Video) -> None:
+    """The previous and next video of its folder, in the folder's order (newest first)."""
+    siblings = timeline.ordered(svc.catalog.folder_view(video.folder).videos)
+    index = next((i for i, v in enumerate(siblings) if v.key == video.key), None)
+    if index is None or len(siblings) < 2:
+        return
+    prev_col, _, next_col = st.columns([2, 3, 2])
+    if index > 0:
+        before = siblings[index - 1]
+        prev_col.button(f"⏮ {plain(before.title)}", width="stretch", on_click=open_video,
+                        args=(before.key,))
+    if index + 1 < len(siblings):
+        after = siblings[index + 1]
+        next_col.button(f"{plain(after.title)} ⏭", width="stretch", on_click=open_video,
+                        args=(after.key,))
+
+
 def main() -> None:
     user = auth.require_user()  # before the library is touched: no oracle for file names
     svc = services.get()
@@ -102,51 +146,19 @@ def main() -> None:
     if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
         with top[2]:
             share_panel(svc, user, video)
-
     try:
         src = svc.urls.video_url(video)
     except StorageError as exc:
         st.error(f"This video cannot be opened right now: {plain(exc)}")
         return
-
     if video.kind is Kind.DOWNLOAD:
         st.info(f"Browsers cannot play {video.badge} files. Download it and open it in a video "
                 f"player such as VLC.")
         st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
-        subtitles = widgets.subtitle_tracks(svc, video)
-        store = svc.progress
-        this_visit = visit(store, user, video)
-        if this_visit["start"] > 0:
-            note, again = st.columns([5, 1], vertical_alignment="center")
-            note.caption(f"Resuming at {human_duration(this_visit['start'])}, where you "
-                         f"left off.")
-            again.button("⏮ Start over", width="stretch", on_click=start_over,
-                         args=(store, user, video))
-        thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
-        player(src, kind=video.kind.value, title=video.title,
-               poster=widgets.poster_url(svc, video),
-               start_at=this_visit["start"], subtitles=subtitles,
-               thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
-               force_hlsjs=st.query_params.get("engine") == "hlsjs",
-               progress_url=widgets.app_url("api/progress"),
-               progress_token=this_visit["token"], key="player")
-
-    facts = [video.badge, human_size(video.size), human_date(video.modified)]
-    st.caption(" · ".join(f for f in facts if f))
-
-    siblings = list(svc.catalog.folder_view(video.folder).videos)
-    index = next((i for i, v in enumerate(siblings) if v.key == video.key), None)
-    if index is not None and len(siblings) > 1:
-        prev_col, _, next_col = st.columns([2, 3, 2])
-        if index > 0:
-            before = siblings[index - 1]
-            prev_col.button(f"⏮ {plain(before.title)}", width="stretch", on_click=open_video,
-                            args=(before.key,))
-        if index + 1 < len(siblings):
-            after = siblings[index + 1]
-            next_col.button(f"{plain(after.title)} ⏭", width="stretch", on_click=open_video,
-                            args=(after.key,))
+        play(svc, user, video, src)
+    st.caption(facts(video))
+    neighbours(svc, video)
 
 
 main()

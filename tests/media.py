@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from homemovies_core.encode import Rung, encode_hls, make_poster
-from homemovies_core.ffmpeg import FfmpegError, find_ffmpeg, probe, run_with_progress
+from homemovies_core.ffmpeg import FfmpegError, find_ffmpeg, probe
+from homemovies_core.ffmpeg_run import run_with_progress
 
 __all__ = ["LIBRARY_FILES", "make_clip", "make_library", "tagged_clip"]
 

@@ -32,8 +32,8 @@ from homemovies_core.ffmpeg import (
     probe,
     probe_with_ffmpeg,
     probe_with_ffprobe,
-    run_with_progress,
 )
+from homemovies_core.ffmpeg_run import run_with_progress
 from homemovies_core.library import videos_in
 from homemovies_core.storage.base import Listing, ObjectInfo
 from tests.media import make_clip

@@ -14,11 +14,12 @@ import pytest
 from PIL import Image
 
 from homemovies_core.cache import LocalCache
-from homemovies_core.catalog import Catalog, thumbnail
+from homemovies_core.catalog import Catalog
 from homemovies_core.library import Kind
 from homemovies_core.oci.policy import INTERACTIVE, CallPolicy
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
+from homemovies_core.posters import thumbnail
 from homemovies_core.redis_cache import FailoverCache, RedisCache
 from homemovies_core.storage.base import StorageError
 from tests.fake_oci import (
