@@ -43,7 +43,8 @@ def visit(store: ProgressStore, user: str, video: Video) -> dict:
 
 def start_over(store: ProgressStore, user: str, video: Video) -> None:
     store.clear(user, video.key)
-    st.session_state[VISIT] = {**st.session_state[VISIT], "start": 0.0}
+    st.session_state[VISIT] = {**st.session_state[VISIT], "start": 0.0,
+                               "restart": str(time.time_ns())}
 
 
 def create_link(svc: services.Services, user: str, video: Video) -> None:
@@ -95,7 +96,8 @@ def play(svc: services.Services, user: str, video: Video, src: str) -> None:
                      args=(store, user, video))
     thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
     player(src, kind=video.kind.value, title=video.title, poster=widgets.poster_url(svc, video),
-           start_at=this_visit["start"], subtitles=widgets.subtitle_tracks(svc, video),
+           start_at=this_visit["start"], restart=this_visit.get("restart", ""),
+           subtitles=widgets.subtitle_tracks(svc, video),
            thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
            force_hlsjs=st.query_params.get("engine") == "hlsjs",
            progress_url=widgets.app_url("api/progress"),

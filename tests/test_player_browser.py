@@ -27,7 +27,7 @@ from tests.browser import (
 )
 from tests.conftest import COOKIE_KEY
 from tests.media import make_clip
-from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play
+from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play, settle
 
 APP = Path(__file__).parent / "apps" / "player_app.py"
 DURATION_S = 6
@@ -487,3 +487,22 @@ def test_the_watch_page_previews_from_the_movie_folders_grant(
         assert shown["image"].endswith(f'{folder}/thumbs-0001.jpg")')
     finally:
         context.close()
+
+
+def test_the_same_video_drawn_again_keeps_playing(page: Page, server: str) -> None:
+    """A new session (a reconnect to another replica) draws the watch page again with a new
+    progress token and a start from the last report: the playing video must not jump back
+    or restart, and its next report carries the new token."""
+    open_player(page, server, src=MP4, kind="progressive", progress="1")
+    wait_for_video(page, "v.currentTime > 1.5")
+    page.locator("video").first.evaluate("v => { v.dataset.marked = '1'; }")
+    before = page.locator("video").first.evaluate("v => v.currentTime")
+    page.get_by_role("button", name="Redraw with a new token").click()
+    settle(page)  # the run with the new token and start has been drawn
+    wait_for_video(page, f"v.currentTime > {before + 0.5}")
+    video = page.locator("video").first
+    assert video.get_attribute("data-marked") == "1"  # the same element: never remounted
+    with page.expect_response(lambda r: r.url.endswith("/progress-test")):
+        video.evaluate("v => v.pause()")
+    reports = httpx.get(f"{server}/progress-test").json()
+    assert reports[-1]["token"] == "test-token-2"

@@ -51,6 +51,7 @@ def player(
     title: str = "",
     poster: str | None = None,
     start_at: float = 0.0,
+    restart: str = "",
     force_hlsjs: bool = False,
     subtitles: Sequence[SubtitleTrack] = (),
     thumbnails: str | None = None,
@@ -61,7 +62,9 @@ def player(
     """Show a video player for `src` and start playing it.
 
     kind: "hls" for an HLS playlist (.m3u8), "progressive" for a plain file (MP4...).
-    start_at: seconds to start from (a saved position); ignored if at the end.
+    start_at: seconds to start from (a saved position); ignored if at the end. A player
+        already showing this video keeps playing when only this (or the progress token)
+        changes; a new `restart` value starts it again from `start_at` ("Start over").
     force_hlsjs: use hls.js even where the browser plays HLS itself (for tests).
     thumbnails: URL of a WebVTT thumbnails index (`thumbnails.vtt`, see previews.py); its
         tiles are shown above a seek bar of the player's own while the pointer hovers or
@@ -88,5 +91,6 @@ def player(
         "progressUrl": progress_url,
         "progressToken": progress_token,
         "hlsUrl": hls_js_url(),
+        "restart": restart,
     }
     _component(key=key, data=data)

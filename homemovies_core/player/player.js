@@ -446,6 +446,7 @@ function normalise(raw) {
     progressToken: data.progressToken || null,
     thumbnails: data.thumbnails ? String(data.thumbnails) : null,
     hlsUrl: String(data.hlsUrl || "/player/hls.min.js"),
+    restart: String(data.restart || ""),
   };
 }
 
@@ -454,16 +455,23 @@ export default function (component) {
   const root = parentElement.querySelector(".hm-player");
   if (!root) return undefined;
   const data = normalise(component.data);
-  const key = JSON.stringify(data);
+  // What is playing, without where a visit started and the token of its reports: a page
+  // drawn again by a new session (a reconnect to another replica) computes both anew, and
+  // must not make a playing video jump back. "Start over" changes `restart`.
+  const key = JSON.stringify({ ...data, startAt: null, progressToken: null });
 
   const previous = root[STATE];
-  // A theme change calls us again with the same data: keep the video playing.
-  if (previous && previous.key === key) return previous.teardown;
+  // A theme change, or the same video drawn again: keep it playing, with the new token.
+  if (previous && previous.key === key) {
+    previous.data.progressToken = data.progressToken;
+    return previous.teardown;
+  }
   if (previous) previous.teardown();
 
   const teardown = mount(root, data);
   const state = {
     key,
+    data,
     teardown: () => {
       if (root[STATE] !== state) return;
       root[STATE] = null;

@@ -2,7 +2,8 @@
 
 Query parameters: src (URL), kind ("hls" | "progressive"), force_hlsjs ("1"),
 start (seconds), subs (URL of a .vtt file), thumbs (URL of a seek-preview thumbnails .vtt),
-progress ("1": report progress to /progress-test). Files under $HM_TEST_MEDIA are served
+progress ("1": report progress to /progress-test). The button "Redraw with a new token" draws
+the same video again with another progress token and start, as a new session would. Files under $HM_TEST_MEDIA are served
 at /media-test/<path>; GET /progress-test lists the progress reports received so far.
 """
 
@@ -43,20 +44,28 @@ async def list_progress(request: Request) -> Response:
     return JSONResponse(PROGRESS_REPORTS)
 
 
+def redraw() -> None:
+    """What a new session drawing the same watch page does: a new token, a start position
+    from the last progress report."""
+    st.session_state["token"] = "test-token-2"
+    st.session_state["start"] = 0.7
+
+
 def main() -> None:
     params = st.query_params
     subs = params.get("subs")
     report = params.get("progress") == "1"
+    st.button("Redraw with a new token", on_click=redraw)
     player(
         params.get("src", ""),
         kind=params.get("kind", "progressive"),
         title="Test video",
-        start_at=float(params.get("start", "0")),
+        start_at=st.session_state.get("start", float(params.get("start", "0"))),
         force_hlsjs=params.get("force_hlsjs") == "1",
         subtitles=[SubtitleTrack(subs, "en", "English")] if subs else (),
         thumbnails=params.get("thumbs"),
         progress_url="/progress-test" if report else None,
-        progress_token="test-token" if report else None,
+        progress_token=st.session_state.get("token", "test-token") if report else None,
         key="player",
     )
 
