@@ -27,7 +27,7 @@ from tests.browser import (
 )
 from tests.conftest import COOKIE_KEY
 from tests.media import make_clip
-from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play, settle
+from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play
 
 APP = Path(__file__).parent / "apps" / "player_app.py"
 DURATION_S = 6
@@ -498,7 +498,7 @@ def test_the_same_video_drawn_again_keeps_playing(page: Page, server: str) -> No
     page.locator("video").first.evaluate("v => { v.dataset.marked = '1'; }")
     before = page.locator("video").first.evaluate("v => v.currentTime")
     page.get_by_role("button", name="Redraw with a new token").click()
-    settle(page)  # the run with the new token and start has been drawn
+    expect(page.get_by_text("Drawn with test-token-2")).to_be_visible()  # the redraw is in
     wait_for_video(page, f"v.currentTime > {before + 0.5}")
     video = page.locator("video").first
     assert video.get_attribute("data-marked") == "1"  # the same element: never remounted

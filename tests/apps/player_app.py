@@ -56,6 +56,7 @@ def main() -> None:
     subs = params.get("subs")
     report = params.get("progress") == "1"
     st.button("Redraw with a new token", on_click=redraw)
+    st.caption(f"Drawn with {st.session_state.get('token', 'test-token')}")
     player(
         params.get("src", ""),
         kind=params.get("kind", "progressive"),
