@@ -11,33 +11,40 @@ replica on its own cache, or two sharing a redis-server behind HAProxy in round 
 
 A viewer is one browser (its own cookies, X-Forwarded-For address and connection pool of
 6) speaking Streamlit's websocket protocol (benchmarks/st_client.py) and fetching what the
-page makes a browser fetch. After a start spread over --ramp seconds it:
+page makes a browser fetch. Viewers start evenly over --ramp seconds (default 0.5 s per
+viewer, at least 10: a login is ~0.3 s of bcrypt, and a family's devices do not all log in
+in the same second) and log in:
   open    loads the app: the login form
-  login   submits the form's Username and Password and clicks "Log in" (one rerun; the login
-          happens in the button's callback), then collects the HttpOnly login cookie as the
-          page does (POST /auth/session with the hand-off id from the `homemovies.session`
-          component) and fetches the library's posters
-then, until --duration has passed, repeats with a think time of 0.5-1.5 x --think between
-interactions:
-  back    "← Back" on the watch page (skipped on the first round: the library is shown)
-  folder  picks another folder in the sidebar radio; fetches its posters
-  watch   taps a video card (the card grid's trigger "open"): the watch page, then the first
-          bytes of the video (Range) or, for HLS, hls.js, the playlists and first segment;
-          after the think time (watching) one progress report to /api/progress
-  reload  every --reload-every rounds: reloads the watch page, a new websocket that brings
-          only the cookie (behind a round-robin balancer, often to the other replica) and
-          must come back logged in on the same video.
+  login   fills in Username and Password and clicks "Log in": one rerun (the login happens
+          in the button's callback); then collects the HttpOnly login cookie as the page does
+          (POST /auth/session, "session", with the hand-off id from the `homemovies.session`
+          component's data) and fetches the library's posters
+After the ramp all N browse for --duration seconds, in rounds, with a think time of
+0.5-1.5 x --think before every interaction:
+  back    "← Back" on the watch page (not in the first round: the library is shown)
+  folder  picks another folder in the sidebar radio; fetches its posters ("poster")
+  watch   taps a video card (the card grid component's trigger "open"): the watch page; then
+          what the player fetches ("media": the first 256 KiB of an MP4 with a Range request;
+          for HLS hls.js once, the playlists and the first segment); after the think time
+          (watching) one progress report ("progress", POST /api/progress)
+  reload  every --reload-every rounds: reloads the watch page, i.e. a new websocket that
+          brings only the cookie (behind a round-robin balancer often to the other replica)
+          and must come back logged in on the same video.
 A Streamlit interaction is timed from its BackMsg to the script_finished that ends it; an
-HTTP one per request. The login cookie is collected although the websocket's session state
-already holds the login, because a browser does it, the page keeps drawing the hand-off
-component until it is done, and "reload" needs the cookie.
+HTTP one per request. The browser's cache is honoured (a poster or hls.js is fetched once
+per viewer). The login cookie is collected, although the websocket's session state already
+holds the login, because a browser does it, the page draws the hand-off until it is done, and
+"reload" needs the cookie. Not simulated: timed fragments (st.fragment(run_every=...)), whose
+reruns the frontend would send on its own; the app's run every hour or more.
 
-Server CPU is the replicas' user+system time (/proc/<pid>/stat) over the cell; memory per
-session is the growth of their resident set from before the viewers connect (after a warm-up
-viewer per replica) to when all N are still connected at the end, divided by N. HAProxy and
-Redis, this benchmark's own process and everything else on the machine are measured apart,
-so a disturbed run shows. --profile DIR records the replicas with py-spy during each cell and
-prints the functions where they spent their time.
+Server CPU is the replicas' user+system time (/proc/<pid>/stat), for the whole cell and for
+the browsing phase alone; memory per session is the growth of their resident set from before
+the viewers connect (after a warm-up visit per replica) to when all N are still connected at
+the end, divided by N. HAProxy and Redis, this benchmark's own process and everything else on
+the machine are measured apart, so a disturbed run shows (--wait-quiet waits for a quiet
+machine before each cell). --profile DIR records the replicas with py-spy while they browse
+and prints the functions where they spent their time. --streamlit-option and --app-dir
+measure a fix before it is made; --commit measures a commit while others edit the tree.
 """
 
 from __future__ import annotations
@@ -69,7 +76,7 @@ from st_client import ProtocolError, Run, Tab  # noqa: E402
 
 SCRIPT_KINDS = ("open", "login", "back", "folder", "watch", "reload")
 HTTP_KINDS = ("session", "poster", "media", "progress")
-BROWSE_KINDS = ("open", "back", "folder", "watch", "reload")  # what "holds with p95" is about
+BROWSE_KINDS = ("back", "folder", "watch", "reload")  # what "holds with p95" is about
 SPAWN_USER, SPAWN_PASSWORD = "mum", "benchmark password 1"
 USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/156.0.0.0 Safari/537.36")
@@ -166,7 +173,9 @@ class Viewer:
         await asyncio.sleep(self.cfg.think * self.rng.uniform(0.5, 1.5))
 
     # The visit --------------------------------------------------------------------------
-    async def visit(self, stop_at: float) -> None:
+    async def visit(self, browse_at: float, stop_at: float) -> None:
+        """Log in now; browse from `browse_at` (once every viewer has logged in) until
+        `stop_at`, at least one round."""
         tab = self.tab
         run = await self.script("open", tab.open(), lambda r: None if any(
             w.label == "Username" for w in r.widgets("text_input")) else "no login form")
@@ -177,8 +186,9 @@ class Viewer:
                                 self.library_shown)
         await self.collect_cookie(run)
         await self.posters(run)
+        await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
         rounds = 0
-        while time.monotonic() < stop_at:
+        while rounds == 0 or time.monotonic() < stop_at:
             rounds += 1
             await self.think()
             if rounds > 1:
@@ -279,8 +289,8 @@ class Viewer:
         return "no player: " + ("; ".join(run.alerts()) or "nothing about the video shown")
 
 
-async def one_viewer(n: int, cfg: Config, record: Record, start_at: float, stop_at: float,
-                     parked: asyncio.Queue, release: asyncio.Event) -> None:
+async def one_viewer(n: int, cfg: Config, record: Record, start_at: float, browse_at: float,
+                     stop_at: float, parked: asyncio.Queue, release: asyncio.Event) -> None:
     jar = aiohttp.CookieJar(unsafe=True)  # the app is at an IP address
     # A browser's 6 connections per host. Idle ones are dropped before uvicorn's 5 s
     # keep-alive ends them: a request on a connection the server is closing fails with a reset,
@@ -292,7 +302,7 @@ async def one_viewer(n: int, cfg: Config, record: Record, start_at: float, stop_
         viewer = Viewer(n, cfg, record, http)
         try:
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-            await viewer.visit(stop_at)
+            await viewer.visit(browse_at, stop_at)
         except ViewerError:
             pass
         except Exception as exc:  # noqa: BLE001 - a bug here must show, not hang the cell
@@ -309,8 +319,10 @@ class Cell:
     setup: str
     sessions: int
     record: Record
-    wall: float
+    wall: float  # the whole cell: logins and browsing
+    browse_wall: float  # from the end of the ramp until every viewer's last round ended
     server_cpu: float | None
+    browse_cpu: float | None  # the replicas' CPU while browsing
     rss_growth: float | None  # MB, all replicas, sessions connected vs before
     rss_peak_growth: float | None
     helpers_cpu: float | None
@@ -321,6 +333,10 @@ class Cell:
     @property
     def script_done(self) -> int:
         return sum(len(self.record.seconds[k]) for k in SCRIPT_KINDS)
+
+    @property
+    def browsed(self) -> int:
+        return sum(len(self.record.seconds[k]) for k in BROWSE_KINDS)
 
     def other_cpu(self) -> float | None:
         if self.server_cpu is None:
@@ -337,9 +353,12 @@ class Meter:
         self.rss0 = self.peak = 0.0
 
     def start(self) -> None:
-        self.cpu0 = sum(map(bench_stack.cpu_seconds, self.replicas))
+        self.cpu0 = self.cpu()
         self.helpers0 = sum(map(bench_stack.cpu_seconds, self.helpers))
         self.rss0 = self.peak = self.rss()
+
+    def cpu(self) -> float:
+        return sum(map(bench_stack.cpu_seconds, self.replicas))
 
     def rss(self) -> float:
         return sum(map(bench_stack.rss_mb, self.replicas))
@@ -359,21 +378,24 @@ async def run_cell(cfg: Config, sessions: int, meter: Meter | None,
         meter.start()
     busy0, client0, t0 = bench_stack.machine_busy_seconds(), time.process_time(), \
         time.monotonic()
-    stop_at = t0 + cfg.ramp + cfg.duration
+    browse_at = t0 + cfg.ramp
+    stop_at = browse_at + cfg.duration
     starts = [t0 + cfg.ramp * i / sessions for i in range(sessions)]
     peak = asyncio.create_task(meter.watch_peak()) if meter and meter.replicas else None
-    viewers = [asyncio.create_task(one_viewer(i, cfg, record, starts[i], stop_at, parked,
-                                              release)) for i in range(sessions)]
+    viewers = [asyncio.create_task(one_viewer(i, cfg, record, starts[i], browse_at, stop_at,
+                                              parked, release)) for i in range(sessions)]
+    await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
+    cpu_at_browse = meter.cpu() if meter and meter.replicas else None
     finish_profile = None
     if profiler is not None:
-        await asyncio.sleep(cfg.ramp)
         finish_profile = profiler(max(1.0, stop_at - time.monotonic()))
     for _ in range(sessions):
         await parked.get()
-    wall = time.monotonic() - t0
-    server_cpu = rss_growth = peak_growth = helpers_cpu = None
+    end = time.monotonic()
+    server_cpu = browse_cpu = rss_growth = peak_growth = helpers_cpu = None
     if meter and meter.replicas:
-        server_cpu = sum(map(bench_stack.cpu_seconds, meter.replicas)) - meter.cpu0
+        server_cpu = meter.cpu() - meter.cpu0
+        browse_cpu = meter.cpu() - cpu_at_browse
         rss_growth = meter.rss() - meter.rss0
         peak_growth = max(meter.peak, meter.rss()) - meter.rss0
         helpers_cpu = sum(map(bench_stack.cpu_seconds, meter.helpers)) - meter.helpers0
@@ -382,19 +404,21 @@ async def run_cell(cfg: Config, sessions: int, meter: Meter | None,
     await asyncio.gather(*viewers)
     if peak:
         peak.cancel()
-    return Cell("", sessions, record, wall, server_cpu, rss_growth, peak_growth, helpers_cpu,
-                client, busy, finish_profile() if finish_profile else [])
+    return Cell("", sessions, record, end - t0, end - max(browse_at, t0), server_cpu,
+                browse_cpu, rss_growth, peak_growth, helpers_cpu, client, busy,
+                finish_profile() if finish_profile else [])
 
 
 async def warm_up(cfg: Config, viewers: int) -> Record:
     """One visit per replica (round robin spreads them) before anything is measured: first
     imports, compiled pages and cold listings are not what concurrency costs."""
-    quick = Config(**{**cfg.__dict__, "duration": 0.0, "ramp": 0.0, "think": 0.0})
+    quick = Config(**{**cfg.__dict__, "duration": 0.0, "ramp": 0.0, "think": 0.0,
+                      "reload_every": 1})
     record = Record()
     for i in range(viewers):
         release = asyncio.Event()
         release.set()
-        await one_viewer(10_000 + i, quick, record, 0.0, 0.0, asyncio.Queue(), release)
+        await one_viewer(10_000 + i, quick, record, 0.0, 0.0, 0.0, asyncio.Queue(), release)
     return record
 
 
@@ -494,73 +518,82 @@ def holds(cell: Cell) -> bool:
         (p := pct(cell.record.seconds[k], 95)) is None or p <= P95_LIMIT for k in BROWSE_KINDS)
 
 
-def print_setup(setup: str, cells: list[Cell], cores: int) -> None:
-    head = [f"{setup}"] + [f"N={c.sessions}" for c in cells]
+def _print_rows(head: list[list[str]], rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in [*head, *rows]) for i in range(len(head[0]))]
+    for row in [*head, *rows]:
+        print("  ".join([row[0].ljust(widths[0])] + [v.rjust(w) for v, w in
+                                                     zip(row[1:], widths[1:], strict=True)]))
+
+
+def print_table(cells: list[Cell], cores: int) -> None:
+    """One column per cell (setup, N); times p50/p95 in ms with the count in parentheses."""
+    head = [[""] + [c.setup.split(" + ")[0] for c in cells],
+            ["p50/p95 ms (count)"] + [f"N={c.sessions}" for c in cells]]
     rows: list[list[str]] = []
-    for kind in (*SCRIPT_KINDS, *HTTP_KINDS):
-        rows.append([f"  {kind:<9} p50/p95 ms (count)"] + [
-            f"{ms(pct(c.record.seconds[kind], 50))}/{ms(pct(c.record.seconds[kind], 95))} "
-            f"({len(c.record.seconds[kind])})" for c in cells])
-    rows.append(["  script runs per interaction (watch = 2: a page switch)"] + [
-        f"{sum(c.record.runs.values()) / max(1, c.script_done):.2f}" for c in cells])
-    rows.append(["  script interactions per second"] + [
-        f"{c.script_done / c.wall:.1f}" for c in cells])
-    rows.append(["  errors (all kinds)"] + [str(sum(c.record.errors.values())) for c in cells])
-    rows.append([f"  p95 <= {P95_LIMIT:g} s for {'/'.join(BROWSE_KINDS)}, no errors"] + [
-        "yes" if holds(c) else "NO" for c in cells])
-    rows.append(["  wall s (ramp + duration + last round)"] + [f"{c.wall:.0f}" for c in cells])
 
     def opt(value: float | None, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    rows.append(["  server CPU s (replicas)"] + [opt(c.server_cpu, ".1f") for c in cells])
-    rows.append([f"  server CPU, % of {cores} cores"] + [
-        opt(None if c.server_cpu is None else 100 * c.server_cpu / c.wall / cores, ".0f")
+    def times(kind: str) -> list[str]:
+        return [f"{ms(pct(c.record.seconds[kind], 50))}/{ms(pct(c.record.seconds[kind], 95))} "
+                f"({len(c.record.seconds[kind])})" for c in cells]
+
+    for kind in ("open", "login", "session"):
+        rows.append([f"  {kind} (during the ramp)"] + times(kind))
+    for kind in (*BROWSE_KINDS, "poster", "media", "progress"):
+        rows.append([f"  {kind}"] + times(kind))
+    rows.append(["script runs per interaction"] + [
+        f"{sum(c.record.runs.values()) / max(1, c.script_done):.2f}" for c in cells])
+    rows.append(["browse interactions per second"] + [
+        f"{c.browsed / max(c.browse_wall, 1e-9):.1f}" for c in cells])
+    rows.append(["errors (all kinds)"] + [str(sum(c.record.errors.values())) for c in cells])
+    rows.append([f"browse p95 <= {P95_LIMIT:g} s and no errors"] + [
+        "yes" if holds(c) else "NO" for c in cells])
+    rows.append(["wall s: whole cell / browsing"] + [
+        f"{c.wall:.0f} / {c.browse_wall:.0f}" for c in cells])
+    rows.append(["server CPU s: whole cell / browsing"] + [
+        "-" if c.server_cpu is None else f"{c.server_cpu:.1f} / {c.browse_cpu:.1f}"
         for c in cells])
-    rows.append(["  server CPU ms per script interaction"] + [
-        opt(None if c.server_cpu is None else 1000 * c.server_cpu / max(1, c.script_done),
+    rows.append([f"server CPU browsing, % of {cores} cores"] + [
+        opt(None if c.browse_cpu is None else 100 * c.browse_cpu / c.browse_wall / cores,
             ".0f") for c in cells])
-    rows.append(["  RSS growth per session MB (connected / peak)"] + [
-        "-" if c.rss_growth is None else
-        f"{c.rss_growth / c.sessions:.2f} / {c.rss_peak_growth / c.sessions:.2f}"
+    rows.append(["server CPU ms per browse interaction"] + [
+        opt(None if c.browse_cpu is None else 1000 * c.browse_cpu / max(1, c.browsed), ".0f")
         for c in cells])
-    rows.append(["  HAProxy + Redis CPU s"] + [opt(c.helpers_cpu, ".1f") for c in cells])
-    rows.append(["  this benchmark's own CPU s"] + [f"{c.client_cpu:.1f}" for c in cells])
-    rows.append(["  other processes' CPU s (machine busy - all above)"] + [
-        opt(c.other_cpu(), ".1f") for c in cells])
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    for row in [head, *rows]:
-        print("  ".join([row[0].ljust(widths[0])] + [v.rjust(w) for v, w in
-                                                     zip(row[1:], widths[1:], strict=True)]))
+    rows.append(["RSS growth/session MB: connected/peak"] + [
+        "-" if c.rss_growth is None else
+        f"{c.rss_growth / c.sessions:.2f}/{c.rss_peak_growth / c.sessions:.2f}"
+        for c in cells])
+    rows.append(["HAProxy + Redis CPU s"] + [opt(c.helpers_cpu, ".1f") for c in cells])
+    rows.append(["this benchmark's own CPU s"] + [f"{c.client_cpu:.1f}" for c in cells])
+    rows.append(["other processes' CPU s"] + [opt(c.other_cpu(), ".1f") for c in cells])
+    _print_rows(head, rows)
     for cell in cells:
         for message, count in cell.record.messages.most_common(5):
-            print(f"  N={cell.sessions} error x{count}: {message}")
+            print(f"  {cell.setup} N={cell.sessions} error x{count}: {message}")
 
 
 def print_ratios(one: list[Cell], two: list[Cell], label_two: str) -> None:
     pairs = [(a, b) for a in one for b in two if a.sessions == b.sessions]
     if not pairs:
         return
-    print(f"\n{label_two} / 1 replica (ratio, same N; < 1 is better with two)")
-    head = ["  "] + [f"N={a.sessions}" for a, _ in pairs]
+    print(f"\n{label_two} / 1 replica, same N (< 1: better with two)")
+    head = [[""] + [f"N={a.sessions}" for a, _ in pairs]]
     rows = []
 
     def ratio(x: float | None, y: float | None) -> str:
         return "-" if x in (None, 0) or y is None else f"{y / x:.2f}"
 
-    for kind in SCRIPT_KINDS:
+    for kind in (*BROWSE_KINDS, "poster"):
         rows.append([f"  {kind} p95"] + [ratio(pct(a.record.seconds[kind], 95),
                                                pct(b.record.seconds[kind], 95))
                                          for a, b in pairs])
-    rows.append(["  server CPU per script interaction"] + [
-        ratio(a.server_cpu and a.server_cpu / max(1, a.script_done),
-              b.server_cpu and b.server_cpu / max(1, b.script_done)) for a, b in pairs])
-    rows.append(["  script interactions per second"] + [
-        ratio(a.script_done / a.wall, b.script_done / b.wall) for a, b in pairs])
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    for row in [head, *rows]:
-        print("  ".join([row[0].ljust(widths[0])] + [v.rjust(w) for v, w in
-                                                     zip(row[1:], widths[1:], strict=True)]))
+    rows.append(["  server CPU per browse interaction"] + [
+        ratio(a.browse_cpu and a.browse_cpu / max(1, a.browsed),
+              b.browse_cpu and b.browse_cpu / max(1, b.browsed)) for a, b in pairs])
+    rows.append(["  browse interactions per second"] + [
+        ratio(a.browsed / a.browse_wall, b.browsed / b.browse_wall) for a, b in pairs])
+    _print_rows(head, rows)
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -579,8 +612,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--password", help="login password")
     parser.add_argument("--duration", type=float, default=60.0,
                         help="seconds of browsing after the ramp (default %(default)s)")
-    parser.add_argument("--ramp", type=float, default=10.0,
-                        help="viewers start evenly over this many seconds (default %(default)s)")
+    parser.add_argument("--ramp", type=float,
+                        help="viewers start (and log in) evenly over this many seconds; "
+                             "browsing starts after it (default: 0.5 s per viewer, at least "
+                             "10 s: a login is ~0.3 s of bcrypt)")
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean pause between a viewer's interactions, s (default %(default)s)")
     parser.add_argument("--reload-every", type=int, default=2,
@@ -591,6 +626,13 @@ def parse_args() -> argparse.Namespace:
                         help="with --url: pid of an app server, for its CPU and memory")
     parser.add_argument("--extra-videos", type=int, default=40,
                         help="--spawn: clips (with posters) in an extra folder 'Birthdays'")
+    parser.add_argument("--commit",
+                        help="--spawn: run this commit (checked out in a temporary git "
+                             "worktree) instead of the working tree, which others may be "
+                             "editing")
+    parser.add_argument("--app-dir", type=Path,
+                        help="--spawn: run the app in this directory (a copy with a fix "
+                             "applied, say) instead of the working tree")
     parser.add_argument("--streamlit-option", action="append", default=[],
                         metavar="SECTION.NAME=VALUE",
                         help="--spawn: a Streamlit config override for every replica, e.g. "
@@ -607,6 +649,10 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.url and not (args.username and args.password):
         parser.error("--url needs --username and --password")
+    if args.commit and args.app_dir:
+        parser.error("--commit and --app-dir exclude each other")
+    if args.app_dir and not (args.app_dir / "Home.py").is_file():
+        parser.error(f"--app-dir {args.app_dir} has no Home.py")
     if any("=" not in o for o in args.streamlit_option):
         parser.error("--streamlit-option takes SECTION.NAME=VALUE")
     if min(args.sessions) < 1 or min(args.replicas) < 1:
@@ -614,11 +660,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def config(args: argparse.Namespace, url: str) -> Config:
+def ramp(args: argparse.Namespace, sessions: int) -> float:
+    return args.ramp if args.ramp is not None else max(10.0, 0.5 * sessions)
+
+
+def config(args: argparse.Namespace, url: str, sessions: int) -> Config:
     return Config(url=url, username=args.username or SPAWN_USER,
                   password=args.password or SPAWN_PASSWORD, duration=args.duration,
-                  ramp=args.ramp, think=args.think, reload_every=args.reload_every,
-                  timeout=args.timeout, seed=args.seed)
+                  ramp=ramp(args, sessions), think=args.think,
+                  reload_every=args.reload_every, timeout=args.timeout, seed=args.seed)
 
 
 def measure(args, cfg: Config, sessions: int, replicas: tuple[int, ...],
@@ -645,9 +695,10 @@ def measure(args, cfg: Config, sessions: int, replicas: tuple[int, ...],
     cell = asyncio.run(go())
     cell.setup = label
     errors = sum(cell.record.errors.values())
-    print(f"[{label}, N={sessions}] {cell.script_done} script interactions in {cell.wall:.0f} s, "
-          f"{errors} errors" + (f", server CPU {cell.server_cpu:.1f} s"
-                                if cell.server_cpu is not None else ""), flush=True)
+    print(f"[{label}, N={sessions}] {cell.browsed} browse interactions in "
+          f"{cell.browse_wall:.0f} s, {errors} errors" + (
+              f", server CPU {cell.browse_cpu:.1f} s" if cell.browse_cpu is not None else ""),
+          flush=True)
     for line in cell.profile:
         print(line)
     return cell
@@ -655,14 +706,26 @@ def measure(args, cfg: Config, sessions: int, replicas: tuple[int, ...],
 
 @contextmanager
 def spawned(replicas: int, library: Path, workdir: Path, username: str, password: str,
-            streamlit_options: list[str]):
+            streamlit_options: list[str], app: Path):
     sys.path.insert(0, str(bench_stack.ROOT))
     from tests.conftest import COOKIE_KEY
 
     app_args = ["--media_dir", str(library), "--username", username, "--password", password,
                 "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]
-    with bench_stack.stack(replicas, app_args, workdir, streamlit_options) as running:
+    with bench_stack.stack(replicas, app_args, workdir, streamlit_options, app) as running:
         yield running
+
+
+def _label(commit: str | None) -> str:
+    """The commit measured; for the working tree, HEAD and whether it has changes."""
+    git = ["git", "-C", str(bench_stack.ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", commit or "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    if commit:
+        return head
+    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return head + ("+changes" if dirty else "") + " (working tree)"
 
 
 def main() -> None:
@@ -670,34 +733,45 @@ def main() -> None:
     cores = os.cpu_count() or 1
     results: dict[str, list[Cell]] = defaultdict(list)
     started = time.strftime("%Y-%m-%d %H:%M")
+    measured = (str(args.app_dir) if args.app_dir else _label(args.commit)) if args.spawn \
+        else args.url
     load = os.getloadavg()
     if args.url:
-        cfg = config(args, args.url)
         label = f"app at {args.url}"
         pids = tuple(args.server_pid)
         for sessions in args.sessions:
-            results[label].append(measure(args, cfg, sessions, pids, (), label, warm=1))
+            results[label].append(measure(args, config(args, args.url, sessions), sessions,
+                                          pids, (), label, warm=1))
     else:
         with ExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hm-bench-")))
             library = bench_stack.make_bench_library(tmp / "library", args.extra_videos)
+            app = stack.enter_context(bench_stack.checkout(args.commit, tmp / "app")) \
+                if args.commit else (args.app_dir or bench_stack.ROOT).resolve()
             for replicas in args.replicas:
                 for sessions in args.sessions:
                     with spawned(replicas, library, tmp / f"r{replicas}-n{sessions}",
                                  args.username or SPAWN_USER,
                                  args.password or SPAWN_PASSWORD,
-                                 args.streamlit_option) as running:
-                        cell = measure(args, config(args, running.url), sessions,
+                                 args.streamlit_option, app) as running:
+                        cell = measure(args, config(args, running.url, sessions), sessions,
                                        running.replicas, running.helpers, running.label,
                                        warm=2 * replicas)
                     results[running.label].append(cell)
-    print(f"\nConcurrent viewers, started {started} on {cores} cores (load average before: "
-          f"{load[0]:.1f}); each viewer: ramp {args.ramp:g} s, then {args.duration:g} s of "
-          f"back/folder/watch rounds (reload every {args.reload_every}), think "
-          f"{args.think * 0.5:g}-{args.think * 1.5:g} s")
-    for setup, cells in results.items():
-        print()
-        print_setup(setup, cells, cores)
+    options = f", Streamlit options {' '.join(args.streamlit_option)}" \
+        if args.streamlit_option else ""
+    print(f"\nConcurrent viewers of {measured}{options}, started {started} on {cores} cores "
+          f"(load average before: "
+          f"{load[0]:.1f}).\nViewers start and log in over the ramp ("
+          + ("0.5 s per viewer, at least 10 s" if args.ramp is None else f"{args.ramp:g} s")
+          + f"), then browse for {args.duration:g} s: rounds of back/folder/watch, reload "
+          f"every {args.reload_every} rounds, think {args.think * 0.5:g}-{args.think * 1.5:g} "
+          f"s between interactions.")
+    print()
+    print_table([c for cells in results.values() for c in cells], cores)
+    print("Times: a script interaction from its BackMsg to script_finished; an HTTP one per "
+          "request, waiting for one of\nthe browser's 6 connections included. '2 replicas': "
+          "two sharing one redis-server behind HAProxy\n(round robin, no affinity).")
     setups = list(results)
     if len(setups) > 1 and setups[0] == "1 replica":
         for other in setups[1:]:

@@ -113,10 +113,10 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _process(command: Sequence[str], log: Path, env: dict[str, str] | None = None
-             ) -> Iterator[subprocess.Popen]:
+def _process(command: Sequence[str], log: Path, env: dict[str, str] | None = None,
+             cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     try:
         yield proc
@@ -126,19 +126,21 @@ def _process(command: Sequence[str], log: Path, env: dict[str, str] | None = Non
 
 @contextmanager
 def replica(app_args: Sequence[str], workdir: Path, name: str,
-            streamlit_options: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
-    """`streamlit run Home.py [--OPTION VALUE ...] -- APP_ARGS` of this checkout on a free
-    port: (url, pid). `streamlit_options` are "section.name=value" config overrides."""
+            streamlit_options: Sequence[str] = (), app: Path = ROOT
+            ) -> Iterator[tuple[str, int]]:
+    """`streamlit run Home.py [--OPTION VALUE ...] -- APP_ARGS` of the checkout `app` (its
+    imports, its .streamlit/config.toml) on a free port: (url, pid). `streamlit_options` are
+    "section.name=value" config overrides."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(app)}
     log = workdir / f"{name}.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"),
+    command = [sys.executable, "-m", "streamlit", "run", str(app / "Home.py"),
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                *[part for option in streamlit_options
                  for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])],
                "--", *app_args]
-    with _process(command, log, env) as proc:
+    with _process(command, log, env, cwd=app) as proc:
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/health", proc, log)
         yield url, proc.pid
@@ -166,6 +168,8 @@ global
 defaults
     mode http
     option forwardfor
+    retries 3
+    option redispatch 1
     timeout connect 5s
     timeout client 60s
     timeout server 60s
@@ -203,24 +207,44 @@ def balancer(backends: Sequence[str], workdir: Path) -> Iterator[tuple[str, int]
 
 @contextmanager
 def stack(replicas: int, app_args: Sequence[str], workdir: Path,
-          streamlit_options: Sequence[str] = ()) -> Iterator[Stack]:
+          streamlit_options: Sequence[str] = (), app: Path = ROOT) -> Iterator[Stack]:
     """One replica on its own (its in-process cache), or `replicas` sharing one Redis behind
     HAProxy."""
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack_:
         if replicas == 1:
             url, pid = stack_.enter_context(replica(app_args, workdir, "replica1",
-                                                    streamlit_options))
+                                                    streamlit_options, app))
             yield Stack(url, (pid,), (), "1 replica")
             return
         redis_url, redis_pid = stack_.enter_context(redis(workdir))
         started = [stack_.enter_context(replica([*app_args, "--redis_url", redis_url,
                                                  "--redis_plaintext_ok"], workdir,
-                                                f"replica{i}", streamlit_options))
+                                                f"replica{i}", streamlit_options, app))
                    for i in range(1, replicas + 1)]
         url, proxy_pid = stack_.enter_context(balancer([u for u, _ in started], workdir))
         yield Stack(url, tuple(p for _, p in started), (proxy_pid, redis_pid),
                     f"{replicas} replicas + HAProxy + Redis")
+
+
+@contextmanager
+def checkout(commit: str, where: Path) -> Iterator[Path]:
+    """`commit` of this repository as a git worktree at `where` (with this checkout's
+    node_modules for hls.js): what is measured stays put while others edit the working tree."""
+    def remove() -> None:
+        if where.exists():
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
+                           check=False, capture_output=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
+
+    remove()
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(where),
+                    commit], check=True)
+    try:
+        (where / "node_modules").symlink_to(ROOT / "node_modules")
+        yield where
+    finally:
+        remove()
 
 
 def make_bench_library(root: Path, extra_videos: int) -> Path:
