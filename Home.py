@@ -32,12 +32,21 @@ def pages() -> list:
         st.Page("pages/timeline.py", title="Timeline", icon="📅", url_path="timeline"),
         st.Page("pages/shares.py", title="Shared links", icon="🔗", url_path="shares"),
         st.Page("pages/devices.py", title="Devices", icon="📱", url_path="devices"),
-        st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch",
-                visibility="hidden"),
-        st.Page("pages/shared.py", title="Shared video", icon="🎬", url_path="shared",
-                visibility="hidden"),
-        st.Page("pages/pair.py", title="Log in a device", icon="📱", url_path="pair",
-                visibility="hidden"),
+        st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch", visibility="hidden"),
+        st.Page(
+            "pages/shared.py",
+            title="Shared video",
+            icon="🎬",
+            url_path="shared",
+            visibility="hidden",
+        ),
+        st.Page(
+            "pages/pair.py",
+            title="Log in a device",
+            icon="📱",
+            url_path="pair",
+            visibility="hidden",
+        ),
     ]
 
 
@@ -65,9 +74,14 @@ def main() -> None:
 
     if user is None and page.url_path not in PUBLIC_PAGES:
         phone = page.url_path == "pair"  # a phone about to approve a TV needs no QR code itself
-        auth.login_screen(svc, base=base, device_login=not phone,
-                          intro="Log in to let the device that showed you this code log in "
-                                "too." if phone else None)
+        auth.login_screen(
+            svc,
+            base=base,
+            device_login=not phone,
+            intro="Log in to let the device that showed you this code log in too."
+            if phone
+            else None,
+        )
         st.stop()
     if user:
         navigation.follow(page.url_path)  # a click that asked for another page
@@ -76,20 +90,25 @@ def main() -> None:
         for warning in svc.warnings:
             st.sidebar.warning(warning, icon="⚠️")
         if svc.cache_degraded:
-            st.sidebar.warning("The shared cache (Redis) cannot be reached; using this server's "
-                               "own memory for now.", icon="⚠️")
+            st.sidebar.warning(
+                "The shared cache (Redis) cannot be reached; using this server's "
+                "own memory for now.",
+                icon="⚠️",
+            )
     try:
         page.run()
-    except CacheUnavailable as exc:  # share links, device codes, sessions: see redis_cache.SharedOnly
+    except (
+        CacheUnavailable
+    ) as exc:  # share links, device codes, sessions: see redis_cache.SharedOnly
         st.error(str(exc))
 
 
 if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
-    app = st.App("Home.py", routes=routes.build(services.boot()),
-                 middleware=routes.middleware())
-    print(f"Home Movies is running: open http://localhost:{st.get_option('server.port')}",
-          flush=True)
+    app = st.App("Home.py", routes=routes.build(services.boot()), middleware=routes.middleware())
+    print(
+        f"Home Movies is running: open http://localhost:{st.get_option('server.port')}", flush=True
+    )
 else:
     main()

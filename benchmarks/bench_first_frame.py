@@ -43,9 +43,12 @@ UNTIL_PLAYING = """(t0) => new Promise(resolve => {
 def first_frame_ms(page, base: str, folder: str, title: str) -> float:
     page.goto(f"{base}/?{urlencode({'folder': folder})}")
     settle(page)
-    button = page.get_by_test_id("stVerticalBlock").filter(
-        has=page.get_by_text(title, exact=True)).filter(
-        has=page.get_by_role("button", name="▶ Play")).last.get_by_role("button", name="▶ Play")
+    button = (
+        page.get_by_test_id("stVerticalBlock")
+        .filter(has=page.get_by_text(title, exact=True))
+        .filter(has=page.get_by_role("button", name="▶ Play"))
+        .last.get_by_role("button", name="▶ Play")
+    )
     button.wait_for()
     t0 = page.evaluate("() => performance.now()")
     button.click()
@@ -59,9 +62,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         library = make_library(Path(tmp) / "lib")
         port = free_port()
-        proc = run_streamlit(ROOT / "Home.py", port, [
-            "--media_dir", str(library), "--username", "mum", "--password", PASSWORD,
-            "--cookie_key", secrets.token_hex(32)])
+        proc = run_streamlit(
+            ROOT / "Home.py",
+            port,
+            [
+                "--media_dir",
+                str(library),
+                "--username",
+                "mum",
+                "--password",
+                PASSWORD,
+                "--cookie_key",
+                secrets.token_hex(32),
+            ],
+        )
         base = f"http://127.0.0.1:{port}"
         results: dict[str, list[float]] = {name: [] for name in CASES}
         try:
@@ -82,7 +96,9 @@ def main() -> None:
     for name, values in results.items():
         median = statistics.median(values)
         verdict = "met" if median <= 1000 else "MISSED"
-        print(f"{name:<6}{median:>11.0f}{min(values):>9.0f}{max(values):>9.0f}  <= 1000 ({verdict})")
+        print(
+            f"{name:<6}{median:>11.0f}{min(values):>9.0f}{max(values):>9.0f}  <= 1000 ({verdict})"
+        )
 
 
 if __name__ == "__main__":

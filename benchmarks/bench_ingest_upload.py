@@ -45,8 +45,12 @@ def make_movie(root: Path, segments: int) -> Path:
     for r in range(RENDITIONS):
         folder = movie / f"v{r}"
         folder.mkdir(parents=True)
-        lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:4",
-                 "#EXT-X-PLAYLIST-TYPE:VOD"]
+        lines = [
+            "#EXTM3U",
+            "#EXT-X-VERSION:3",
+            "#EXT-X-TARGETDURATION:4",
+            "#EXT-X-PLAYLIST-TYPE:VOD",
+        ]
         for s in range(per + (1 if r < segments % RENDITIONS else 0)):
             name = f"seg{s:05d}.ts"
             # Distinct bytes per file, so MD5 skipping is tested for real.
@@ -73,15 +77,37 @@ def run_ours(model, settings, movie: Path, prefix: str, workers: int) -> tuple[f
     return (time.perf_counter() - started, *requests_since(model))
 
 
-def run_cli(cli: str, model, endpoint: str, config: Path, movie: Path, prefix: str,
-            *extra: str) -> tuple[float, int, int]:
+def run_cli(
+    cli: str, model, endpoint: str, config: Path, movie: Path, prefix: str, *extra: str
+) -> tuple[float, int, int]:
     model.reset_counts()
     started = time.perf_counter()
     result = subprocess.run(
-        [cli, "os", "object", "bulk-upload", "--config-file", str(config), "--endpoint", endpoint,
-         "-ns", NS, "-bn", BUCKET, "--src-dir", str(movie), "--prefix", prefix, *extra],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False,
-        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"})
+        [
+            cli,
+            "os",
+            "object",
+            "bulk-upload",
+            "--config-file",
+            str(config),
+            "--endpoint",
+            endpoint,
+            "-ns",
+            NS,
+            "-bn",
+            BUCKET,
+            "--src-dir",
+            str(movie),
+            "--prefix",
+            prefix,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"},
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"oci bulk-upload failed: {result.stderr[-1000:]}")
@@ -90,8 +116,12 @@ def run_cli(cli: str, model, endpoint: str, config: Path, movie: Path, prefix: s
 
 def cli_startup(cli: str) -> float:
     started = time.perf_counter()
-    subprocess.run([cli, "os", "object", "bulk-upload", "--help"], capture_output=True,
-                   check=False, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [cli, "os", "object", "bulk-upload", "--help"],
+        capture_output=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -120,8 +150,9 @@ def main() -> None:
             for workers in [int(w) for w in args.workers.split(",")]:
                 ours = run_ours(model, settings, movie, f"Ours {workers}/Movie.hls/", workers)
                 rows.append(("upload", f"ingest ({workers} workers)", ours, cli_up))
-            cli_again = run_cli(cli, model, server.endpoint, config, movie, "CLI/Movie.hls/",
-                                "--no-overwrite")
+            cli_again = run_cli(
+                cli, model, server.endpoint, config, movie, "CLI/Movie.hls/", "--no-overwrite"
+            )
             rows.append(("re-run", "oci bulk-upload --no-overwrite", cli_again, cli_again))
             workers = int(args.workers.split(",")[0])
             again = run_ours(model, settings, movie, f"Ours {workers}/Movie.hls/", workers)
@@ -129,17 +160,25 @@ def main() -> None:
             model.latency_seconds = 0
         startup = cli_startup(cli)
 
-    print(f"{files} files ({args.segments} segments of {SEGMENT_BYTES} B), "
-          f"{args.latency * 1000:.0f} ms per request\n")
-    header = (f"{'case':<8} {'tool':<32} {'wall s':>7} {'requests':>9} {'uploads':>8} "
-              f"{'time vs CLI':>12} {'requests vs CLI':>16}")
+    print(
+        f"{files} files ({args.segments} segments of {SEGMENT_BYTES} B), "
+        f"{args.latency * 1000:.0f} ms per request\n"
+    )
+    header = (
+        f"{'case':<8} {'tool':<32} {'wall s':>7} {'requests':>9} {'uploads':>8} "
+        f"{'time vs CLI':>12} {'requests vs CLI':>16}"
+    )
     print(header)
     print("-" * len(header))
     for case, tool, (wall, reqs, puts), (cli_wall, cli_reqs, _) in rows:
-        print(f"{case:<8} {tool:<32} {wall:>7.2f} {reqs:>9} {puts:>8} "
-              f"{wall / cli_wall:>11.2f}x {reqs / max(cli_reqs, 1):>15.2f}x")
-    print(f"\n(oci CLI start-up alone, `bulk-upload --help`: {startup:.2f} s; ours runs in-process "
-          "and includes sign-in, namespace and bucket checks.)")
+        print(
+            f"{case:<8} {tool:<32} {wall:>7.2f} {reqs:>9} {puts:>8} "
+            f"{wall / cli_wall:>11.2f}x {reqs / max(cli_reqs, 1):>15.2f}x"
+        )
+    print(
+        f"\n(oci CLI start-up alone, `bulk-upload --help`: {startup:.2f} s; ours runs in-process "
+        "and includes sign-in, namespace and bucket checks.)"
+    )
 
 
 if __name__ == "__main__":

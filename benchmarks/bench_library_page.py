@@ -63,28 +63,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no_timeline", action="store_true",
-                        help="skip the timeline over the virtual OCI bucket")
+    parser.add_argument(
+        "--no_timeline", action="store_true", help="skip the timeline over the virtual OCI bucket"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         make_folder(Path(tmp), args.videos)
         cold, warm = [], []
         for _ in range(args.runs):
-            svc = services.build(settings.load(
-                ["--media_dir", tmp, "--username", "u", "--password", "p"], {}, []),
-                announce=lambda _m: None)
+            svc = services.build(
+                settings.load(["--media_dir", tmp, "--username", "u", "--password", "p"], {}, []),
+                announce=lambda _m: None,
+            )
             services.install(svc)
             at = logged_in_page(svc, "Home.py")
             at.query_params["folder"] = "Big folder"
             cold.append(page_run_seconds(at))
             warm.append(page_run_seconds(at))
     cm, wm = statistics.median(cold), statistics.median(warm)
-    print(f"Library page, one folder of {args.videos} videos (+{args.videos // 20} HLS), "
-          f"AppTest script time, median of {args.runs}")
+    print(
+        f"Library page, one folder of {args.videos} videos (+{args.videos // 20} HLS), "
+        f"AppTest script time, median of {args.runs}"
+    )
     print(f"{'case':<8}{'median s':>10}{'min s':>9}{'max s':>9}  target")
     print(f"{'cold':<8}{cm:>10.3f}{min(cold):>9.3f}{max(cold):>9.3f}")
-    print(f"{'warm':<8}{wm:>10.3f}{min(warm):>9.3f}{max(warm):>9.3f}  <= 0.300 "
-          f"({'met' if wm <= 0.3 else 'MISSED'})")
+    print(
+        f"{'warm':<8}{wm:>10.3f}{min(warm):>9.3f}{max(warm):>9.3f}  <= 0.300 "
+        f"({'met' if wm <= 0.3 else 'MISSED'})"
+    )
     print(f"warm/cold ratio: {wm / cm:.2f}")
     if not args.no_timeline:
         timeline_case(args.runs)
@@ -94,7 +100,8 @@ def logged_in_page(svc, script: str) -> AppTest:
     PagesManager.uses_pages_directory = False  # as Home.py says at start-up
     at = AppTest.from_file(str(ROOT / script), default_timeout=120)
     at.session_state[SESSION] = auth.store(svc).start(
-        "u", device="benchmark", address="192.0.2.1", via="password")
+        "u", device="benchmark", address="192.0.2.1", via="password"
+    )
     return at
 
 
@@ -110,14 +117,15 @@ def bucket_with_indexes(model, storage) -> int:
         listing = storage.list_level(prefix)
         found = {}
         for n, obj in enumerate([*listing.objects, *listing.prefixes]):
-            leaf = obj.name[len(prefix):]
+            leaf = obj.name[len(prefix) :]
             if not (leaf.endswith(".mp4") or leaf.endswith(".hls/")):
                 continue
             when = datetime(2005 + n % 20, 1 + n % 12, 1 + n % 28, 12, tzinfo=UTC)
             facts = VideoFacts(when, "container", 60.0 + n, 1920, 1080)
             hls = leaf.endswith("/")
-            found[leaf] = IndexEntry(facts, size=None if hls else obj.size,
-                                     modified=None if hls else obj.modified)
+            found[leaf] = IndexEntry(
+                facts, size=None if hls else obj.size, modified=None if hls else obj.modified
+            )
         model.put_object(BUCKET, prefix + INDEX_NAME, encode_index(found))
         indexed += len(found)
     return indexed
@@ -132,11 +140,22 @@ def timeline_case(runs: int) -> None:
     print("\nBuilding the virtual bucket …", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp, start_fake_oci(model) as server:
         config = write_oci_config(tmp)
-        argv = ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config",
-                str(config), "--username", "u", "--password", "p", "--cookie_key", COOKIE_KEY]
+        argv = [
+            "--bucket",
+            BUCKET,
+            "--os_endpoint",
+            server.endpoint,
+            "--oci_config",
+            str(config),
+            "--username",
+            "u",
+            "--password",
+            "p",
+            "--cookie_key",
+            COOKIE_KEY,
+        ]
         model.add_virtual_bucket(BUCKET, entries())
-        indexed = bucket_with_indexes(model, OciStorage.from_settings(settings.load(
-            argv, {}, [])))
+        indexed = bucket_with_indexes(model, OciStorage.from_settings(settings.load(argv, {}, [])))
         objects = len(model.object_names(BUCKET))
         svc = services.build(settings.load(argv, {}, []), announce=lambda _m: None)
         services.install(svc)
@@ -156,14 +175,19 @@ def timeline_case(runs: int) -> None:
         shown = [m.value for m in at.subheader]
         if not at.title or at.title[0].value != "Timeline" or not shown:
             raise SystemExit("the timeline page did not draw its months")
-    print(f"\nTimeline over the virtual bucket: {objects:,} objects, {indexed:,} indexed "
-          f"videos ({dated:,} with a recorded date), real oci SDK, fake OCI on loopback; "
-          f"AppTest script time, median of {runs}")
+    print(
+        f"\nTimeline over the virtual bucket: {objects:,} objects, {indexed:,} indexed "
+        f"videos ({dated:,} with a recorded date), real oci SDK, fake OCI on loopback; "
+        f"AppTest script time, median of {runs}"
+    )
     print(f"{'case':<26}{'median s':>10}{'min s':>9}{'max s':>9}{'OCI calls':>11}")
-    print(f"{'first view (lists, bg)':<26}{first:>10.3f}{first:>9.3f}{first:>9.3f}"
-          f"{first_calls:>11}")
-    print(f"{'warm':<26}{statistics.median(warm):>10.3f}{min(warm):>9.3f}{max(warm):>9.3f}"
-          f"{max(calls):>11}")
+    print(
+        f"{'first view (lists, bg)':<26}{first:>10.3f}{first:>9.3f}{first:>9.3f}{first_calls:>11}"
+    )
+    print(
+        f"{'warm':<26}{statistics.median(warm):>10.3f}{min(warm):>9.3f}{max(warm):>9.3f}"
+        f"{max(calls):>11}"
+    )
     print(f"months on the first page: {', '.join(shown[:4])} …")
 
 

@@ -66,8 +66,7 @@ def our_folder_page(catalog: Catalog) -> int:
 
 
 def our_views(storage: OciStorage, video_key: str) -> None:
-    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=6 * 3600,
-                        min_remaining_seconds=3 * 3600)
+    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=6 * 3600, min_remaining_seconds=3 * 3600)
     with ThreadPoolExecutor(SESSIONS) as pool:
         list(pool.map(lambda _: urls.grant(video_key, prefix=True), range(VIEWS)))
 
@@ -84,22 +83,28 @@ def reference_folder_page(client) -> int:
         if not start:
             break
     inside = [o for o in names if o.name.startswith(PAGE_FOLDER)]
-    files = tuple(o for o in inside if "/" not in o.name[len(PAGE_FOLDER):])
-    hls = sorted({PAGE_FOLDER + o.name[len(PAGE_FOLDER):].split("/")[0] + "/"
-                  for o in inside if o.name.endswith("/output.m3u8")})
+    files = tuple(o for o in inside if "/" not in o.name[len(PAGE_FOLDER) :])
+    hls = sorted(
+        {
+            PAGE_FOLDER + o.name[len(PAGE_FOLDER) :].split("/")[0] + "/"
+            for o in inside
+            if o.name.endswith("/output.m3u8")
+        }
+    )
     return len(library.videos_in(PAGE_FOLDER, Listing(files, tuple(ObjectInfo(p) for p in hls))))
 
 
 def reference_view(client) -> None:
     now = datetime.now(UTC)
     pars = oci.pagination.list_call_get_all_results(
-        client.list_preauthenticated_requests, NS, BUCKET).data
+        client.list_preauthenticated_requests, NS, BUCKET
+    ).data
     for par in pars:
         if par.time_expires < now:
             client.delete_preauthenticated_request(NS, BUCKET, par.id)
     details = oci.object_storage.models.CreatePreauthenticatedRequestDetails(
-        name="homemovies", access_type="AnyObjectRead",
-        time_expires=now + timedelta(hours=2))
+        name="homemovies", access_type="AnyObjectRead", time_expires=now + timedelta(hours=2)
+    )
     client.create_preauthenticated_request(NS, BUCKET, details)
 
 
@@ -116,50 +121,89 @@ def main() -> None:
     total = len(model.object_names(BUCKET))
     with tempfile.TemporaryDirectory() as tmp, start_fake_oci(model) as server:
         config = write_oci_config(tmp)
-        settings = settings_mod.load(["--bucket", BUCKET, "--os_endpoint", server.endpoint,
-                                      "--oci_config", str(config)], env={}, secrets_files=())
+        settings = settings_mod.load(
+            ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config)],
+            env={},
+            secrets_files=(),
+        )
         storage = OciStorage.from_settings(settings)
         client = oci.object_storage.ObjectStorageClient(
-            oci.config.from_file(str(config)), service_endpoint=server.endpoint)
+            oci.config.from_file(str(config)), service_endpoint=server.endpoint
+        )
         rows = []
 
         catalog = Catalog(storage, LocalCache(), listing_ttl=60, count_eagerly=False)
         for label in ("cold", "warm"):
             before = model.counts
             videos, seconds = timed(our_folder_page, catalog)
-            rows.append((f"folder page, {label}", "ours", oci_calls(model, before), seconds,
-                         f"{videos} videos"))
+            rows.append(
+                (
+                    f"folder page, {label}",
+                    "ours",
+                    oci_calls(model, before),
+                    seconds,
+                    f"{videos} videos",
+                )
+            )
         for label in ("cold", "warm"):
             before = model.counts
             videos, seconds = timed(reference_folder_page, client)
-            rows.append((f"folder page, {label}", "REFERENCE (original)",
-                         oci_calls(model, before), seconds, f"{videos} videos"))
+            rows.append(
+                (
+                    f"folder page, {label}",
+                    "REFERENCE (original)",
+                    oci_calls(model, before),
+                    seconds,
+                    f"{videos} videos",
+                )
+            )
 
         movie = f"{PAGE_FOLDER}Movie 007.hls/"
         before = model.counts
         _, seconds = timed(our_views, storage, movie)
-        created = model.counts["CreatePreauthenticatedRequest"] - \
-            before["CreatePreauthenticatedRequest"]
-        rows.append((f"{VIEWS} views / {SESSIONS} sessions", "ours", oci_calls(model, before),
-                     seconds, f"{created} PAR created"))
+        created = (
+            model.counts["CreatePreauthenticatedRequest"] - before["CreatePreauthenticatedRequest"]
+        )
+        rows.append(
+            (
+                f"{VIEWS} views / {SESSIONS} sessions",
+                "ours",
+                oci_calls(model, before),
+                seconds,
+                f"{created} PAR created",
+            )
+        )
         before = model.counts
         with ThreadPoolExecutor(SESSIONS) as pool:
-            _, seconds = timed(lambda: list(pool.map(lambda _: reference_view(client),
-                                                     range(VIEWS))))
-        created = model.counts["CreatePreauthenticatedRequest"] - \
-            before["CreatePreauthenticatedRequest"]
-        rows.append((f"{VIEWS} views / {SESSIONS} sessions", "REFERENCE (original)",
-                     oci_calls(model, before), seconds, f"{created} PARs created"))
+            _, seconds = timed(
+                lambda: list(pool.map(lambda _: reference_view(client), range(VIEWS)))
+            )
+        created = (
+            model.counts["CreatePreauthenticatedRequest"] - before["CreatePreauthenticatedRequest"]
+        )
+        rows.append(
+            (
+                f"{VIEWS} views / {SESSIONS} sessions",
+                "REFERENCE (original)",
+                oci_calls(model, before),
+                seconds,
+                f"{created} PARs created",
+            )
+        )
 
-    print(f"\nVirtual bucket: {total:,} objects ({FOLDERS} folders, {HLS_MOVIES} HLS × "
-          f"{SEGMENTS:,} segments, {MP4S:,} MP4s); fake OCI on loopback, real oci SDK.\n")
+    print(
+        f"\nVirtual bucket: {total:,} objects ({FOLDERS} folders, {HLS_MOVIES} HLS × "
+        f"{SEGMENTS:,} segments, {MP4S:,} MP4s); fake OCI on loopback, real oci SDK.\n"
+    )
     print("| scenario | algorithm | OCI calls | wall time | result |")
     print("|---|---|---:|---:|---|")
     for scenario, algorithm, calls, seconds, result in rows:
         print(f"| {scenario} | {algorithm} | {calls:,} | {seconds * 1000:,.0f} ms | {result} |")
     ours_cold, ref_cold = rows[0][2], rows[2][2]
-    print(f"\nCold folder page: {ref_cold / max(1, ours_cold):,.0f}× fewer OCI calls than the "
-          "reference.")
+    print(
+        f"\nCold folder page: {ref_cold / max(1, ours_cold):,.0f}× fewer OCI calls than the "
+        "reference."
+    )
 
 
 if __name__ == "__main__":

@@ -139,9 +139,14 @@ class RunCounter:
 
     def snapshot(self) -> dict[str, int]:
         ended = sum(self.finished.values())
-        return {"full": self.finished["full"], "fragment": self.finished["fragment"],
-                "interrupted": self.finished["interrupted"], "started": self.started,
-                "unfinished": self.started - ended, "requests": self.rerun_requests}
+        return {
+            "full": self.finished["full"],
+            "fragment": self.finished["fragment"],
+            "interrupted": self.finished["interrupted"],
+            "started": self.started,
+            "unfinished": self.started - ended,
+            "requests": self.rerun_requests,
+        }
 
 
 def settle(page: Page, runs: RunCounter, quiet: float, limit: float = 90.0) -> None:
@@ -158,7 +163,8 @@ def settle(page: Page, runs: RunCounter, quiet: float, limit: float = 90.0) -> N
         f"the page did not settle within {limit:.0f} s: runs {runs.snapshot()}, still running "
         f"{sorted(runs.open_runs)}, last full run event "
         f"{time.monotonic() - runs.last_full_event:.1f} s ago, nothing stale on screen: "
-        f"{page.evaluate(NOTHING_STALE)}")
+        f"{page.evaluate(NOTHING_STALE)}"
+    )
 
 
 # -- the two apps --------------------------------------------------------------------------
@@ -166,8 +172,10 @@ def settle(page: Page, runs: RunCounter, quiet: float, limit: float = 90.0) -> N
 def checkout(commit: str, where: Path) -> Iterator[Path]:
     """`commit` checked out at `where` as a git worktree, with this checkout's hls.js."""
     _remove_worktree(where)  # a run that was killed may have left one behind
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet",
-                    str(where), commit], check=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(where), commit],
+        check=True,
+    )
     try:
         (where / "node_modules").symlink_to(ROOT / "node_modules")
         yield where
@@ -177,8 +185,9 @@ def checkout(commit: str, where: Path) -> Iterator[Path]:
 
 def _remove_worktree(where: Path) -> None:
     if where.exists():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
-                       check=False)
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False
+        )
     subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
 
 
@@ -208,8 +217,11 @@ def serving(checkout: Path, library: Path) -> Iterator[str]:
 def busy_machine(enabled: bool, seconds: float) -> Iterator[list[subprocess.Popen]]:
     """One busy-looping process per core, each ending by itself after `seconds` at most."""
     loop = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
-    hogs = [subprocess.Popen([sys.executable, "-c", loop])
-            for _ in range(os.cpu_count() or 1)] if enabled else []
+    hogs = (
+        [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(os.cpu_count() or 1)]
+        if enabled
+        else []
+    )
     try:
         yield hogs
     finally:
@@ -273,9 +285,13 @@ def _what_is_shown(page: Page) -> str:
     form = page.get_by_role("button", name="Log in").is_visible()
     notes = page.locator('[data-testid="stAlert"], [data-testid="stException"]').all_inner_texts()
     text = " | ".join(" ".join(n.split())[:120] for n in notes)
-    return ("the login form, still filled in" if form and page.get_by_role(
-        "textbox", name="Password").input_value(timeout=5_000) else "the login form" if form
-        else "no login form") + (f"; {text}" if text else "")
+    return (
+        "the login form, still filled in"
+        if form and page.get_by_role("textbox", name="Password").input_value(timeout=5_000)
+        else "the login form"
+        if form
+        else "no login form"
+    ) + (f"; {text}" if text else "")
 
 
 def _wait_for_cookie(context: BrowserContext, page: Page, limit: float = 20.0) -> bool:
@@ -315,75 +331,122 @@ def print_table(results: dict[str, list[Trial]], labels: dict[str, str], runs: i
 
     def counted(title: str, pick: Callable[[Trial], dict[str, int] | None]) -> None:
         rows.append((title, "", "", ""))
-        for key, name in (("full", "full runs (FINISHED_SUCCESSFULLY)"),
-                          ("fragment", "fragment runs (FINISHED_FRAGMENT_RUN_...)"),
-                          ("interrupted", "interrupted (FINISHED_EARLY_FOR_RERUN)"),
-                          ("started", "all runs started (new_session)"),
-                          ("unfinished", "started, no script_finished ever sent"),
-                          ("requests", "rerun requests sent by the page")):
-            cells = [_median_range([float(d[key]) for t in results[v] if (d := pick(t))])
-                     for v in ("baseline", "current")]
+        for key, name in (
+            ("full", "full runs (FINISHED_SUCCESSFULLY)"),
+            ("fragment", "fragment runs (FINISHED_FRAGMENT_RUN_...)"),
+            ("interrupted", "interrupted (FINISHED_EARLY_FOR_RERUN)"),
+            ("started", "all runs started (new_session)"),
+            ("unfinished", "started, no script_finished ever sent"),
+            ("requests", "rerun requests sent by the page"),
+        ):
+            cells = [
+                _median_range([float(d[key]) for t in results[v] if (d := pick(t))])
+                for v in ("baseline", "current")
+            ]
             rows.append((f"  {name}", cells[0][1], cells[1][1], _ratio(cells[0][0], cells[1][0])))
 
     counted("Login: script runs, login page loaded -> library settled", lambda t: t.login_runs)
     counted("First page view (fresh tab with the cookie): script runs", lambda t: t.view_runs)
     rows.append(("Click 'Log in' -> library shown, ms", "", "", ""))
     for name, stat in (("median", statistics.median), ("p90", _p90)):
-        cells = [[t.click_ms for t in results[v] if t.click_ms is not None]
-                 for v in ("baseline", "current")]
+        cells = [
+            [t.click_ms for t in results[v] if t.click_ms is not None]
+            for v in ("baseline", "current")
+        ]
         values = [stat(c) if c else None for c in cells]
-        rows.append((f"  {name}", *(f"{x:.0f}" if x is not None else "-" for x in values),
-                     _ratio(*values)))
-    views = [[t.view_ms for t in results[v] if t.view_ms is not None]
-             for v in ("baseline", "current")]
+        rows.append(
+            (f"  {name}", *(f"{x:.0f}" if x is not None else "-" for x in values), _ratio(*values))
+        )
+    views = [
+        [t.view_ms for t in results[v] if t.view_ms is not None] for v in ("baseline", "current")
+    ]
     medians = [statistics.median(c) if c else None for c in views]
-    rows.append(("First page view: navigation -> library, median ms",
-                 *(f"{x:.0f}" if x is not None else "-" for x in medians), _ratio(*medians)))
-    flashes = [f"{sum(bool(t.view_flashed_login) for t in results[v])}/"
-               f"{sum(t.view_flashed_login is not None for t in results[v])}"
-               for v in ("baseline", "current")]
+    rows.append(
+        (
+            "First page view: navigation -> library, median ms",
+            *(f"{x:.0f}" if x is not None else "-" for x in medians),
+            _ratio(*medians),
+        )
+    )
+    flashes = [
+        f"{sum(bool(t.view_flashed_login) for t in results[v])}/"
+        f"{sum(t.view_flashed_login is not None for t in results[v])}"
+        for v in ("baseline", "current")
+    ]
     rows.append(("First page view showed the login form first", *flashes, ""))
-    dropped = [f"{sum(t.click_ms is None for t in results[v])}/{len(results[v])}"
-               for v in ("baseline", "current")]
-    rows.append((f"Dropped clicks (no library {CLICK_LIMIT_MS // 1000} s after one click)",
-                 *dropped, ""))
+    dropped = [
+        f"{sum(t.click_ms is None for t in results[v])}/{len(results[v])}"
+        for v in ("baseline", "current")
+    ]
+    rows.append(
+        (f"Dropped clicks (no library {CLICK_LIMIT_MS // 1000} s after one click)", *dropped, "")
+    )
 
     head = ("", f"baseline {labels['baseline']}", f"current {labels['current']}", "cur/base")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     for row in [head, *rows]:
-        print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
-              f"{row[3]:>{widths[3]}}")
-    print(f"Script runs: median [min-max] over the logins that succeeded; times: over the "
-          f"clicks that logged in ({runs} fresh contexts per version).")
+        print(
+            f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
+            f"{row[3]:>{widths[3]}}"
+        )
+    print(
+        f"Script runs: median [min-max] over the logins that succeeded; times: over the "
+        f"clicks that logged in ({runs} fresh contexts per version)."
+    )
 
 
 def _label(commit: str | None) -> str:
     """The commit measured; for the working tree, HEAD and whether it has changes."""
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", commit or "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", commit or "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     if commit:
         return head
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
-                            "--untracked-files=no"], capture_output=True, text=True).stdout
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout
     return head + ("+changes" if dirty.strip() else "")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="fresh contexts per version")
-    parser.add_argument("--busy", action=argparse.BooleanOptionalAction, default=True,
-                        help="one busy-loop process per core during the measurements")
-    parser.add_argument("--busy-seconds", type=float, default=1200,
-                        help="upper bound on how long the busy loops run")
-    parser.add_argument("--quiet", type=float, default=3.0,
-                        help="seconds without a full script run that count as settled")
-    parser.add_argument("--cold", action="store_true",
-                        help="a freshly started server for every login (as after a restart)")
+    parser.add_argument(
+        "--busy",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one busy-loop process per core during the measurements",
+    )
+    parser.add_argument(
+        "--busy-seconds",
+        type=float,
+        default=1200,
+        help="upper bound on how long the busy loops run",
+    )
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=3.0,
+        help="seconds without a full script run that count as settled",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="a freshly started server for every login (as after a restart)",
+    )
     parser.add_argument("--baseline", default=BASELINE, help="commit of the previous release")
     parser.add_argument("--baseline-dir", type=Path, default=Path("/tmp/hm-baseline"))
-    parser.add_argument("--current", metavar="COMMIT",
-                        help="measure this commit (checked out at --current-dir) instead of "
-                             "the working tree, e.g. while others edit it")
+    parser.add_argument(
+        "--current",
+        metavar="COMMIT",
+        help="measure this commit (checked out at --current-dir) instead of "
+        "the working tree, e.g. while others edit it",
+    )
     parser.add_argument("--current-dir", type=Path, default=Path("/tmp/hm-current"))
     args = parser.parse_args()
     if args.runs < 1:
@@ -394,11 +457,17 @@ def main() -> None:
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         library = make_library(tmp / "lib")
-        checkouts = {"baseline": stack.enter_context(checkout(args.baseline, args.baseline_dir)),
-                     "current": stack.enter_context(checkout(args.current, args.current_dir))
-                     if args.current else ROOT}
-        urls = {} if args.cold else {v: stack.enter_context(serving(c, library))
-                                     for v, c in checkouts.items()}
+        checkouts = {
+            "baseline": stack.enter_context(checkout(args.baseline, args.baseline_dir)),
+            "current": stack.enter_context(checkout(args.current, args.current_dir))
+            if args.current
+            else ROOT,
+        }
+        urls = (
+            {}
+            if args.cold
+            else {v: stack.enter_context(serving(c, library)) for v, c in checkouts.items()}
+        )
         browser = stack.enter_context(chromium())
         hogs = stack.enter_context(busy_machine(args.busy, args.busy_seconds))
         started = time.monotonic()
@@ -406,23 +475,34 @@ def main() -> None:
             for version in ("baseline", "current"):  # alternating: both see the same load
                 with ExitStack() as this_trial:
                     url = urls.get(version) or this_trial.enter_context(
-                        serving(checkouts[version], library))  # --cold: a fresh server
+                        serving(checkouts[version], library)
+                    )  # --cold: a fresh server
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     this_trial.callback(context.close)
                     context.add_init_script(WATCH_LOGIN_FORM)
                     result = trial(context, url, args.quiet)
                 results[version].append(result)
-                shown = (f"dropped ({result.after_drop})" if result.click_ms is None
-                         else f"{result.click_ms:.0f} ms")
-                print(f"[{i + 1}/{args.runs}] {version:<8} click -> library: {shown}; runs: "
-                      f"login {result.login_runs}, first view {result.view_runs}", flush=True)
+                shown = (
+                    f"dropped ({result.after_drop})"
+                    if result.click_ms is None
+                    else f"{result.click_ms:.0f} ms"
+                )
+                print(
+                    f"[{i + 1}/{args.runs}] {version:<8} click -> library: {shown}; runs: "
+                    f"login {result.login_runs}, first view {result.view_runs}",
+                    flush=True,
+                )
         if hogs and any(h.poll() is not None for h in hogs):
-            print(f"warning: the busy loops ended before the measurements "
-                  f"({time.monotonic() - started:.0f} s > --busy-seconds)")
+            print(
+                f"warning: the busy loops ended before the measurements "
+                f"({time.monotonic() - started:.0f} s > --busy-seconds)"
+            )
     busy = f"busy: {len(hogs)} busy-loop processes" if args.busy else "not busy"
     servers = "a fresh server for each" if args.cold else "one server per version"
-    print(f"\nScript runs and 'Log in' clicks, {args.runs} fresh contexts per version "
-          f"({servers}), {busy}, settled = {args.quiet:g} s without a full run")
+    print(
+        f"\nScript runs and 'Log in' clicks, {args.runs} fresh contexts per version "
+        f"({servers}), {busy}, settled = {args.quiet:g} s without a full run"
+    )
     print_table(results, labels, args.runs)
 
 

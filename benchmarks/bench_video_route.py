@@ -45,8 +45,12 @@ def disk_read(path: Path, direct: bool) -> float:
     return time.perf_counter() - start
 
 
-def fetch(conn: http.client.HTTPConnection, path: str, buffer: memoryview,
-          headers: dict[str, str] | None = None) -> int:
+def fetch(
+    conn: http.client.HTTPConnection,
+    path: str,
+    buffer: memoryview,
+    headers: dict[str, str] | None = None,
+) -> int:
     conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     total = 0
@@ -89,13 +93,20 @@ def main() -> None:
         storage = LocalStorage(root, signing.derive_key(KEY, "video-url"))
         grant = storage.grant("Big/Long film #1.mp4", prefix=False, expires_at=time.time() + 3600)
         port = free_port()
-        proc = run_streamlit(ROOT / "Home.py", port, ["--media_dir", tmp, "--cookie_key", KEY,
-                                                      "--username", "u", "--password", "p"])
+        proc = run_streamlit(
+            ROOT / "Home.py",
+            port,
+            ["--media_dir", tmp, "--cookie_key", KEY, "--username", "u", "--password", "p"],
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for_http(base + "/health", 60, proc)
-            rows = {"disk (O_DIRECT)": [], "page cache": [], "/video whole": [],
-                    "/video 1 MB ranges": []}
+            rows = {
+                "disk (O_DIRECT)": [],
+                "page cache": [],
+                "/video whole": [],
+                "/video 1 MB ranges": [],
+            }
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             for _ in range(args.runs):
                 rows["disk (O_DIRECT)"].append(disk_read(path, True))
@@ -112,8 +123,11 @@ def main() -> None:
     print(f"{'read':<20}{'MB/s':>8}{'vs disk':>9}{'vs cache':>10}  target (vs disk)")
     for name, times in rows.items():
         rate = mb / statistics.median(times)
-        target = f"  >= 0.25 ({'met' if rate / disk >= 0.25 else 'MISSED'})" \
-            if name.startswith("/video") else ""
+        target = (
+            f"  >= 0.25 ({'met' if rate / disk >= 0.25 else 'MISSED'})"
+            if name.startswith("/video")
+            else ""
+        )
         print(f"{name:<20}{rate:>8.0f}{rate / disk:>9.2f}{rate / cached:>10.2f}{target}")
 
 

@@ -133,8 +133,9 @@ def peer_address() -> str | None:
 
 
 def the_client_address(svc: Services) -> str:
-    return client_address(peer_address(), st.context.headers.get_all("X-Forwarded-For"),
-                          svc.settings.trusted_proxies)
+    return client_address(
+        peer_address(), st.context.headers.get_all("X-Forwarded-For"), svc.settings.trusted_proxies
+    )
 
 
 def this_device() -> str:
@@ -143,16 +144,22 @@ def this_device() -> str:
 
 def base_url(svc: Services, page_path: str) -> str | None:
     """The app's own root URL as this browser reaches it (for share links and QR codes)."""
-    return links.base_url(st.context.url, page_path, headers=dict(st.context.headers),
-                          peer=peer_address(), trusted_proxies=svc.settings.trusted_proxies)
+    return links.base_url(
+        st.context.url,
+        page_path,
+        headers=dict(st.context.headers),
+        peer=peer_address(),
+        trusted_proxies=svc.settings.trusted_proxies,
+    )
 
 
 # -- logging in ----------------------------------------------------------------------------
 def log_in_as(svc: Services, username: str, via: str) -> LoginSession:
     """Start a session for this tab and have the page collect its cookie."""
     sessions = store(svc)
-    session = sessions.start(username, device=this_device(), address=the_client_address(svc),
-                             via=via)
+    session = sessions.start(
+        username, device=this_device(), address=the_client_address(svc), via=via
+    )
     st.session_state[SESSION] = session
     st.session_state[HANDOFF] = sessions.handoff(session)
     st.session_state.pop(LOGGED_OUT, None)
@@ -168,12 +175,15 @@ def deliver_cookie(svc: Services, base: str | None) -> None:
         st.session_state.pop(HANDOFF, None)
         handoff = None
     if handoff:
-        _cookie_component(key="hm_session_cookie",
-                          data={"url": links.page_url(base, "auth/session"), "id": handoff})
+        _cookie_component(
+            key="hm_session_cookie",
+            data={"url": links.page_url(base, "auth/session"), "id": handoff},
+        )
     elif st.session_state.get(LOGGED_OUT):
-        _cookie_component(key="hm_session_cookie",
-                          data={"url": links.page_url(base, "auth/logout"),
-                                "id": st.session_state[LOGGED_OUT]})
+        _cookie_component(
+            key="hm_session_cookie",
+            data={"url": links.page_url(base, "auth/logout"), "id": st.session_state[LOGGED_OUT]},
+        )
 
 
 def _submit_login(svc: Services) -> None:
@@ -214,8 +224,10 @@ def check_password(svc: Services, username: str, password: str, address: str) ->
     wait = math.ceil(svc.throttles.login.window / 60)
     return "Wrong user name or password. " + (
         f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
-        f"must wait {wait} minutes." if attempt.left else
-        f"This device must now wait {wait} minutes.")
+        f"must wait {wait} minutes."
+        if attempt.left
+        else f"This device must now wait {wait} minutes."
+    )
 
 
 def _password_ok(svc: Services, username: str, password: str, known: bool) -> bool:
@@ -226,24 +238,39 @@ def _password_ok(svc: Services, username: str, password: str, known: bool) -> bo
         return False
     # Only the person asked about: the controller rebuilds its table of users on each login.
     user = users(svc)[username]
-    credentials = {"usernames": {
-        username: {"name": user.display_name, "password": user.password_hash,
-                   "email": user.email, "failed_login_attempts": 0, "logged_in": False}}}
+    credentials = {
+        "usernames": {
+            username: {
+                "name": user.display_name,
+                "password": user.password_hash,
+                "email": user.email,
+                "failed_login_attempts": 0,
+                "logged_in": False,
+            }
+        }
+    }
     return bool(AuthenticationController(credentials, auto_hash=False).login(username, password))
 
 
-def login_screen(svc: Services, *, base: str | None, device_login: bool = True,
-                 intro: str | None = None) -> None:
+def login_screen(
+    svc: Services, *, base: str | None, device_login: bool = True, intro: str | None = None
+) -> None:
     """The login form, and beside it a way to log this screen in with a phone."""
     st.title("🎬 Home Movies")
     if intro:
         st.write(intro)
-    form_col, device_col = st.columns([3, 2], gap="large") if device_login else \
-        (st.container(), None)
+    form_col, device_col = (
+        st.columns([3, 2], gap="large") if device_login else (st.container(), None)
+    )
     with form_col, st.form("login", clear_on_submit=False, enter_to_submit=True):
         st.text_input("Username", key=LOGIN_USER, autocomplete="username", max_chars=128)
-        st.text_input("Password", key=LOGIN_PASSWORD, type="password",
-                      autocomplete="current-password", max_chars=256)
+        st.text_input(
+            "Password",
+            key=LOGIN_PASSWORD,
+            type="password",
+            autocomplete="current-password",
+            max_chars=256,
+        )
         st.form_submit_button("Log in", type="primary", on_click=_submit_login, args=(svc,))
         if st.session_state.get(LOGIN_ERROR):
             st.error(widgets.plain(st.session_state[LOGIN_ERROR]))
@@ -264,8 +291,10 @@ def _device_login_panel(svc: Services, base: str | None) -> None:
             st.warning(widgets.plain(st.session_state.pop(PAIR_ERROR)))
         return
     widgets.qr_code(links.page_url(base, "pair", code=ticket.code), width=200)
-    st.caption(f"Scan this with a phone where you are logged in, or open "
-               f"{widgets.plain(links.page_url(base, 'pair'))} there and type the code:")
+    st.caption(
+        f"Scan this with a phone where you are logged in, or open "
+        f"{widgets.plain(links.page_url(base, 'pair'))} there and type the code:"
+    )
     st.markdown(f"## `{display_code(ticket.code)}`")
     st.markdown(f"Then type this number on the phone: **{ticket.check}**")
     _await_approval(svc, ticket)
@@ -293,8 +322,9 @@ def _await_approval(svc: Services, ticket: Ticket) -> None:
         username = svc.pairing.claim(ticket)
         if username and username in users(svc):  # the user may have been removed meanwhile
             log_in_as(svc, username, via="phone")
-            log.info("A device at %s logged in through a phone's approval.",
-                     the_client_address(svc))
+            log.info(
+                "A device at %s logged in through a phone's approval.", the_client_address(svc)
+            )
     except CacheUnavailable as exc:
         st.caption(plain(exc))
         return
@@ -324,10 +354,12 @@ def _log_out(svc: Services) -> None:
         try:
             store(svc).end(session.id)  # dead everywhere now, whatever the browser keeps
         except CacheUnavailable:
-            st.session_state[LOGIN_ERROR] = ("Logged out on this screen only: the shared "
-                                             "cache (Redis) cannot be reached, so the login "
-                                             "could not be ended everywhere. Log out again "
-                                             "later, or from the Devices page.")
+            st.session_state[LOGIN_ERROR] = (
+                "Logged out on this screen only: the shared "
+                "cache (Redis) cannot be reached, so the login "
+                "could not be ended everywhere. Log out again "
+                "later, or from the Devices page."
+            )
     st.session_state.pop(HANDOFF, None)
     st.session_state[LOGGED_OUT] = f"logout-{time.time_ns()}"
 

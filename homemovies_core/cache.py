@@ -61,10 +61,17 @@ THROTTLE = "throttle"  # attempt counters (which are also the locks): one per cl
 ORDINARY = "ordinary"  # rebuilt on a miss: listings, playback URLs, poster misses, sweeps
 
 _REGION_OF_NAMESPACE = {
-    "share": DURABLE, "session": DURABLE, "sessions": DURABLE, "session-handoff": DURABLE,
-    "session-handoff-used": DURABLE, "progress": DURABLE, "progress-recent": DURABLE,
+    "share": DURABLE,
+    "session": DURABLE,
+    "sessions": DURABLE,
+    "session-handoff": DURABLE,
+    "session-handoff-used": DURABLE,
+    "progress": DURABLE,
+    "progress-recent": DURABLE,
     "users": DURABLE,
-    "pair": PAIRING, "pair-claimed": PAIRING, "pair-wrong": PAIRING,
+    "pair": PAIRING,
+    "pair-claimed": PAIRING,
+    "pair-wrong": PAIRING,
     "pair-started": THROTTLE,
 }
 # Throttle scopes ("login", "share-lookup", "share-password", "pair-guess") write
@@ -78,7 +85,10 @@ _THROTTLE_SUFFIXES = ("-fail", "-lock")
 # client and subject: pushing a client's own count out takes as many other clients as the
 # bound, who could each have guessed anyway.
 REGION_BOUNDS: dict[str, int] = {
-    DURABLE: 1_000_000, PAIRING: 100_000, THROTTLE: 100_000, ORDINARY: 200_000,
+    DURABLE: 1_000_000,
+    PAIRING: 100_000,
+    THROTTLE: 100_000,
+    ORDINARY: 200_000,
 }
 
 
@@ -98,8 +108,12 @@ class LocalCache:
 
     kind = "local"
 
-    def __init__(self, *, bounds: Mapping[str, int] | None = None,
-                 timer: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        bounds: Mapping[str, int] | None = None,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._timer = timer
         sizes = {**REGION_BOUNDS, **(bounds or {})}
         if set(sizes) != set(REGION_BOUNDS):
@@ -108,7 +122,8 @@ class LocalCache:
         # entries go first, then the least recently used of the same region.
         self._regions: dict[str, cachetools.TLRUCache] = {
             name: cachetools.TLRUCache(maxsize=size, ttu=lambda _k, v, _now: v[0], timer=timer)
-            for name, size in sizes.items()}
+            for name, size in sizes.items()
+        }
         self._lock = threading.RLock()
 
     def _table(self, key: str) -> cachetools.TLRUCache:
@@ -170,8 +185,10 @@ class CacheUnavailable(Exception):
     """The shared cache cannot be reached: security state can be neither read nor changed."""
 
     def __init__(self, what: str = "This") -> None:
-        super().__init__(f"{what} is not possible right now: the shared cache (Redis) cannot "
-                         f"be reached. Try again in a minute.")
+        super().__init__(
+            f"{what} is not possible right now: the shared cache (Redis) cannot "
+            f"be reached. Try again in a minute."
+        )
 
 
 def make_cache(redis_url: str | None, *, insecure_tls: bool = False) -> Cache:

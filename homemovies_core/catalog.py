@@ -62,8 +62,15 @@ class FolderView:
 
 
 class Catalog:
-    def __init__(self, storage: Storage, cache: Cache, *, listing_ttl: float,
-                 count_eagerly: bool, patience: float = PATIENCE_SECONDS) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        cache: Cache,
+        *,
+        listing_ttl: float,
+        count_eagerly: bool,
+        patience: float = PATIENCE_SECONDS,
+    ) -> None:
         self.storage = storage
         self.cache = cache
         self.listing_ttl = listing_ttl
@@ -98,15 +105,17 @@ class Catalog:
         if not isinstance(data, dict):
             return None
         index = data.get("i")
-        level = Level(library.listing_from_json(data),
-                      tuple(sorted(entries_from(index).items())) if isinstance(index, dict)
-                      else ())
+        level = Level(
+            library.listing_from_json(data),
+            tuple(sorted(entries_from(index).items())) if isinstance(index, dict) else (),
+        )
         with self._memo_lock:
             self._decoded[raw] = level
         return level
 
-    def videos_of(self, prefix: str, listing: Listing,
-                  index: tuple[tuple[str, IndexEntry], ...] = ()) -> tuple[Video, ...]:
+    def videos_of(
+        self, prefix: str, listing: Listing, index: tuple[tuple[str, IndexEntry], ...] = ()
+    ) -> tuple[Video, ...]:
         """`library.videos_in`, remembered for the listings read most recently."""
         with self._memo_lock:
             hit = self._classified.get((prefix, listing, index))
@@ -189,13 +198,21 @@ class Catalog:
         except FormatError as exc:
             if prefix not in self._warned:
                 self._warned.add(prefix)
-                log.warning("The index of the folder %r cannot be read (%s); its videos show "
-                            "without recorded dates until `index` writes it again.",
-                            prefix or "/", exc)
+                log.warning(
+                    "The index of the folder %r cannot be read (%s); its videos show "
+                    "without recorded dates until `index` writes it again.",
+                    prefix or "/",
+                    exc,
+                )
             return ()
-        listed = {o.name[len(prefix):] for o in (*listing.objects, *listing.prefixes)}
-        return tuple(sorted((name, entry) for name, entry in entries.items()
-                            if name in listed and entry.facts is not None))
+        listed = {o.name[len(prefix) :] for o in (*listing.objects, *listing.prefixes)}
+        return tuple(
+            sorted(
+                (name, entry)
+                for name, entry in entries.items()
+                if name in listed and entry.facts is not None
+            )
+        )
 
     def cached_listing(self, prefix: str) -> Listing | None:
         """A listing only if it is already cached (fresh or stale): costs the backend nothing."""

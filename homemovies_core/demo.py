@@ -101,7 +101,13 @@ def _build(base: Path, ffmpeg: str) -> None:
 
     # MPEG-4 Part 2 in AVI: a typical digitised tape that no browser plays.
     tape = tapes / "Grandpa 1994.avi"
-    _clip(ffmpeg, tape, "smptebars", tone=220, codec=["-c:v", "mpeg4", "-q:v", "5", "-c:a", "pcm_s16le"])
+    _clip(
+        ffmpeg,
+        tape,
+        "smptebars",
+        tone=220,
+        codec=["-c:v", "mpeg4", "-q:v", "5", "-c:a", "pcm_s16le"],
+    )
     make_poster(tape, tape.with_suffix(".jpg"), probe(tape, ffmpeg), ffmpeg)
 
     _mp4(ffmpeg, base / "Welcome.mp4", "testsrc2", tone=392)
@@ -121,7 +127,9 @@ def _mp4(ffmpeg: str, path: Path, pattern: str, tone: int) -> None:
     make_poster(path, path.with_suffix(".jpg"), probe(path, ffmpeg), ffmpeg)
 
 
-def _clip(ffmpeg: str, path: Path, pattern: str, *, tone: int, codec: list[str], seconds: int = 6) -> None:
+def _clip(
+    ffmpeg: str, path: Path, pattern: str, *, tone: int, codec: list[str], seconds: int = 6
+) -> None:
     # The staging folder's random name means nothing to a reader; show the library path.
     shown = path.name if path.parent.name.startswith(".") else f"{path.parent.name}/{path.name}"
     _say(f"making {shown}")
@@ -132,4 +140,3 @@ def _clip(ffmpeg: str, path: Path, pattern: str, *, tone: int, codec: list[str],
         "-t", str(seconds), *codec, str(path),
     ]  # fmt: skip
     run_with_progress(args, float(seconds), None)
-

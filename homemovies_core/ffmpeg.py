@@ -114,8 +114,9 @@ def probe(path: str | Path, ffmpeg: str | None = None) -> Probe:
     return probe_with_ffmpeg(path, exe)
 
 
-def probe_remote(url: str, ffmpeg: str | None = None, *, name: str, timeout: float = 120.0
-                 ) -> Probe:
+def probe_remote(
+    url: str, ffmpeg: str | None = None, *, name: str, timeout: float = 120.0
+) -> Probe:
     """Probe a video over HTTP(S): ffprobe (or ffmpeg) reads only the bytes it needs, with
     Range requests. `name` stands for the URL in every message: the URL may be a secret
     (a pre-authenticated request), so it never appears in an error."""
@@ -131,11 +132,19 @@ def probe_remote(url: str, ffmpeg: str | None = None, *, name: str, timeout: flo
         raise FfmpegError(str(exc).replace(url, name)) from None
 
 
-def _probe_output(args: list[str], path: str | Path, timeout: float | None
-                  ) -> subprocess.CompletedProcess:
+def _probe_output(
+    args: list[str], path: str | Path, timeout: float | None
+) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(args, capture_output=True, text=True, errors="replace",
-                              check=False, timeout=timeout, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            args,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         raise _not_a_video(path, f"reading it took longer than {timeout:.0f} s") from None
     except OSError as exc:
@@ -151,8 +160,13 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def probe_with_ffprobe(path: str | Path, ffprobe: str, *, timeout: float | None = None,
-                       input_args: list[str] | None = None) -> Probe:
+def probe_with_ffprobe(
+    path: str | Path,
+    ffprobe: str,
+    *,
+    timeout: float | None = None,
+    input_args: list[str] | None = None,
+) -> Probe:
     """Probe with ffprobe's JSON output (exact, and immune to report-format changes)."""
     result = _probe_output(
         [
@@ -227,8 +241,13 @@ _DISPLAYMATRIX = re.compile(
 _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 
 
-def probe_with_ffmpeg(path: str | Path, ffmpeg: str, *, timeout: float | None = None,
-                      input_args: list[str] | None = None) -> Probe:
+def probe_with_ffmpeg(
+    path: str | Path,
+    ffmpeg: str,
+    *,
+    timeout: float | None = None,
+    input_args: list[str] | None = None,
+) -> Probe:
     """Probe by parsing the stream report ``ffmpeg -i`` prints on stderr.
 
     ffmpeg exits non-zero here even for good files (no output was given), so

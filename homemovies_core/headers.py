@@ -22,8 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 EVERYWHERE = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 PAGE = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
-COMPONENT_FRAME = {"X-Frame-Options": "SAMEORIGIN",
-                   "Content-Security-Policy": "frame-ancestors 'self'"}
+COMPONENT_FRAME = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
 COMPONENT_PATH = "/component/"  # Streamlit's route for components.v1 frames
 
 

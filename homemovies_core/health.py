@@ -30,9 +30,14 @@ class Status:
 class HealthMonitor:
     """Runs `probe` (True when the peer answers) in its own daemon thread, forever."""
 
-    def __init__(self, probe: Callable[[], bool], *, interval: float = INTERVAL_SECONDS,
-                 stale_after: float = STALE_SECONDS,
-                 timer: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        probe: Callable[[], bool],
+        *,
+        interval: float = INTERVAL_SECONDS,
+        stale_after: float = STALE_SECONDS,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._probe = probe
         self._interval = interval
         self._stale_after = stale_after
@@ -47,8 +52,7 @@ class HealthMonitor:
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="health-probe",
-                                                daemon=True)
+                self._thread = threading.Thread(target=self._run, name="health-probe", daemon=True)
                 self._thread.start()
 
     def stop(self) -> None:

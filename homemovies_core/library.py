@@ -34,36 +34,74 @@ HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
 # Video files we list but cannot play in a browser: offered as a download.
-DOWNLOAD_ONLY = {".avi": "AVI", ".mkv": "MKV", ".wmv": "WMV", ".flv": "FLV", ".mpg": "MPG",
-                 ".mpeg": "MPEG", ".3gp": "3GP", ".mts": "MTS", ".m2ts": "M2TS", ".vob": "VOB",
-                 ".dv": "DV"}
+DOWNLOAD_ONLY = {
+    ".avi": "AVI",
+    ".mkv": "MKV",
+    ".wmv": "WMV",
+    ".flv": "FLV",
+    ".mpg": "MPG",
+    ".mpeg": "MPEG",
+    ".3gp": "3GP",
+    ".mts": "MTS",
+    ".m2ts": "M2TS",
+    ".vob": "VOB",
+    ".dv": "DV",
+}
 POSTER_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 SUBTITLE_EXTENSION = ".vtt"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
 # What each file of a library is served or uploaded as (browsers and hls.js go by these).
-CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
-                 ".m4s": "video/mp4", ".mp4": "video/mp4", ".m4v": "video/mp4",
-                 ".mov": "video/quicktime", ".webm": "video/webm", ".vtt": "text/vtt",
-                 ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
-                 ".webp": "image/webp"}
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/mp4",
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".vtt": "text/vtt",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
 # Everything the app itself serves from a library folder (/video): media and nothing else.
 # Not SVG (an image that runs script), not HTML, not anything guessed from the name: a file
 # planted in a movie folder must never become a page on the app's origin.
-MEDIA_TYPES = {**CONTENT_TYPES, ".ogv": "video/ogg", ".aac": "audio/aac", ".m4a": "audio/mp4",
-               ".mp3": "audio/mpeg", ".oga": "audio/ogg", ".opus": "audio/ogg"}
+MEDIA_TYPES = {
+    **CONTENT_TYPES,
+    ".ogv": "video/ogg",
+    ".aac": "audio/aac",
+    ".m4a": "audio/mp4",
+    ".mp3": "audio/mpeg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+}
 # Videos browsers cannot play are offered as downloads (served as attachments).
-DOWNLOAD_TYPES = {".avi": "video/x-msvideo", ".mkv": "video/x-matroska", ".wmv": "video/x-ms-wmv",
-                  ".flv": "video/x-flv", ".mpg": "video/mpeg", ".mpeg": "video/mpeg",
-                  ".3gp": "video/3gpp", ".mts": "video/mp2t", ".m2ts": "video/mp2t",
-                  ".vob": "video/mpeg", ".dv": "video/dv"}
+DOWNLOAD_TYPES = {
+    ".avi": "video/x-msvideo",
+    ".mkv": "video/x-matroska",
+    ".wmv": "video/x-ms-wmv",
+    ".flv": "video/x-flv",
+    ".mpg": "video/mpeg",
+    ".mpeg": "video/mpeg",
+    ".3gp": "video/3gpp",
+    ".mts": "video/mp2t",
+    ".m2ts": "video/mp2t",
+    ".vob": "video/mpeg",
+    ".dv": "video/dv",
+}
 
 
 def content_type(name: str) -> str:
     """The type to store an object with (ingest); unknown files become octet-stream."""
-    return CONTENT_TYPES.get(_extension(name)) or mimetypes.guess_type(name)[0] \
+    return (
+        CONTENT_TYPES.get(_extension(name))
+        or mimetypes.guess_type(name)[0]
         or "application/octet-stream"
+    )
 
 
 def media_type(name: str) -> str | None:
@@ -174,8 +212,8 @@ def subtitle_for(name: str, stem: str) -> Subtitle | None:
     middle = base[: -len(SUBTITLE_EXTENSION)]
     if middle == stem:
         return Subtitle(name=name, language="", label="Subtitles")
-    if middle.startswith(stem + ".") and _LANGUAGE.match(middle[len(stem) + 1:]):
-        lang = middle[len(stem) + 1:].replace("_", "-")
+    if middle.startswith(stem + ".") and _LANGUAGE.match(middle[len(stem) + 1 :]):
+        lang = middle[len(stem) + 1 :].replace("_", "-")
         return Subtitle(name=name, language=lang, label=language_label(lang))
     return None
 
@@ -191,29 +229,48 @@ def hls_subtitles(listing: Listing) -> tuple[Subtitle, ...]:
         stem = base[: -len(SUBTITLE_EXTENSION)]
         lang = stem.rsplit(".", 1)[-1] if "." in stem else stem
         lang = lang if _LANGUAGE.match(lang) else ""
-        found.append(Subtitle(obj.name, lang.replace("_", "-"),
-                              language_label(lang) if lang else stem))
+        found.append(
+            Subtitle(obj.name, lang.replace("_", "-"), language_label(lang) if lang else stem)
+        )
     return tuple(sorted(found, key=lambda s: s.name))
 
 
 def hls_thumbnails(listing: Listing) -> str | None:
     """The object name of an `.hls/` folder's seek-preview index, if it has one."""
-    return next((o.name for o in listing.objects
-                 if o.name.rsplit("/", 1)[-1] == HLS_THUMBNAILS), None)
+    return next(
+        (o.name for o in listing.objects if o.name.rsplit("/", 1)[-1] == HLS_THUMBNAILS), None
+    )
 
 
-_LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español",
-                   "it": "Italiano", "nl": "Nederlands", "pt": "Português", "sv": "Svenska",
-                   "da": "Dansk", "no": "Norsk", "fi": "Suomi", "pl": "Polski", "ja": "日本語",
-                   "zh": "中文", "ko": "한국어", "ru": "Русский", "ar": "العربية", "hi": "हिन्दी"}
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+    "it": "Italiano",
+    "nl": "Nederlands",
+    "pt": "Português",
+    "sv": "Svenska",
+    "da": "Dansk",
+    "no": "Norsk",
+    "fi": "Suomi",
+    "pl": "Polski",
+    "ja": "日本語",
+    "zh": "中文",
+    "ko": "한국어",
+    "ru": "Русский",
+    "ar": "العربية",
+    "hi": "हिन्दी",
+}
 
 
 def language_label(lang: str) -> str:
     return _LANGUAGE_NAMES.get(lang.split("-")[0].lower(), lang)
 
 
-def videos_in(folder_key: str, listing: Listing,
-              index: Mapping[str, IndexEntry] | None = None) -> list[Video]:
+def videos_in(
+    folder_key: str, listing: Listing, index: Mapping[str, IndexEntry] | None = None
+) -> list[Video]:
     """Classify one folder's listing into videos, with posters and subtitles attached, and
     what the folder's index knows of each (`index` is keyed by names within the folder)."""
     index = index or {}
@@ -238,21 +295,40 @@ def videos_in(folder_key: str, listing: Listing,
         siblings = by_stem.get(stem, [])
         poster = next((n for n in sorted(siblings) if _extension(n) in POSTER_EXTENSIONS), None)
         subs = tuple(sorted(subtitles_by_stem.get(stem, ()), key=lambda s: s.name))
-        entry = index.get(obj.name[len(folder_key):])
+        entry = index.get(obj.name[len(folder_key) :])
         # A file replaced since it was indexed keeps no facts of the old one.
         facts = entry.facts if entry and entry.matches(obj.size, obj.modified) else None
-        videos.append(Video(key=obj.name, folder=folder_key, title=display_name(obj.name),
-                            kind=kind, badge=badge, size=obj.size, modified=obj.modified,
-                            poster=poster, subtitles=subs, **_fields(facts)))
+        videos.append(
+            Video(
+                key=obj.name,
+                folder=folder_key,
+                title=display_name(obj.name),
+                kind=kind,
+                badge=badge,
+                size=obj.size,
+                modified=obj.modified,
+                poster=poster,
+                subtitles=subs,
+                **_fields(facts),
+            )
+        )
     for prefix in listing.prefixes:
         if is_hls_prefix(prefix.name):
             # A movie's facts come from its own info.json, made with it: nothing to compare.
-            entry = index.get(prefix.name[len(folder_key):])
-            videos.append(Video(key=prefix.name, folder=folder_key,
-                                title=display_name(prefix.name), kind=Kind.HLS, badge="HLS",
-                                size=prefix.size, modified=prefix.modified,
-                                poster=prefix.name + HLS_POSTER,
-                                **_fields(entry.facts if entry else None)))
+            entry = index.get(prefix.name[len(folder_key) :])
+            videos.append(
+                Video(
+                    key=prefix.name,
+                    folder=folder_key,
+                    title=display_name(prefix.name),
+                    kind=Kind.HLS,
+                    badge="HLS",
+                    size=prefix.size,
+                    modified=prefix.modified,
+                    poster=prefix.name + HLS_POSTER,
+                    **_fields(entry.facts if entry else None),
+                )
+            )
     videos.sort(key=lambda v: natural_key(v.title))
     return videos
 
@@ -260,16 +336,22 @@ def videos_in(folder_key: str, listing: Listing,
 def _fields(facts: VideoFacts | None) -> dict:
     if facts is None:
         return {}
-    return {"recorded": facts.recorded, "recorded_source": facts.recorded_source,
-            "duration": facts.duration, "width": facts.width, "height": facts.height}
+    return {
+        "recorded": facts.recorded,
+        "recorded_source": facts.recorded_source,
+        "duration": facts.duration,
+        "width": facts.width,
+        "height": facts.height,
+    }
 
 
 def folders_in(root: Listing) -> list[str]:
     """Folder keys from the root listing: real folders, then "" when loose videos exist."""
     keys = [p.name for p in root.prefixes if not is_hls_prefix(p.name)]
     keys.sort(key=lambda k: natural_key(folder_title(k)))
-    loose = any(classify_file(o.name) for o in root.objects) or \
-        any(is_hls_prefix(p.name) for p in root.prefixes)
+    loose = any(classify_file(o.name) for o in root.objects) or any(
+        is_hls_prefix(p.name) for p in root.prefixes
+    )
     return keys + ([""] if loose else [])
 
 
@@ -288,10 +370,12 @@ def fold(text: str) -> str:
 def listing_to_json(listing: Listing) -> dict:
     def row(o: ObjectInfo) -> list:
         return [o.name, o.size, o.modified.isoformat() if o.modified else None]
+
     return {"o": [row(o) for o in listing.objects], "p": [row(p) for p in listing.prefixes]}
 
 
 def listing_from_json(data: dict) -> Listing:
     def obj(r: list) -> ObjectInfo:
         return ObjectInfo(r[0], r[1], datetime.fromisoformat(r[2]) if r[2] else None)
+
     return Listing(tuple(obj(r) for r in data["o"]), tuple(obj(r) for r in data["p"]))

@@ -2,8 +2,8 @@
 
 The URL is the single source of truth: `?folder=` (the folder's key without its trailing
 "/", or "/" for the root's loose videos, "Unsorted"), `?q=` (a search across all folders,
-which wins over the folder), `?sort=` (newest, oldest or name) and `?page=`. Widgets only *write* the URL, in their
-callbacks; every run draws from it. So a bookmark, the Back button, a reload on another
+which wins over the folder), `?sort=` (newest, oldest or name) and `?page=`. Widgets only
+*write* the URL, in their callbacks; every run draws from it. So a bookmark, the Back button, a reload on another
 replica and a click all arrive at the same place, and nothing has to be kept in sync.
 """
 
@@ -51,8 +51,9 @@ def read(params: Mapping[str, str]) -> LibraryRequest:
         page = 1
     query = " ".join(str(params.get("q", "")).split())[:MAX_QUERY]
     sort = params.get("sort") if params.get("sort") in SORTS else SORTS[0]
-    return LibraryRequest(folder=folder_key(params.get("folder")), query=query, page=page,
-                          sort=sort)
+    return LibraryRequest(
+        folder=folder_key(params.get("folder")), query=query, page=page, sort=sort
+    )
 
 
 def choose_folder(requested: str | None, available: Sequence[str]) -> str | None:

@@ -15,8 +15,14 @@ from urllib.parse import urlencode, urlsplit
 import segno
 
 
-def base_url(context_url: str | None, page_path: str, *, headers: Mapping[str, str],
-             peer: str | None, trusted_proxies: Sequence[str]) -> str | None:
+def base_url(
+    context_url: str | None,
+    page_path: str,
+    *,
+    headers: Mapping[str, str],
+    peer: str | None,
+    trusted_proxies: Sequence[str],
+) -> str | None:
     """The app's root URL without a trailing "/" ("https://films.example/app"), or None.
 
     `context_url` is the browser's URL of the current page, whose url path is `page_path`.
@@ -56,12 +62,14 @@ def page_url(base: str | None, page_path: str, **query: str) -> str:
 def qr_png(text: str, *, scale: int = 6) -> bytes:
     """A QR code as PNG, dark on white with a quiet zone, as phone cameras read best."""
     out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="png", scale=scale, border=3,
-                                     dark="#000000", light="#ffffff")
+    segno.make(text, error="m").save(
+        out, kind="png", scale=scale, border=3, dark="#000000", light="#ffffff"
+    )
     return out.getvalue()
 
 
 def qr_svg_data_uri(text: str) -> str:
     """The same QR code as an SVG `data:` URL, for pages drawn by any replica."""
-    return segno.make(text, error="m").svg_data_uri(scale=6, border=3, dark="#000000",
-                                                    light="#ffffff")
+    return segno.make(text, error="m").svg_data_uri(
+        scale=6, border=3, dark="#000000", light="#ffffff"
+    )

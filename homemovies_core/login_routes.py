@@ -39,16 +39,26 @@ def is_https(request: Request, trusted_proxies) -> bool:
         ip = ipaddress.ip_address(peer)
     except ValueError:
         return False
-    trusted = any(ip.version == n.version and ip in n for n in
-                  (ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)))
+    trusted = any(
+        ip.version == n.version and ip in n
+        for n in (ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies))
+    )
     proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
     return trusted and proto == "https"
 
 
-def _cookie(response: Response, request: Request, value: str, max_age: int,
-            trusted_proxies) -> None:
-    response.set_cookie(COOKIE_NAME, value, max_age=max_age, path="/", httponly=True,
-                        samesite="strict", secure=is_https(request, trusted_proxies))
+def _cookie(
+    response: Response, request: Request, value: str, max_age: int, trusted_proxies
+) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request, trusted_proxies),
+    )
 
 
 def routes(svc: Services) -> list[BaseRoute]:
@@ -58,11 +68,15 @@ def routes(svc: Services) -> list[BaseRoute]:
         try:
             value = store.collect(request.headers.get(HANDOFF_HEADER, ""))
         except CacheUnavailable as exc:
-            return PlainTextResponse(str(exc), status_code=503,
-                                     headers={"Cache-Control": "no-store"})
+            return PlainTextResponse(
+                str(exc), status_code=503, headers={"Cache-Control": "no-store"}
+            )
         if value is None:
-            return PlainTextResponse("This login has expired; log in again.", status_code=403,
-                                     headers={"Cache-Control": "no-store"})
+            return PlainTextResponse(
+                "This login has expired; log in again.",
+                status_code=403,
+                headers={"Cache-Control": "no-store"},
+            )
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         _cookie(response, request, value, SESSION_SECONDS, trusted)
         return response
@@ -80,5 +94,7 @@ def routes(svc: Services) -> list[BaseRoute]:
         _cookie(response, request, "", 0, trusted)
         return response
 
-    return [Route("/auth/session", session, methods=["POST"]),
-            Route("/auth/logout", logout, methods=["POST"])]
+    return [
+        Route("/auth/session", session, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
+    ]

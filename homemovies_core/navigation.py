@@ -39,12 +39,15 @@ def follow(current_url_path: str) -> None:
     if intent is None:
         return
     # The library is also at /library (for links and bookmarks).
-    here = current_url_path in ((intent.url_path, "library") if intent.url_path == "" else
-                                (intent.url_path,))
+    here = current_url_path in (
+        (intent.url_path, "library") if intent.url_path == "" else (intent.url_path,)
+    )
     if intent.switches >= MAX_SWITCHES or (
-            here and all(st.query_params.get(k) == v for k, v in intent.params.items())):
+        here and all(st.query_params.get(k) == v for k, v in intent.params.items())
+    ):
         st.session_state.pop(GOTO, None)
         return
-    st.session_state[GOTO] = Intent(intent.url_path, intent.script, intent.params,
-                                    intent.switches + 1)
+    st.session_state[GOTO] = Intent(
+        intent.url_path, intent.script, intent.params, intent.switches + 1
+    )
     st.switch_page(intent.script, query_params=intent.params)

@@ -103,13 +103,14 @@ def normalise_code(text: str) -> str | None:
 
 
 def display_code(code: str) -> str:
-    """"ABCD-EFGH": two groups of four are easier to read off a TV and type."""
+    """ "ABCD-EFGH": two groups of four are easier to read off a TV and type."""
     return f"{code[:4]}-{code[4:]}"
 
 
 def guess_throttle(cache: Cache) -> Throttle:
-    return Throttle(cache, max_failures=GUESS_FAILURES, window_seconds=GUESS_WINDOW,
-                    scope="pair-guess")
+    return Throttle(
+        cache, max_failures=GUESS_FAILURES, window_seconds=GUESS_WINDOW, scope="pair-guess"
+    )
 
 
 def _digest(secret: str) -> str:
@@ -125,18 +126,29 @@ class Pairing:
         """A new pending code for the device at `address`. Raises PairingBusy over the caps."""
         client_id = hashlib.sha256(client_key(address).encode()).hexdigest()[:24]
         if self.cache.incr(_STARTED_BY + client_id, CODE_SECONDS) > MAX_PER_CLIENT:
-            raise PairingBusy("This device asked for too many codes; wait ten minutes, or log "
-                              "in with the password.")
+            raise PairingBusy(
+                "This device asked for too many codes; wait ten minutes, or log "
+                "in with the password."
+            )
         if self.cache.incr(_STARTED_ALL, CODE_SECONDS) > MAX_PENDING:
-            raise PairingBusy("Too many devices are waiting to log in; try again in a few "
-                              "minutes, or log in with the password.")
+            raise PairingBusy(
+                "Too many devices are waiting to log in; try again in a few "
+                "minutes, or log in with the password."
+            )
         now = self._clock()
         secret = secrets.token_urlsafe(24)
-        check = f"{secrets.randbelow(10 ** CHECK_DIGITS):0{CHECK_DIGITS}d}"
+        check = f"{secrets.randbelow(10**CHECK_DIGITS):0{CHECK_DIGITS}d}"
         for _ in range(8):  # a collision among ~10^12 codes is rare; `add` makes it safe anyway
             code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-            record = {"d": device[:80], "a": address[:64], "c": now, "e": now + CODE_SECONDS,
-                      "s": _digest(secret), "k": check, "u": None}
+            record = {
+                "d": device[:80],
+                "a": address[:64],
+                "c": now,
+                "e": now + CODE_SECONDS,
+                "s": _digest(secret),
+                "k": check,
+                "u": None,
+            }
             if self.cache.add(_KEY + code, json.dumps(record, separators=(",", ":")), CODE_SECONDS):
                 return Ticket(code=code, secret=secret, expires=now + CODE_SECONDS, check=check)
         raise PairingBusy("No free device code could be made; try again.")
@@ -144,8 +156,11 @@ class Pairing:
     def _record(self, code: str) -> dict | None:
         data = get_json(self.cache, _KEY + code)
         try:
-            live = isinstance(data, dict) and float(data["e"]) > self._clock() and \
-                float(data["c"]) >= 0
+            live = (
+                isinstance(data, dict)
+                and float(data["e"]) > self._clock()
+                and float(data["c"]) >= 0
+            )
         except (KeyError, TypeError, ValueError):  # a corrupt entry is no code at all
             return None
         return data if live else None
@@ -156,9 +171,14 @@ class Pairing:
         data = self._record(normal) if normal else None
         if data is None:
             return None
-        return PairingRequest(code=normal, device=str(data.get("d", "")),
-                              address=str(data.get("a", "")), created=float(data["c"]),
-                              expires=float(data["e"]), approved_by=data.get("u") or None)
+        return PairingRequest(
+            code=normal,
+            device=str(data.get("d", "")),
+            address=str(data.get("a", "")),
+            created=float(data["c"]),
+            expires=float(data["e"]),
+            approved_by=data.get("u") or None,
+        )
 
     def approve(self, code: str, username: str, check: str) -> Approval:
         """Let the device log in as `username`, if `check` is the number its screen shows."""
@@ -182,8 +202,9 @@ class Pairing:
         data = self._record(ticket.code)
         if data is None or not data.get("u"):
             return None
-        if not hmac.compare_digest(str(data.get("s", "")).encode(),
-                                   _digest(ticket.secret).encode()):
+        if not hmac.compare_digest(
+            str(data.get("s", "")).encode(), _digest(ticket.secret).encode()
+        ):
             return None
         # Two polls racing (two replicas, a double click): only one `add` wins.
         if not self.cache.add(_CLAIMED + ticket.code, "1", CODE_SECONDS):
@@ -194,8 +215,9 @@ class Pairing:
     def cancel(self, ticket: Ticket) -> None:
         """The TV logged in some other way: its code must not be approvable any more."""
         data = self._record(ticket.code)
-        if data is not None and hmac.compare_digest(str(data.get("s", "")).encode(),
-                                                    _digest(ticket.secret).encode()):
+        if data is not None and hmac.compare_digest(
+            str(data.get("s", "")).encode(), _digest(ticket.secret).encode()
+        ):
             self.cache.delete(_KEY + ticket.code)
 
 
@@ -207,8 +229,9 @@ def network_clue(device_address: str, phone_address: str) -> str:
         device = ipaddress.ip_address(device_address)
     except ValueError:
         return "at an address the app cannot place"
-    if client_key(device_address) == client_key(phone_address) or _same_24(device_address,
-                                                                           phone_address):
+    if client_key(device_address) == client_key(phone_address) or _same_24(
+        device_address, phone_address
+    ):
         return "on the same network as this phone"
     if device.is_loopback:
         return "on the server itself"
@@ -222,19 +245,38 @@ def _same_24(a: str, b: str) -> bool:
         x, y = ipaddress.ip_address(a), ipaddress.ip_address(b)
     except ValueError:
         return False
-    return x.version == y.version == 4 and \
-        ipaddress.ip_network(f"{x}/24", strict=False) == ipaddress.ip_network(f"{y}/24",
-                                                                              strict=False)
+    return x.version == y.version == 4 and ipaddress.ip_network(
+        f"{x}/24", strict=False
+    ) == ipaddress.ip_network(f"{y}/24", strict=False)
 
 
-_BROWSERS = (("SamsungBrowser", "Samsung Internet"), ("Edg/", "Edge"), ("OPR/", "Opera"),
-             ("Firefox/", "Firefox"), ("FxiOS", "Firefox"), ("CriOS", "Chrome"),
-             ("Chromium", "Chromium"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
-_SYSTEMS = (("Tizen", "a Samsung TV"), ("Web0S", "an LG TV"), ("webOS", "an LG TV"),
-            ("CrKey", "a Chromecast"), ("AFT", "a Fire TV"), ("Android TV", "an Android TV"),
-            ("BRAVIA", "a Sony TV"), ("iPad", "an iPad"), ("iPhone", "an iPhone"),
-            ("Android", "Android"), ("Windows", "Windows"), ("Macintosh", "a Mac"),
-            ("CrOS", "a Chromebook"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("SamsungBrowser", "Samsung Internet"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS", "Firefox"),
+    ("CriOS", "Chrome"),
+    ("Chromium", "Chromium"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Tizen", "a Samsung TV"),
+    ("Web0S", "an LG TV"),
+    ("webOS", "an LG TV"),
+    ("CrKey", "a Chromecast"),
+    ("AFT", "a Fire TV"),
+    ("Android TV", "an Android TV"),
+    ("BRAVIA", "a Sony TV"),
+    ("iPad", "an iPad"),
+    ("iPhone", "an iPhone"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Macintosh", "a Mac"),
+    ("CrOS", "a Chromebook"),
+    ("Linux", "Linux"),
+)
 
 
 def describe_device(user_agent: str | None) -> str:

@@ -24,9 +24,16 @@ WAIT_SECONDS = 10.0  # how long a waiter waits for the issuer before issuing its
 
 
 class PlaybackUrls:
-    def __init__(self, storage: Storage, cache: Cache, *, ttl_seconds: float,
-                 min_remaining_seconds: float, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        cache: Cache,
+        *,
+        ttl_seconds: float,
+        min_remaining_seconds: float,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.storage = storage
         self.cache = cache
         self.ttl = ttl_seconds
@@ -66,21 +73,37 @@ class PlaybackUrls:
             return None
         try:
             # Entries without "rel" come from before relative local URLs: a miss, issue anew.
-            grant = Grant(url=data["url"], expires_at=float(data["exp"]), id=data["id"],
-                          relative_to=data["rel"])
+            grant = Grant(
+                url=data["url"],
+                expires_at=float(data["exp"]),
+                id=data["id"],
+                relative_to=data["rel"],
+            )
         except (KeyError, TypeError, ValueError):
             return None
         return grant if grant.expires_at - self._clock() >= self.min_remaining else None
 
     def _issue(self, key: str, target: str, prefix: bool) -> Grant:
         grant = self.storage.grant(target, prefix=prefix, expires_at=self._clock() + self.ttl)
-        log.info("Issued playback grant %s for %s object(s).", grant.id,
-                 "a prefix of" if prefix else "one")
+        log.info(
+            "Issued playback grant %s for %s object(s).",
+            grant.id,
+            "a prefix of" if prefix else "one",
+        )
         # The entry lives exactly as long as the grant may be handed out.
         keep = grant.expires_at - self._clock() - self.min_remaining
         if keep > 0:
-            set_json(self.cache, key, {"url": grant.url, "exp": grant.expires_at, "id": grant.id,
-                                       "rel": grant.relative_to}, keep)
+            set_json(
+                self.cache,
+                key,
+                {
+                    "url": grant.url,
+                    "exp": grant.expires_at,
+                    "id": grant.id,
+                    "rel": grant.relative_to,
+                },
+                keep,
+            )
         return grant
 
     # -- per video -------------------------------------------------------------------------

@@ -37,14 +37,21 @@ def routes(svc: Services) -> list[BaseRoute]:
         payload = signing.verify(key, token) if len(token) <= MAX_TOKEN else None
         name = payload.get("p") if payload else None
         if not isinstance(name, str):
-            return PlainTextResponse("This link is not valid (it may have expired).",
-                                     status_code=403)
+            return PlainTextResponse(
+                "This link is not valid (it may have expired).", status_code=403
+            )
         data = svc.catalog.poster_bytes(name)
         if data is None:
-            return PlainTextResponse("No poster.", status_code=404,
-                                     headers={"Cache-Control": "private, max-age=300"})
-        return Response(data, media_type="image/jpeg", headers={
-            "Cache-Control": "private, max-age=86400",
-            "Content-Security-Policy": "default-src 'none'; sandbox"})
+            return PlainTextResponse(
+                "No poster.", status_code=404, headers={"Cache-Control": "private, max-age=300"}
+            )
+        return Response(
+            data,
+            media_type="image/jpeg",
+            headers={
+                "Cache-Control": "private, max-age=86400",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            },
+        )
 
     return [Route("/poster/{token}", poster, methods=["GET", "HEAD"])]

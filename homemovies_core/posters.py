@@ -34,7 +34,8 @@ class Posters:
         self.cache = cache
         self._pool = pool
         self._thumbnails: cachetools.LRUCache = cachetools.LRUCache(
-            maxsize=POSTER_CACHE_BYTES, getsizeof=lambda b: max(1, len(b or b"")))
+            maxsize=POSTER_CACHE_BYTES, getsizeof=lambda b: max(1, len(b or b""))
+        )
         self._lock = threading.Lock()
 
     def _miss_key(self, name: str) -> str:
@@ -52,8 +53,9 @@ class Posters:
                     missing.append(v)
             else:
                 result[v.key] = hit
-        for v, data in zip(missing, self._pool.map(self._read, [v.poster for v in missing]),
-                           strict=True):
+        for v, data in zip(
+            missing, self._pool.map(self._read, [v.poster for v in missing]), strict=True
+        ):
             result[v.key] = data
         return result
 

@@ -30,8 +30,7 @@ from .ffmpeg import FfmpegError, Probe, find_ffmpeg
 from .ffmpeg_run import run_with_progress
 from .library import HLS_THUMBNAILS
 
-__all__ = ["Cue", "Layout", "interval_for", "make_previews", "plan_cues", "tile_size",
-           "vtt_text"]
+__all__ = ["Cue", "Layout", "interval_for", "make_previews", "plan_cues", "tile_size", "vtt_text"]
 
 SHEET_NAME = "thumbs-{:04d}.jpg"
 LONG_SIDE = 160  # a tile's longer side in pixels: 160x90 for 16:9, 90x160 for a phone's portrait
@@ -118,8 +117,7 @@ def plan_cues(tiles: int, interval: float, duration: float, layout: Layout) -> l
         sheet, x, y = layout.place(index)
         last = index == tiles - 1
         end = duration if last and duration > 0 else (index + 1) * interval
-        cues.append(Cue(index * interval, end, sheet, x, y, layout.tile_width,
-                        layout.tile_height))
+        cues.append(Cue(index * interval, end, sheet, x, y, layout.tile_width, layout.tile_height))
     return cues
 
 
@@ -163,8 +161,9 @@ def make_previews(
     return len(cues)
 
 
-def _extract_frames(exe: str, source: Path, work: Path, interval: float, width: int,
-                    height: int) -> list[Path]:
+def _extract_frames(
+    exe: str, source: Path, work: Path, interval: float, width: int, height: int
+) -> list[Path]:
     """One small PNG per interval: the first frame at or after k x interval."""
     # `select` on the frame's own time keeps tile k at k x interval however long the
     # video is; `-fps_mode vfr` stops the image muxer from repeating frames to fill a rate.

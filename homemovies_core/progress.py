@@ -69,22 +69,27 @@ def _id(text: str) -> str:
 
 
 class ProgressStore:
-    def __init__(self, cache: Cache, token_key: bytes, *,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, cache: Cache, token_key: bytes, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.cache = cache
         self._token_key = token_key
         self._clock = clock
 
     # -- tokens -------------------------------------------------------------------------
     def token(self, username: str, video_key: str) -> str:
-        return signing.sign(self._token_key, {"u": username, "v": video_key},
-                            self._clock() + TOKEN_SECONDS)
+        return signing.sign(
+            self._token_key, {"u": username, "v": video_key}, self._clock() + TOKEN_SECONDS
+        )
 
     def verify(self, token: object) -> tuple[str, str] | None:
         """(username, video key) for a genuine, unexpired token; else None (any input)."""
         payload = signing.verify(self._token_key, token, now=self._clock())
-        if payload is None or not isinstance(payload.get("u"), str) \
-                or not isinstance(payload.get("v"), str):
+        if (
+            payload is None
+            or not isinstance(payload.get("u"), str)
+            or not isinstance(payload.get("v"), str)
+        ):
             return None
         return payload["u"], payload["v"]
 
@@ -92,8 +97,9 @@ class ProgressStore:
     def _key(self, username: str, video_key: str) -> str:
         return f"{_KEY}{_id(username)}:{_id(video_key)}"
 
-    def record(self, username: str, video_key: str, position: float,
-               duration: float | None) -> Progress:
+    def record(
+        self, username: str, video_key: str, position: float, duration: float | None
+    ) -> Progress:
         """Save a report from the player. Raises ValueError for numbers no player sends."""
         if not _finite(position) or position < 0:
             raise ValueError("position must be a number of seconds, 0 or more")
@@ -101,11 +107,18 @@ class ProgressStore:
             duration = None  # live streams and not-yet-loaded metadata: position only
         if duration is not None:
             position = min(position, duration)
-        progress = Progress(video_key, round(position, 2),
-                            None if duration is None else round(duration, 2), self._clock())
-        set_json(self.cache, self._key(username, video_key),
-                 {"v": video_key, "p": progress.position, "d": progress.duration,
-                  "t": progress.updated}, KEEP_SECONDS)
+        progress = Progress(
+            video_key,
+            round(position, 2),
+            None if duration is None else round(duration, 2),
+            self._clock(),
+        )
+        set_json(
+            self.cache,
+            self._key(username, video_key),
+            {"v": video_key, "p": progress.position, "d": progress.duration, "t": progress.updated},
+            KEEP_SECONDS,
+        )
         self._remember(username, video_key)
         return progress
 
@@ -114,8 +127,12 @@ class ProgressStore:
         if not isinstance(data, dict):
             return None
         try:
-            return Progress(str(data["v"]), float(data["p"]),
-                            float(data["d"]) if data.get("d") else None, float(data["t"]))
+            return Progress(
+                str(data["v"]),
+                float(data["p"]),
+                float(data["d"]) if data.get("d") else None,
+                float(data["t"]),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -128,7 +145,7 @@ class ProgressStore:
         return found
 
     def clear(self, username: str, video_key: str) -> None:
-        """"Start over": forget the position (the player reports a new one soon)."""
+        """ "Start over": forget the position (the player reports a new one soon)."""
         self.cache.delete(self._key(username, video_key))
 
     # -- continue watching ----------------------------------------------------------------

@@ -19,8 +19,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["CONTAINER", "FILE_TIME", "QUICKTIME", "SOURCES", "Recorded", "describe",
-           "from_tags", "parse_date", "recorded", "usable"]
+__all__ = [
+    "CONTAINER",
+    "FILE_TIME",
+    "QUICKTIME",
+    "SOURCES",
+    "Recorded",
+    "describe",
+    "from_tags",
+    "parse_date",
+    "recorded",
+    "usable",
+]
 
 QUICKTIME = "quicktime"
 CONTAINER = "container"
@@ -94,8 +104,10 @@ def from_tags(tags: Iterable[tuple[str, str]], now: datetime | None = None) -> R
     dates separated by ";" (ffmpeg reports both of an MP4's creation times that way)."""
     now = now or datetime.now(UTC)
     pairs = [(str(name).casefold(), str(value)) for name, value in tags]
-    for tag, source, naive_is_utc in ((QUICKTIME_TAG, QUICKTIME, False),
-                                      (CONTAINER_TAG, CONTAINER, True)):
+    for tag, source, naive_is_utc in (
+        (QUICKTIME_TAG, QUICKTIME, False),
+        (CONTAINER_TAG, CONTAINER, True),
+    ):
         for name, value in pairs:
             if name != tag:
                 continue
@@ -106,8 +118,9 @@ def from_tags(tags: Iterable[tuple[str, str]], now: datetime | None = None) -> R
     return None
 
 
-def recorded(tags: Iterable[tuple[str, str]], file_time: datetime | float,
-             now: datetime | None = None) -> Recorded:
+def recorded(
+    tags: Iterable[tuple[str, str]], file_time: datetime | float, now: datetime | None = None
+) -> Recorded:
     """The recorded date from the tags, failing that the file's modified time (a datetime,
     or epoch seconds as `os.stat` gives them)."""
     found = from_tags(tags, now)
@@ -121,11 +134,13 @@ def recorded(tags: Iterable[tuple[str, str]], file_time: datetime | float,
 
 
 def describe(found: Recorded) -> str:
-    """"14 Jul 2023 16:02 (+02:00), from the QuickTime creation date" — for command output."""
+    """ "14 Jul 2023 16:02 (+02:00), from the QuickTime creation date" — for command output."""
     offset = found.when.strftime("%z")
     zone = "UTC" if offset in ("+0000", "") else f"{offset[:3]}:{offset[3:]}"
     shown = f"{found.when.day} {found.when.strftime('%b %Y %H:%M')} ({zone})"
-    why = {QUICKTIME: "the QuickTime creation date",
-           CONTAINER: "the container's creation time",
-           FILE_TIME: "the file's modified time (the video has no recording date)"}[found.source]
+    why = {
+        QUICKTIME: "the QuickTime creation date",
+        CONTAINER: "the container's creation time",
+        FILE_TIME: "the file's modified time (the video has no recording date)",
+    }[found.source]
     return f"{shown}, from {why}"

@@ -45,9 +45,13 @@ class RedisCache:
     def __init__(self, url: str, *, insecure_tls: bool = False, timeout: float = 2.0) -> None:
         import redis  # imported here so the default install path never needs a server
 
-        options: dict[str, Any] = dict(socket_connect_timeout=timeout, socket_timeout=timeout,
-                                       decode_responses=True, health_check_interval=30,
-                                       protocol=2)
+        options: dict[str, Any] = dict(
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            decode_responses=True,
+            health_check_interval=30,
+            protocol=2,
+        )
         full_url = redis_url_from_setting(url)
         if full_url.startswith("rediss://") and insecure_tls:
             options["ssl_cert_reqs"] = "none"
@@ -108,12 +112,13 @@ class RedisCache:
         policy = info.get("maxmemory_policy")
         if policy is None:
             try:
-                policy = (self._client.config_get("maxmemory-policy") or {}).get(
-                    "maxmemory-policy")
+                policy = (self._client.config_get("maxmemory-policy") or {}).get("maxmemory-policy")
             except redis.exceptions.ResponseError:  # CONFIG refused, as managed services may
                 policy = None
-        return RedisFacts(version=None if version is None else str(version),
-                          maxmemory_policy=None if policy is None else str(policy))
+        return RedisFacts(
+            version=None if version is None else str(version),
+            maxmemory_policy=None if policy is None else str(policy),
+        )
 
 
 class _Routed:
@@ -151,8 +156,13 @@ class FailoverCache(_Routed):
     by itself and a dead Redis does not cost every request a connect timeout.
     """
 
-    def __init__(self, primary: RedisCache, fallback: LocalCache | None = None,
-                 retry_seconds: float = 15.0, timer=time.monotonic) -> None:
+    def __init__(
+        self,
+        primary: RedisCache,
+        fallback: LocalCache | None = None,
+        retry_seconds: float = 15.0,
+        timer=time.monotonic,
+    ) -> None:
         self.primary = primary
         self.fallback = fallback or LocalCache()
         self._retry_seconds = retry_seconds
@@ -174,8 +184,10 @@ class FailoverCache(_Routed):
     def _try_primary(self, name: str, *args):
         """Redis's answer, or `_UNSET` when it is down (then not asked again for a while)."""
         with self._lock:
-            skip = self._down_since is not None and \
-                self._timer() - self._down_since < self._retry_seconds
+            skip = (
+                self._down_since is not None
+                and self._timer() - self._down_since < self._retry_seconds
+            )
         if skip:
             return self._UNSET
         try:
@@ -183,8 +195,9 @@ class FailoverCache(_Routed):
         except self.primary.errors as exc:
             with self._lock:
                 if self._down_since is None:
-                    log.warning("Redis is unreachable (%s); using the in-process cache.",
-                                type(exc).__name__)
+                    log.warning(
+                        "Redis is unreachable (%s); using the in-process cache.", type(exc).__name__
+                    )
                 self._down_since = self._timer()
                 self.last_error = type(exc).__name__
             return self._UNSET

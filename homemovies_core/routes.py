@@ -34,11 +34,20 @@ def health_endpoint(svc: Services):
         status = svc.health.latest()
         body = {"storage": svc.storage.kind, "cache": svc.cache.kind}
         if status is None:
-            return JSONResponse({"status": "starting", **body, "cache_reachable": None},
-                                status_code=503, headers={"Cache-Control": "no-store"})
-        return JSONResponse({"status": "ok" if status.reachable else "degraded", **body,
-                             "cache_reachable": status.reachable},
-                            headers={"Cache-Control": "no-store"})
+            return JSONResponse(
+                {"status": "starting", **body, "cache_reachable": None},
+                status_code=503,
+                headers={"Cache-Control": "no-store"},
+            )
+        return JSONResponse(
+            {
+                "status": "ok" if status.reachable else "degraded",
+                **body,
+                "cache_reachable": status.reachable,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
     return health_route
 
 
@@ -60,6 +69,7 @@ def progress_endpoint(store: ProgressStore):
         except ValueError:
             return PlainTextResponse("Bad request.", status_code=400)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
     return progress
 
 

@@ -38,12 +38,12 @@ class SearchResult:
     pending_folders: int  # folders not listed yet (being listed in the background)
 
 
-def search(videos: Iterable[Video], query: str, *, limit: int = 100,
-           pending_folders: int = 0) -> SearchResult:
+def search(
+    videos: Iterable[Video], query: str, *, limit: int = 100, pending_folders: int = 0
+) -> SearchResult:
     """Matching videos, titles that start with the query first, then in natural order."""
     wanted = words(query)[:MAX_QUERY_WORDS]
     found = [v for v in videos if matches(wanted, v.title)]
     first = wanted[0] if wanted else ""
-    found.sort(key=lambda v: (not fold(v.title).startswith(first), natural_key(v.title),
-                              v.key))
+    found.sort(key=lambda v: (not fold(v.title).startswith(first), natural_key(v.title), v.key))
     return SearchResult(tuple(found[:limit]), len(found), pending_folders)

@@ -85,42 +85,68 @@ def build(settings: Settings, *, announce=print) -> Services:
     cookie_key = settings.cookie_key
     if not cookie_key:
         cookie_key = secrets.token_urlsafe(32)
-        warnings.append("No cookie key is configured, so a random one is used: logins will not "
-                        "survive a restart or work across replicas. Set --cookie_key_file "
-                        "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`).")
+        warnings.append(
+            "No cookie key is configured, so a random one is used: logins will not "
+            "survive a restart or work across replicas. Set --cookie_key_file "
+            "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`)."
+        )
     credentials = login_users(settings, announce)
 
     plain_host = redis_host_without_tls(settings)
     if plain_host:
-        warnings.append(f"Redis at {plain_host} is reached without TLS (redis://): login "
-                        f"sessions, share links and any Redis password cross the network "
-                        f"unencrypted; use rediss:// or a Redis on this machine, or set "
-                        f"--redis_plaintext_ok if that network is private to this app.")
-    cache = make_cache(None if settings.local_cache else settings.redis_url,
-                       insecure_tls=settings.redis_insecure_tls)
+        warnings.append(
+            f"Redis at {plain_host} is reached without TLS (redis://): login "
+            f"sessions, share links and any Redis password cross the network "
+            f"unencrypted; use rediss:// or a Redis on this machine, or set "
+            f"--redis_plaintext_ok if that network is private to this app."
+        )
+    cache = make_cache(
+        None if settings.local_cache else settings.redis_url,
+        insecure_tls=settings.redis_insecure_tls,
+    )
     if isinstance(cache, FailoverCache) and not cache.ping():
-        warnings.append("Redis cannot be reached; the app uses its in-process cache until it "
-                        "comes back.")
+        warnings.append(
+            "Redis cannot be reached; the app uses its in-process cache until it comes back."
+        )
     storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
     storage.start_background(cache)
-    catalog = Catalog(storage, cache, listing_ttl=settings.cache_ttl_seconds,
-                      count_eagerly=storage.kind == "local")
-    urls = PlaybackUrls(storage, cache, ttl_seconds=settings.par_ttl_hours * 3600,
-                        min_remaining_seconds=settings.par_min_remaining_hours * 3600)
+    catalog = Catalog(
+        storage,
+        cache,
+        listing_ttl=settings.cache_ttl_seconds,
+        count_eagerly=storage.kind == "local",
+    )
+    urls = PlaybackUrls(
+        storage,
+        cache,
+        ttl_seconds=settings.par_ttl_hours * 3600,
+        min_remaining_seconds=settings.par_min_remaining_hours * 3600,
+    )
     for w in warnings:
         log.warning(w)
     key = signing.derive_key
     secure = shared_only(cache)  # security state never falls back to one replica's memory
     return Services(
-        settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
-        credentials=credentials, cookie_key=cookie_key,
+        settings=settings,
+        cache=cache,
+        storage=storage,
+        catalog=catalog,
+        urls=urls,
+        credentials=credentials,
+        cookie_key=cookie_key,
         sessions=SessionStore(secure, key(cookie_key, "session")),
         progress=ProgressStore(cache, key(cookie_key, "progress")),
-        shares=ShareStore(secure), pairing=Pairing(secure),
-        throttles=Throttles(login=Throttle(secure), share_lookup=lookup_throttle(secure),
-                            share_password=password_throttle(secure),
-                            pair_guess=guess_throttle(secure)),
-        health=monitor_for(cache), warnings=tuple(warnings))
+        shares=ShareStore(secure),
+        pairing=Pairing(secure),
+        throttles=Throttles(
+            login=Throttle(secure),
+            share_lookup=lookup_throttle(secure),
+            share_password=password_throttle(secure),
+            pair_guess=guess_throttle(secure),
+        ),
+        health=monitor_for(cache),
+        warnings=tuple(warnings),
+    )
 
 
 def login_users(settings: Settings, announce=print) -> Users:
@@ -133,10 +159,17 @@ def login_users(settings: Settings, announce=print) -> Users:
     password = settings.password
     if not password:
         password = secrets.token_urlsafe(9)
-        announce(f"Home Movies: no password is configured. Log in as '{username}' with the "
-                 f"password: {password}")
-    return listed.plus(Credentials(username=username, display_name=settings.username or "Demo",
-                                   password_hash=hash_password(password)))
+        announce(
+            f"Home Movies: no password is configured. Log in as '{username}' with the "
+            f"password: {password}"
+        )
+    return listed.plus(
+        Credentials(
+            username=username,
+            display_name=settings.username or "Demo",
+            password_hash=hash_password(password),
+        )
+    )
 
 
 def redis_host_without_tls(settings: Settings) -> str | None:
@@ -169,14 +202,16 @@ def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage
         from .demo import ensure_demo_library
 
         root = settings.demo_dir or default_demo_dir()
-        announce(f"Home Movies: no bucket or media folder configured; serving the demo library "
-                 f"in {root}")
+        announce(
+            f"Home Movies: no bucket or media folder configured; serving the demo library in {root}"
+        )
         try:
             return LocalStorage(ensure_demo_library(root), url_key)
         except OSError as exc:
-            raise SettingsError(f"The demo library could not be made in {root} "
-                                f"({exc.strerror or exc}); give --demo_dir or --media_dir.") \
-                from None
+            raise SettingsError(
+                f"The demo library could not be made in {root} "
+                f"({exc.strerror or exc}); give --demo_dir or --media_dir."
+            ) from None
     from .oci.storage import OciStorage
 
     return OciStorage.from_settings(settings)
@@ -206,8 +241,10 @@ def get() -> Services:
     """The process's services, as `boot()` built them."""
     with _lock:
         if _current is None:
-            raise NotBooted("Home Movies has not started: run it with `streamlit run Home.py`, "
-                            "which builds its services when it imports Home.py.")
+            raise NotBooted(
+                "Home Movies has not started: run it with `streamlit run Home.py`, "
+                "which builds its services when it imports Home.py."
+            )
         return _current
 
 

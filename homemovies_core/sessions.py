@@ -60,38 +60,57 @@ def _digest(session_id: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, cache: Cache, key: bytes, *,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, cache: Cache, key: bytes, *, clock: Callable[[], float] = time.time) -> None:
         # Sessions this replica saw alive lately: believed during a Redis outage.
         self._confirmed: cachetools.TTLCache = cachetools.TTLCache(
-            maxsize=10_000, ttl=CONFIRMED_SECONDS, timer=clock)
+            maxsize=10_000, ttl=CONFIRMED_SECONDS, timer=clock
+        )
         self.cache, self._key, self._clock = cache, key, clock
 
     def start(self, username: str, *, device: str, address: str, via: str) -> LoginSession:
         now = self._clock()
-        session = LoginSession(id=secrets.token_urlsafe(32), username=username,
-                               device=device[:80], address=address[:64], via=via,
-                               created=now, last_seen=now, expires=now + SESSION_SECONDS)
+        session = LoginSession(
+            id=secrets.token_urlsafe(32),
+            username=username,
+            device=device[:80],
+            address=address[:64],
+            via=via,
+            created=now,
+            last_seen=now,
+            expires=now + SESSION_SECONDS,
+        )
         self._save(session)
         return session
 
     def _save(self, session: LoginSession) -> None:
-        set_json(self.cache, _KEY + _digest(session.id), {
-            "u": session.username, "d": session.device, "a": session.address,
-            "v": session.via, "c": session.created, "l": session.last_seen,
-            "e": session.expires}, session.expires - self._clock())
+        set_json(
+            self.cache,
+            _KEY + _digest(session.id),
+            {
+                "u": session.username,
+                "d": session.device,
+                "a": session.address,
+                "v": session.via,
+                "c": session.created,
+                "l": session.last_seen,
+                "e": session.expires,
+            },
+            session.expires - self._clock(),
+        )
 
     def cookie_value(self, session: LoginSession) -> str:
-        return signing.sign(self._key, {"s": session.id, "u": session.username},
-                            session.expires)
+        return signing.sign(self._key, {"s": session.id, "u": session.username}, session.expires)
 
     def from_cookie(self, value: str | None) -> LoginSession | None:
         """The live session a cookie names; None for missing, forged, expired or ended."""
         if not value or len(value) > MAX_COOKIE:
             return None
         payload = signing.verify(self._key, value, now=self._clock())
-        if payload is None or not isinstance(payload.get("s"), str) \
-                or not isinstance(payload.get("u"), str):
+        if (
+            payload is None
+            or not isinstance(payload.get("s"), str)
+            or not isinstance(payload.get("u"), str)
+        ):
             return None
         session = self.get(payload["s"])
         return session if session is not None and session.username == payload["u"] else None
@@ -131,10 +150,14 @@ class SessionStore:
         """This user's live sessions, most recently used first. Only hashes of session ids are
         in the Cache, so each comes back with the hash as its id: enough to list and end it
         (`end_by_digest`), never to resume it."""
-        found = (_parse(key[len(_KEY):], get_json(self.cache, key))
-                 for key in self.cache.scan(_KEY))
-        live = [s for s in found if s is not None and s.username == username
-                and s.expires > self._clock()]
+        found = (
+            _parse(key[len(_KEY) :], get_json(self.cache, key)) for key in self.cache.scan(_KEY)
+        )
+        live = [
+            s
+            for s in found
+            if s is not None and s.username == username and s.expires > self._clock()
+        ]
         return sorted(live, key=lambda s: s.last_seen, reverse=True)
 
     def end_by_digest(self, digest: str, username: str) -> bool:
@@ -174,8 +197,15 @@ def _parse(session_id: str, data: object) -> LoginSession | None:
     if not isinstance(data, dict):
         return None
     try:
-        return LoginSession(id=session_id, username=str(data["u"]), device=str(data["d"]),
-                            address=str(data["a"]), via=str(data["v"]), created=float(data["c"]),
-                            last_seen=float(data["l"]), expires=float(data["e"]))
+        return LoginSession(
+            id=session_id,
+            username=str(data["u"]),
+            device=str(data["d"]),
+            address=str(data["a"]),
+            via=str(data["v"]),
+            created=float(data["c"]),
+            last_seen=float(data["l"]),
+            expires=float(data["e"]),
+        )
     except (KeyError, TypeError, ValueError):  # a corrupt entry is no session
         return None

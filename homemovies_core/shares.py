@@ -34,8 +34,10 @@ DEFAULT_LIFETIME = "2 days"
 BCRYPT_ROUNDS = 12
 # bcrypt looks at the first 72 bytes only (bcrypt >= 5 refuses longer input outright).
 PASSWORD_MAX_BYTES = 72
-PASSWORD_TOO_LONG = ("That password is too long: use at most 72 bytes (72 plain letters or "
-                     "digits; accented letters and emoji count as 2 to 4).")
+PASSWORD_TOO_LONG = (
+    "That password is too long: use at most 72 bytes (72 plain letters or "
+    "digits; accented letters and emoji count as 2 to 4)."
+)
 
 # Lookups of tokens that do not exist: generous for a person re-trying an old link, far too
 # few for a guesser. The subject is a constant: the limit is per client address only.
@@ -67,13 +69,18 @@ def token_id(token: str) -> str:
 
 
 def lookup_throttle(cache: Cache) -> LoginThrottle:
-    return LoginThrottle(cache, max_failures=LOOKUP_FAILURES, window_seconds=LOOKUP_WINDOW,
-                         scope="share-lookup")
+    return LoginThrottle(
+        cache, max_failures=LOOKUP_FAILURES, window_seconds=LOOKUP_WINDOW, scope="share-lookup"
+    )
 
 
 def password_throttle(cache: Cache) -> LoginThrottle:
-    return LoginThrottle(cache, max_failures=PASSWORD_FAILURES, window_seconds=PASSWORD_WINDOW,
-                         scope="share-password")
+    return LoginThrottle(
+        cache,
+        max_failures=PASSWORD_FAILURES,
+        window_seconds=PASSWORD_WINDOW,
+        scope="share-password",
+    )
 
 
 class ShareStore:
@@ -81,8 +88,9 @@ class ShareStore:
         self.cache = cache
         self._clock = clock
 
-    def create(self, video: Video, *, owner: str, lifetime: float,
-               password: str | None = None) -> tuple[str, Share]:
+    def create(
+        self, video: Video, *, owner: str, lifetime: float, password: str | None = None
+    ) -> tuple[str, Share]:
         """A new link: (token for the URL, the share). The token is shown once, never stored.
 
         Raises ValueError with a sentence for the page when the password cannot be used."""
@@ -91,11 +99,28 @@ class ShareStore:
         hashed = _hash_password(password) if password else None
         token = secrets.token_urlsafe(32)
         now = self._clock()
-        share = Share(id=token_id(token), video_key=video.key, title=video.title, created=now,
-                      expires=now + lifetime, owner=owner, password_hash=hashed)
-        set_json(self.cache, KEY_PREFIX + share.id, {
-            "v": share.video_key, "t": share.title, "c": share.created, "e": share.expires,
-            "o": share.owner, "p": share.password_hash}, lifetime)
+        share = Share(
+            id=token_id(token),
+            video_key=video.key,
+            title=video.title,
+            created=now,
+            expires=now + lifetime,
+            owner=owner,
+            password_hash=hashed,
+        )
+        set_json(
+            self.cache,
+            KEY_PREFIX + share.id,
+            {
+                "v": share.video_key,
+                "t": share.title,
+                "c": share.created,
+                "e": share.expires,
+                "o": share.owner,
+                "p": share.password_hash,
+            },
+            lifetime,
+        )
         return token, share
 
     def lookup(self, token: str) -> Share | None:
@@ -109,9 +134,15 @@ class ShareStore:
         if not isinstance(data, dict):
             return None
         try:
-            share = Share(id=share_id, video_key=str(data["v"]), title=str(data["t"]),
-                          created=float(data["c"]), expires=float(data["e"]),
-                          owner=str(data["o"]), password_hash=data.get("p") or None)
+            share = Share(
+                id=share_id,
+                video_key=str(data["v"]),
+                title=str(data["t"]),
+                created=float(data["c"]),
+                expires=float(data["e"]),
+                owner=str(data["o"]),
+                password_hash=data.get("p") or None,
+            )
         except (KeyError, TypeError, ValueError):
             return None
         # The Cache's TTL already drops it; this covers clock skew between replicas.
@@ -119,7 +150,7 @@ class ShareStore:
 
     def active(self) -> list[Share]:
         """Every unexpired link, newest first (the family shares one list)."""
-        found = (self._load(key[len(KEY_PREFIX):]) for key in self.cache.scan(KEY_PREFIX))
+        found = (self._load(key[len(KEY_PREFIX) :]) for key in self.cache.scan(KEY_PREFIX))
         return sorted((s for s in found if s is not None), key=lambda s: s.created, reverse=True)
 
     def revoke(self, share_id: str) -> None:

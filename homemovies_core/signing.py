@@ -61,14 +61,19 @@ def _payload(data: bytes, now: float | None) -> dict[str, Any] | None:
 
 
 def _encode(payload: dict[str, Any], expires_at: float) -> bytes:
-    return json.dumps({**payload, "exp": int(expires_at)}, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(
+        {**payload, "exp": int(expires_at)}, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def _ascii_token(token: object) -> str | None:
     # Tokens come from URLs and JSON: any text, any length. Only short ASCII can be ours.
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS \
-            or not token.isascii():
+    if (
+        not isinstance(token, str)
+        or not token
+        or len(token) > MAX_TOKEN_CHARS
+        or not token.isascii()
+    ):
         return None
     return token
 

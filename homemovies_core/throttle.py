@@ -41,8 +41,14 @@ class Throttle:
     with the first attempt; `scope` keeps uses apart (logins, share links, device codes), so
     a stranger guessing share tokens never counts against anyone's password attempts."""
 
-    def __init__(self, cache: Cache, *, max_failures: int = 5, window_seconds: float = 900,
-                 scope: str = "login") -> None:
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        max_failures: int = 5,
+        window_seconds: float = 900,
+        scope: str = "login",
+    ) -> None:
         self.cache = cache
         self.max_failures = max_failures
         self.window = window_seconds
@@ -74,8 +80,7 @@ class Throttle:
 
     def failed(self, subject: str, address: str) -> int:
         """Count a miss; returns how many are left before the client must wait."""
-        return max(0, self.max_failures - self.cache.incr(self._key(subject, address),
-                                                          self.window))
+        return max(0, self.max_failures - self.cache.incr(self._key(subject, address), self.window))
 
     def _wait(self, key: str) -> float:
         return self.cache.ttl(key) or self.window
@@ -103,8 +108,9 @@ def client_key(address: str) -> str:
     return str(ip)
 
 
-def client_address(peer: str | None, forwarded_for: Iterable[str],
-                   trusted_proxies: Sequence[str]) -> str:
+def client_address(
+    peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[str]
+) -> str:
     """The client's address: the connection's peer, unless that is a trusted proxy (or this
     machine), in which case the right-most address in X-Forwarded-For that is not itself a
     trusted proxy. `forwarded_for` is every X-Forwarded-For header line: a client may send its

@@ -20,8 +20,20 @@ from enum import Enum
 
 from .library import Video, natural_key
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 class Order(Enum):
@@ -62,8 +74,9 @@ def ordered(videos: Iterable[Video], order: Order = Order.NEWEST) -> list[Video]
     if order is Order.NAME:
         return sorted(videos, key=lambda v: (natural_key(v.title), v.key))
     dated = [v for v in videos if when(v) is not None]
-    undated = sorted((v for v in videos if when(v) is None),
-                     key=lambda v: (natural_key(v.title), v.key))
+    undated = sorted(
+        (v for v in videos if when(v) is None), key=lambda v: (natural_key(v.title), v.key)
+    )
     dated.sort(key=lambda v: (when(v), natural_key(v.title)), reverse=order is Order.NEWEST)
     return dated + undated
 
@@ -121,8 +134,9 @@ class Memory:
         return "1 year ago" if self.years_ago == 1 else f"{self.years_ago} years ago"
 
 
-def on_this_day(videos: Iterable[Video], today: date,
-                viewer_zone: tzinfo | None = None) -> list[Memory]:
+def on_this_day(
+    videos: Iterable[Video], today: date, viewer_zone: tzinfo | None = None
+) -> list[Memory]:
     """Videos filmed on today's month and day in earlier years, most recent year first.
     Only recorded dates count: a file's copy date is no memory."""
     found = []

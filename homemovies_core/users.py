@@ -31,8 +31,16 @@ from types import MappingProxyType
 import bcrypt
 import yaml
 
-__all__ = ["MAX_BYTES", "Credentials", "Users", "UsersError", "hash_password", "parse",
-           "read_text", "write_text"]
+__all__ = [
+    "MAX_BYTES",
+    "Credentials",
+    "Users",
+    "UsersError",
+    "hash_password",
+    "parse",
+    "read_text",
+    "write_text",
+]
 
 # A family's file is a few hundred bytes a person; this is room for hundreds of them, and
 # keeps a wrong path (a video, /dev/zero) from being read whole.
@@ -108,11 +116,14 @@ def read_text(path: Path) -> str:
     except IsADirectoryError:
         raise UsersError(f"The users file {path} is a folder, not a file.") from None
     except OSError as exc:
-        raise UsersError(f"The users file {path} cannot be read "
-                         f"({exc.strerror or type(exc).__name__}).") from None
+        raise UsersError(
+            f"The users file {path} cannot be read ({exc.strerror or type(exc).__name__})."
+        ) from None
     if len(data) > MAX_BYTES:
-        raise UsersError(f"The users file {path} is larger than {MAX_BYTES // 1024} KiB; it "
-                         f"should hold only the family's logins.")
+        raise UsersError(
+            f"The users file {path} is larger than {MAX_BYTES // 1024} KiB; it "
+            f"should hold only the family's logins."
+        )
     try:
         return data.decode("utf-8-sig")  # an editor's byte-order mark is not content
     except UnicodeDecodeError:
@@ -123,8 +134,9 @@ def load_document(text: str) -> dict:
     """The YAML document, with `credentials: usernames:` as a mapping (made if absent);
     each entry is checked only by `parse`, so the `users` command can still repair one."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise UsersError(f"is larger than {MAX_BYTES // 1024} KiB; it should hold only the "
-                         f"family's logins.")
+        raise UsersError(
+            f"is larger than {MAX_BYTES // 1024} KiB; it should hold only the family's logins."
+        )
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -145,8 +157,10 @@ def load_document(text: str) -> dict:
     return document
 
 
-_FORMAT = ("is not in streamlit-authenticator's format: it needs 'credentials:', then "
-           "'usernames:', then one entry per user name with 'name' and 'password'.")
+_FORMAT = (
+    "is not in streamlit-authenticator's format: it needs 'credentials:', then "
+    "'usernames:', then one entry per user name with 'name' and 'password'."
+)
 
 
 def entries(document: dict) -> dict:
@@ -165,8 +179,9 @@ def parse(text: str) -> Users:
             raise UsersError(f"has a user name, {_shown(key)}, that {problem}.")
         person = _person(key.lower(), entry)
         if person.username in people:
-            raise UsersError(f"lists '{person.username}' twice (user names are not "
-                             f"case-sensitive).")
+            raise UsersError(
+                f"lists '{person.username}' twice (user names are not case-sensitive)."
+            )
         people[person.username] = person
     return Users(tuple(people.values()))
 
@@ -191,23 +206,32 @@ def _shown(name: object) -> str:
 
 def _person(username: str, entry: object) -> Credentials:
     if not isinstance(entry, dict):
-        raise UsersError(f"gives '{username}' an entry that is not a mapping with 'name' and "
-                         f"'password'.")
+        raise UsersError(
+            f"gives '{username}' an entry that is not a mapping with 'name' and 'password'."
+        )
     for text_field in ("name", "first_name", "last_name", "email"):
         value = entry.get(text_field)
         if value is not None and not (isinstance(value, str) and is_one_line(value)):
             raise UsersError(f"gives '{username}' a {text_field} that is not text on one line.")
     password = entry.get("password")
     if password is None:
-        raise UsersError(f"gives '{username}' no password: set one with `python -m "
-                         f"homemovies_core users add {username}`.")
+        raise UsersError(
+            f"gives '{username}' no password: set one with `python -m "
+            f"homemovies_core users add {username}`."
+        )
     if not isinstance(password, str) or not _BCRYPT_HASH.match(password):
         # Never echo it: it may be the very password this rule keeps off the disk.
-        raise UsersError(f"gives '{username}' a password that is not a bcrypt hash; a users "
-                         f"file must never hold a password itself: set it with `python -m "
-                         f"homemovies_core users add {username}`.")
-    return Credentials(username=username, display_name=shown_as(username, entry),
-                       password_hash=password, email=(entry.get("email") or "").strip())
+        raise UsersError(
+            f"gives '{username}' a password that is not a bcrypt hash; a users "
+            f"file must never hold a password itself: set it with `python -m "
+            f"homemovies_core users add {username}`."
+        )
+    return Credentials(
+        username=username,
+        display_name=shown_as(username, entry),
+        password_hash=password,
+        email=(entry.get("email") or "").strip(),
+    )
 
 
 def shown_as(username: str, entry: dict) -> str:
@@ -240,8 +264,7 @@ def write_text(path: Path, text: str) -> None:
     the old file or the new one, never half of either, and the hashes are nobody else's."""
     # mkstemp makes the file 0600 whatever the umask, in the same folder: os.replace is a
     # rename on one file system.
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                     dir=path.parent)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

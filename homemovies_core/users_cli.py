@@ -31,27 +31,40 @@ RESTART = "Restart Home Movies for the change to take effect."
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--users_file", metavar="FILE", type=Path,
-                        help="the users file (default: HM_USERS_FILE, or users_file in "
-                             ".streamlit/secrets.toml)")
+    common.add_argument(
+        "--users_file",
+        metavar="FILE",
+        type=Path,
+        help="the users file (default: HM_USERS_FILE, or users_file in .streamlit/secrets.toml)",
+    )
     parser = argparse.ArgumentParser(
-        prog=PROG, description="A login per family member, in the users file the app reads "
-                               "with --users_file (streamlit-authenticator's format, bcrypt "
-                               "hashes only).")
+        prog=PROG,
+        description="A login per family member, in the users file the app reads "
+        "with --users_file (streamlit-authenticator's format, bcrypt "
+        "hashes only).",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{add,remove,list}")
     add = commands.add_parser(
-        "add", parents=[common], help="add someone, or give them a new password",
+        "add",
+        parents=[common],
+        help="add someone, or give them a new password",
         description="Asks for the password twice (or reads one line from standard input when "
-                    "it is not a terminal) and stores only its bcrypt hash.")
+        "it is not a terminal) and stores only its bcrypt hash.",
+    )
     add.add_argument("name", help="the user name to log in with (not case-sensitive)")
-    add.add_argument("--name", dest="display_name", metavar="TEXT",
-                     help="how the app shows them, e.g. on the Shared links page (default: "
-                          "NAME as typed, or what the file already says)")
+    add.add_argument(
+        "--name",
+        dest="display_name",
+        metavar="TEXT",
+        help="how the app shows them, e.g. on the Shared links page (default: "
+        "NAME as typed, or what the file already says)",
+    )
     add.add_argument("--email", help="their e-mail address (optional)")
     remove = commands.add_parser("remove", parents=[common], help="remove someone's login")
     remove.add_argument("name")
-    commands.add_parser("list", parents=[common],
-                        help="user names and how the app shows them (never a password)")
+    commands.add_parser(
+        "list", parents=[common], help="user names and how the app shows them (never a password)"
+    )
     return parser
 
 
@@ -60,8 +73,13 @@ def main(argv: list[str], *, stdin: TextIO | None = None) -> int:
     try:
         path = users_file(args.users_file)
         if args.command == "add":
-            said = add(path, args.name, args.display_name, args.email,
-                       sys.stdin if stdin is None else stdin)
+            said = add(
+                path,
+                args.name,
+                args.display_name,
+                args.email,
+                sys.stdin if stdin is None else stdin,
+            )
         elif args.command == "remove":
             said = remove(path, args.name)
         else:
@@ -82,7 +100,9 @@ def users_file(given: Path | None) -> Path:
     if given is not None:
         return given.expanduser()
     option = BY_NAME["users_file"]
-    raw, source = first_given(option, {}, os.environ, read_secrets_files(default_secrets_files(APP_DIR)))
+    raw, source = first_given(
+        option, {}, os.environ, read_secrets_files(default_secrets_files(APP_DIR))
+    )
     if raw is None:
         raise UsersError("Say which users file to change: --users_file FILE (or HM_USERS_FILE).")
     return convert(option, raw, source)
@@ -115,10 +135,15 @@ def add(path: Path, name: str, display_name: str | None, email: str | None, stdi
         table[username] = entry
     else:  # in its place, under its lower-case name
         document["credentials"]["usernames"] = {
-            (username if k == old_key else k): (entry if k == old_key else v) for k, v in table.items()}
+            (username if k == old_key else k): (entry if k == old_key else v)
+            for k, v in table.items()
+        }
     who = f"{username} ({users.shown_as(username, entry)})"
-    said = (f"Set a new password for {who} in {path}." if old_key is not None else
-            f"Added {who} to {path}.")
+    said = (
+        f"Set a new password for {who} in {path}."
+        if old_key is not None
+        else f"Added {who} to {path}."
+    )
     return _write(path, document, f"{said} {RESTART}")
 
 
@@ -182,8 +207,10 @@ def password_problem(password: str) -> str | None:
     if not password:
         return "The password is empty; nothing was changed."
     if len(password.encode("utf-8", "surrogatepass")) > BCRYPT_MAX_BYTES:
-        return (f"The password is longer than {BCRYPT_MAX_BYTES} bytes (UTF-8); bcrypt, which "
-                f"checks it, ignores the rest: use a shorter one.")
+        return (
+            f"The password is longer than {BCRYPT_MAX_BYTES} bytes (UTF-8); bcrypt, which "
+            f"checks it, ignores the rest: use a shorter one."
+        )
     if password != password.strip():
         # streamlit-authenticator strips what is typed at login: it could never match.
         return "The password starts or ends with a space, which the login form drops; choose one without."
@@ -205,8 +232,10 @@ def _write(path: Path, document: dict, said: str) -> str:
     try:
         users.write_text(path, text)
     except OSError as exc:
-        raise UsersError(f"The users file {path} cannot be written "
-                         f"({exc.strerror or type(exc).__name__}); nothing was changed.") from None
+        raise UsersError(
+            f"The users file {path} cannot be written "
+            f"({exc.strerror or type(exc).__name__}); nothing was changed."
+        ) from None
     try:
         users.parse(text)
     except UsersError as exc:  # another entry was already wrong: say so, the app would refuse it

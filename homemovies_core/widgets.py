@@ -12,8 +12,7 @@ from .progress import Progress
 from .services import Services
 from .state import BASE_URL
 
-__all__ = ["app_url", "card", "plain", "poster_url", "qr_code", "subtitle_tracks",
-           "try_again_in"]
+__all__ = ["app_url", "card", "plain", "poster_url", "qr_code", "subtitle_tracks", "try_again_in"]
 
 
 def app_url(path: str, **query: str) -> str:
@@ -26,30 +25,52 @@ def poster_url(svc: Services, video: Video) -> str | None:
     return app_url(poster_routes.poster_url(svc, video.poster)) if video.poster else None
 
 
-def card(svc: Services, video: Video, progress: Progress | None, *, show_folder: bool,
-         note: str = "", zone=None) -> cards.Card:
+def card(
+    svc: Services,
+    video: Video,
+    progress: Progress | None,
+    *,
+    show_folder: bool,
+    note: str = "",
+    zone=None,
+) -> cards.Card:
     """A card: when it was filmed (or, if nobody knows, the file's date), how long it lasts
     (or its size), and `note` ("3 years ago") first."""
     day = timeline.day_of(video, zone)
     length = human_duration(video.duration) if video.duration else human_size(video.size)
     facts = " · ".join(f for f in (note, human_day(day), length) if f)
-    fraction = None if progress is None or progress.fraction is None else \
-        (1.0 if progress.finished else progress.fraction)
-    return cards.Card(key=video.key, title=video.title, facts=facts, badge=video.badge,
-                      folder=folder_title(video.folder) if show_folder else "",
-                      poster=poster_url(svc, video), progress=fraction,
-                      download=video.kind is Kind.DOWNLOAD)
+    fraction = (
+        None
+        if progress is None or progress.fraction is None
+        else (1.0 if progress.finished else progress.fraction)
+    )
+    return cards.Card(
+        key=video.key,
+        title=video.title,
+        facts=facts,
+        badge=video.badge,
+        folder=folder_title(video.folder) if show_folder else "",
+        poster=poster_url(svc, video),
+        progress=fraction,
+        download=video.kind is Kind.DOWNLOAD,
+    )
 
 
 def subtitle_tracks(svc: Services, video: Video) -> list[SubtitleTrack]:
     """The video's subtitle files as player tracks (inside an `.hls/` folder they ride on the
     folder's playback URL). May raise StorageError."""
-    return [SubtitleTrack(src=svc.urls.object_url(s.name, within=video), language=s.language,
-                          label=s.label) for s in svc.catalog.hls_subtitles(video)]
+    return [
+        SubtitleTrack(
+            src=svc.urls.object_url(s.name, within=video), language=s.language, label=s.label
+        )
+        for s in svc.catalog.hls_subtitles(video)
+    ]
 
 
 def qr_code(text: str, *, width: int) -> None:
     """A QR code as an inline SVG data URL: no image kept in this process's media store, so
     any replica can draw the page that shows it."""
-    st.html(f'<img src="{links.qr_svg_data_uri(text)}" width="{int(width)}" '
-            f'height="{int(width)}" alt="QR code" style="background:#fff">')
+    st.html(
+        f'<img src="{links.qr_svg_data_uri(text)}" width="{int(width)}" '
+        f'height="{int(width)}" alt="QR code" style="background:#fff">'
+    )

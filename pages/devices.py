@@ -27,9 +27,11 @@ def log_out(store: SessionStore, digest: str, user: str, device: str) -> None:
 
 def describe(session: LoginSession, now: float) -> str:
     how = "with a phone" if session.via == "phone" else "with the password"
-    return (f"from {plain(session.address)} · logged in {how} "
-            f"{human_date(datetime.fromtimestamp(session.created, UTC))} · "
-            f"last used {ago(now - session.last_seen)}")
+    return (
+        f"from {plain(session.address)} · logged in {how} "
+        f"{human_date(datetime.fromtimestamp(session.created, UTC))} · "
+        f"last used {ago(now - session.last_seen)}"
+    )
 
 
 def ago(seconds: float) -> str:
@@ -48,8 +50,10 @@ def main() -> None:
     store = auth.store(svc)
     mine = SessionStore.digest(st.session_state[auth.SESSION].id)
     st.title("Devices")
-    st.caption("Every browser and TV logged in as you. Log out any you do not recognise, or "
-               "that you no longer use: it has to log in again.")
+    st.caption(
+        "Every browser and TV logged in as you. Log out any you do not recognise, or "
+        "that you no longer use: it has to log in again."
+    )
     now = time.time()
     for session in store.active(user):
         with st.container(border=True):
@@ -58,9 +62,13 @@ def main() -> None:
             text.markdown(f"**{plain(session.device)}**" + (" · this device" if this else ""))
             text.caption(describe(session, now))
             if not this:  # named for its row: a screen reader hears which device
-                button.button(f"Log out {plain(session.device)}", key=f"end:{session.id}",
-                              width="stretch",
-                              on_click=log_out, args=(store, session.id, user, session.device))
+                button.button(
+                    f"Log out {plain(session.device)}",
+                    key=f"end:{session.id}",
+                    width="stretch",
+                    on_click=log_out,
+                    args=(store, session.id, user, session.device),
+                )
 
 
 main()

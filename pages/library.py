@@ -8,7 +8,16 @@ from datetime import datetime
 
 import streamlit as st
 
-from homemovies_core import auth, cards, library_view, navigation, services, state, timeline, widgets
+from homemovies_core import (
+    auth,
+    cards,
+    library_view,
+    navigation,
+    services,
+    state,
+    timeline,
+    widgets,
+)
 from homemovies_core.formatting import plain
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
@@ -27,15 +36,35 @@ def count_caption(count: int | None) -> str:
     return f"{count} video" if count == 1 else f"{count} videos"
 
 
-def grid(svc: services.Services, videos: list[Video], progress: dict[str, Progress], *,
-         row: str, show_folder: bool = False, query: str = "", label: str,
-         notes: dict[str, str] | None = None) -> None:
+def grid(
+    svc: services.Services,
+    videos: list[Video],
+    progress: dict[str, Progress],
+    *,
+    row: str,
+    show_folder: bool = False,
+    query: str = "",
+    label: str,
+    notes: dict[str, str] | None = None,
+) -> None:
     # The row is part of the key: one video may be in "Continue watching" and the grid.
     zone = auth.viewer_zone()
-    cards.grid([widgets.card(svc, v, progress.get(v.key), show_folder=show_folder, zone=zone,
-                             note=(notes or {}).get(v.key, "")) for v in videos],
-               key=f"cards:{row}", label=label,
-               on_open=lambda key: navigation.go(navigation.WATCH, v=key, q=query))
+    cards.grid(
+        [
+            widgets.card(
+                svc,
+                v,
+                progress.get(v.key),
+                show_folder=show_folder,
+                zone=zone,
+                note=(notes or {}).get(v.key, ""),
+            )
+            for v in videos
+        ],
+        key=f"cards:{row}",
+        label=label,
+        on_open=lambda key: navigation.go(navigation.WATCH, v=key, q=query),
+    )
 
 
 def on_this_day(svc: services.Services, store: ProgressStore, user: str) -> None:
@@ -47,9 +76,15 @@ def on_this_day(svc: services.Services, store: ProgressStore, user: str) -> None
     if memories:
         st.subheader("On this day")
         shown = [m.video for m in memories]
-        grid(svc, shown, store.many(user, [v.key for v in shown]), row="memories",
-             show_folder=True, label="On this day",
-             notes={m.video.key: m.caption for m in memories})
+        grid(
+            svc,
+            shown,
+            store.many(user, [v.key for v in shown]),
+            row="memories",
+            show_folder=True,
+            label="On this day",
+            notes={m.video.key: m.caption for m in memories},
+        )
         st.divider()
 
 
@@ -66,27 +101,41 @@ def continue_watching(svc: services.Services, store: ProgressStore, user: str) -
         st.divider()
 
 
-def search_results(svc: services.Services, store: ProgressStore, user: str, query: str,
-                   folder: str | None) -> None:
+def search_results(
+    svc: services.Services, store: ProgressStore, user: str, query: str, folder: str | None
+) -> None:
     videos, pending = svc.catalog.cached_videos()
     result = search(videos, query, limit=SEARCH_LIMIT, pending_folders=pending)
     top, clear = st.columns([5, 1], vertical_alignment="center")
     top.title(f"Search: {plain(query)}")
-    clear.button("✕ Clear search", width="stretch", on_click=set_url,
-                 args=(library_view.search_params("", folder),))
+    clear.button(
+        "✕ Clear search",
+        width="stretch",
+        on_click=set_url,
+        args=(library_view.search_params("", folder),),
+    )
     notes = [f"{result.total} video{'s' if result.total != 1 else ''}"]
     if result.total > len(result.videos):
         notes.append(f"showing the first {len(result.videos)}: add a word to narrow it down")
     if result.pending_folders:
-        notes.append(f"{result.pending_folders} folder(s) are still being read; search again "
-                     f"in a moment for everything")
+        notes.append(
+            f"{result.pending_folders} folder(s) are still being read; search again "
+            f"in a moment for everything"
+        )
     st.caption(" · ".join(notes))
     if not result.videos:
         st.info("No video title matches. Try the start of a word from the title.")
         return
     shown = list(result.videos)
-    grid(svc, shown, store.many(user, [v.key for v in shown]), row="search", show_folder=True,
-         query=query, label="Search results")
+    grid(
+        svc,
+        shown,
+        store.many(user, [v.key for v in shown]),
+        row="search",
+        show_folder=True,
+        query=query,
+        label="Search results",
+    )
 
 
 def set_url(params: dict[str, str]) -> None:
@@ -107,30 +156,48 @@ def sidebar(folders: list, current: str | None, query: str) -> None:
     # Widgets show what the URL says (set before they are drawn, every run).
     st.session_state[state.SEARCH] = query
     st.session_state[state.FOLDER] = current
-    st.sidebar.text_input("Search", key=state.SEARCH, placeholder="Search all folders",
-                          max_chars=library_view.MAX_QUERY, on_change=search_typed,
-                          args=(current,))
+    st.sidebar.text_input(
+        "Search",
+        key=state.SEARCH,
+        placeholder="Search all folders",
+        max_chars=library_view.MAX_QUERY,
+        on_change=search_typed,
+        args=(current,),
+    )
     # Counts go in captions, not labels: on OCI they arrive from background listings a
     # moment after the first draw, and the browser resets a radio whose options change.
-    st.sidebar.radio("Folders", keys, key=state.FOLDER, on_change=folder_picked,
-                     format_func=lambda k: plain(folder_title(k)),
-                     captions=[count_caption(f.video_count) for f in folders])
+    st.sidebar.radio(
+        "Folders",
+        keys,
+        key=state.FOLDER,
+        on_change=folder_picked,
+        format_func=lambda k: plain(folder_title(k)),
+        captions=[count_caption(f.video_count) for f in folders],
+    )
 
 
 def order_picked(current: str) -> None:
     set_url(library_view.folder_params(current, st.session_state[state.ORDER]))
 
 
-def folder_page(svc: services.Services, store: ProgressStore, user: str, current: str,
-                request: library_view.LibraryRequest) -> None:
+def folder_page(
+    svc: services.Services,
+    store: ProgressStore,
+    user: str,
+    current: str,
+    request: library_view.LibraryRequest,
+) -> None:
     if request.landing:
         on_this_day(svc, store, user)
     continue_watching(svc, store, user)
     view = svc.catalog.folder_view(current)
     st.title(plain(view.folder.title))
     if view.stale:
-        st.warning(f"This may be out of date: {plain(view.error)}" if view.videos else
-                   f"This folder could not be read. ({plain(view.error)})")
+        st.warning(
+            f"This may be out of date: {plain(view.error)}"
+            if view.videos
+            else f"This folder could not be read. ({plain(view.error)})"
+        )
     if not view.videos:
         if not view.stale:
             st.info("No videos in this folder yet.")
@@ -139,31 +206,55 @@ def folder_page(svc: services.Services, store: ProgressStore, user: str, current
     videos = timeline.ordered(view.videos, order)
     paging = library_view.paging(request.page, len(videos), svc.settings.page_size)
     count, sort = st.columns([3, 1], vertical_alignment="center")
-    count.caption(f"{len(videos)} videos"
-                  + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else ""))
+    count.caption(
+        f"{len(videos)} videos"
+        + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else "")
+    )
     st.session_state[state.ORDER] = order.value  # the control shows what the URL says
-    sort.selectbox("Order", list(ORDER_LABELS), format_func=ORDER_LABELS.get,
-                   key=state.ORDER, label_visibility="collapsed", on_change=order_picked,
-                   args=(current,))
-    shown = videos[paging.start:paging.stop]
+    sort.selectbox(
+        "Order",
+        list(ORDER_LABELS),
+        format_func=ORDER_LABELS.get,
+        key=state.ORDER,
+        label_visibility="collapsed",
+        on_change=order_picked,
+        args=(current,),
+    )
+    shown = videos[paging.start : paging.stop]
     progress = store.many(user, [v.key for v in shown])
-    groups = timeline.by_year(shown, auth.viewer_zone()) if order is not timeline.Order.NAME \
+    groups = (
+        timeline.by_year(shown, auth.viewer_zone())
+        if order is not timeline.Order.NAME
         else [timeline.Group("", None, None, tuple(shown))]
+    )
     for number, group in enumerate(groups):
         if group.heading and (len(groups) > 1 or group.year is not None):
             st.subheader(plain(group.heading))
-        grid(svc, list(group.videos), progress, row=f"grid:{number}",
-             label=f"Videos in {view.folder.title}" + (f", {group.heading}" if group.heading
-                                                       else ""))
+        grid(
+            svc,
+            list(group.videos),
+            progress,
+            row=f"grid:{number}",
+            label=f"Videos in {view.folder.title}"
+            + (f", {group.heading}" if group.heading else ""),
+        )
     if paging.pages > 1:
         here = library_view.folder_params(current, request.sort)
         prev_col, _, next_col = st.columns([1, 4, 1])
         if paging.page > 1:
-            prev_col.button("← Previous page", width="stretch", on_click=set_url,
-                            args=({**here, "page": str(paging.page - 1)},))
+            prev_col.button(
+                "← Previous page",
+                width="stretch",
+                on_click=set_url,
+                args=({**here, "page": str(paging.page - 1)},),
+            )
         if paging.page < paging.pages:
-            next_col.button("Next page →", width="stretch", on_click=set_url,
-                            args=({**here, "page": str(paging.page + 1)},))
+            next_col.button(
+                "Next page →",
+                width="stretch",
+                on_click=set_url,
+                args=({**here, "page": str(paging.page + 1)},),
+            )
 
 
 def main() -> None:

@@ -10,15 +10,20 @@ import streamlit as st
 from homemovies_core import auth, services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import plain, try_again_in
-from homemovies_core.pairing import Approval, PairingRequest, display_code, network_clue, normalise_code
+from homemovies_core.pairing import (
+    Approval,
+    PairingRequest,
+    display_code,
+    network_clue,
+    normalise_code,
+)
 from homemovies_core.state import PAIR_CHECK as CHECK
 from homemovies_core.state import PAIR_RESULT as RESULT
 
 
 def ask_for_code() -> None:
     with st.form("pair_code"):
-        typed = st.text_input("The code shown on the TV", max_chars=12,
-                              placeholder="ABCD-EFGH")
+        typed = st.text_input("The code shown on the TV", max_chars=12, placeholder="ABCD-EFGH")
         if st.form_submit_button("Continue", type="primary") and typed.strip():
             st.query_params["code"] = typed.strip()[:12]
             st.rerun()
@@ -58,31 +63,44 @@ def main() -> None:
     request = svc.pairing.lookup(code) if code else None
     if request is None or request.approved_by:
         throttle.failed(user, address)
-        st.warning("This code does not work (any more). Codes work once, for 10 minutes: "
-                   "ask the TV for a new one and try again.")
+        st.warning(
+            "This code does not work (any more). Codes work once, for 10 minutes: "
+            "ask the TV for a new one and try again."
+        )
         st.query_params.pop("code", None)
         ask_for_code()
         return
     show_request(request, address)
     with st.form("pair_approve"):
-        st.text_input("The 3-digit number the TV shows under the code", key=CHECK, max_chars=3,
-                      placeholder="123")
-        st.form_submit_button("Approve", type="primary", on_click=approve,
-                              args=(svc, request.code, user))
+        st.text_input(
+            "The 3-digit number the TV shows under the code",
+            key=CHECK,
+            max_chars=3,
+            placeholder="123",
+        )
+        st.form_submit_button(
+            "Approve", type="primary", on_click=approve, args=(svc, request.code, user)
+        )
     if done_code == code and isinstance(result, str):
         st.error(result)
     if done_code == code and result is Approval.WRONG_NUMBER:
-        st.error("That is not the number on the TV. Look at the screen in front of you and "
-                 "type the number under the code.")
+        st.error(
+            "That is not the number on the TV. Look at the screen in front of you and "
+            "type the number under the code."
+        )
 
 
 def show_request(request: PairingRequest, phone_address: str) -> None:
-    st.write(f"**{plain(request.device)}** at address **{plain(request.address)}**, "
-             f"{network_clue(request.address, phone_address)}, asks to log in as you "
-             f"(code {display_code(request.code)}).")
-    st.warning("Approve only a screen you can see in front of you. If someone sent you this "
-               "link or code, do not approve: they would see all of the family's videos.",
-               icon="⚠️")
+    st.write(
+        f"**{plain(request.device)}** at address **{plain(request.address)}**, "
+        f"{network_clue(request.address, phone_address)}, asks to log in as you "
+        f"(code {display_code(request.code)})."
+    )
+    st.warning(
+        "Approve only a screen you can see in front of you. If someone sent you this "
+        "link or code, do not approve: they would see all of the family's videos.",
+        icon="⚠️",
+    )
 
 
 main()

@@ -17,8 +17,10 @@ from homemovies_core.player import player
 from homemovies_core.shares import Share, describe_expiry, password_matches
 from homemovies_core.storage.base import StorageError
 
-NOT_VALID = ("This link does not work any more. It may have expired or been withdrawn; ask "
-             "the person who sent it for a new one.")
+NOT_VALID = (
+    "This link does not work any more. It may have expired or been withdrawn; ask "
+    "the person who sent it for a new one."
+)
 ANY = "*"  # the lookup throttle counts per address only
 
 
@@ -34,10 +36,15 @@ def unlocked(svc: services.Services, share: Share, address: str) -> bool:
         return True
     st.title("🎬 Home Movies")
     with st.form("share_password"):
-        st.text_input("This video is protected. Password", type="password", max_chars=256,
-                      key=state.SHARED_PASSWORD)
-        st.form_submit_button("Watch", type="primary", on_click=check_password,
-                              args=(svc, share, address))
+        st.text_input(
+            "This video is protected. Password",
+            type="password",
+            max_chars=256,
+            key=state.SHARED_PASSWORD,
+        )
+        st.form_submit_button(
+            "Watch", type="primary", on_click=check_password, args=(svc, share, address)
+        )
     if st.session_state.get(state.SHARED_PASSWORD_ERROR):
         st.error(st.session_state.pop(state.SHARED_PASSWORD_ERROR))
     return False
@@ -54,15 +61,18 @@ def check_password(svc: services.Services, share: Share, address: str) -> None:
         st.session_state[state.SHARED_PASSWORD_ERROR] = str(exc)
         return
     if not attempt.allowed:
-        st.session_state[state.SHARED_PASSWORD_ERROR] = \
+        st.session_state[state.SHARED_PASSWORD_ERROR] = (
             f"Too many wrong passwords. {try_again_in(attempt.wait)}"
+        )
     elif password_matches(share, password):
         throttle.succeeded(share.id, address)
         st.session_state[state.share_unlocked(share.id)] = True
     else:
         st.session_state[state.SHARED_PASSWORD_ERROR] = "That is not the password." + (
-            "" if attempt.left else
-            f" This device must now wait {round(throttle.window / 60)} minutes.")
+            ""
+            if attempt.left
+            else f" This device must now wait {round(throttle.window / 60)} minutes."
+        )
 
 
 def main() -> None:
@@ -71,8 +81,7 @@ def main() -> None:
     address = auth.the_client_address(svc)
     throttle = svc.throttles.share_lookup
     if throttle.blocked(ANY, address) > 0:
-        refuse("Too many links that do not work were opened from this device. "
-               "Try again later.")
+        refuse("Too many links that do not work were opened from this device. Try again later.")
         return
     share = svc.shares.lookup(token)
     if share is None:
@@ -95,10 +104,18 @@ def main() -> None:
     except StorageError:
         refuse("This video cannot be played right now. Try again in a little while.")
         return
-    player(src, kind=video.kind.value, title=share.title, subtitles=subtitles,
-           thumbnails=thumbnails, key="player")
-    st.caption(f"Shared with you · this link expires "
-               f"{describe_expiry(share.expires, time.time(), auth.viewer_zone())}.")
+    player(
+        src,
+        kind=video.kind.value,
+        title=share.title,
+        subtitles=subtitles,
+        thumbnails=thumbnails,
+        key="player",
+    )
+    st.caption(
+        f"Shared with you · this link expires "
+        f"{describe_expiry(share.expires, time.time(), auth.viewer_zone())}."
+    )
 
 
 main()

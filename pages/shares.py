@@ -28,23 +28,35 @@ def main() -> None:
     st.title("Shared links")
     shares = store.active()
     if not shares:
-        st.info("No video is shared right now. Use the 🔗 Share button on a video to make a "
-                "link for someone who has no account.")
+        st.info(
+            "No video is shared right now. Use the 🔗 Share button on a video to make a "
+            "link for someone who has no account."
+        )
         return
-    st.caption("Anyone holding one of these links can watch that one video until it expires. "
-               "Revoking a link stops it from opening; someone already watching can finish, "
-               f"for up to {svc.settings.par_ttl_hours:g} hours.")
+    st.caption(
+        "Anyone holding one of these links can watch that one video until it expires. "
+        "Revoking a link stops it from opening; someone already watching can finish, "
+        f"for up to {svc.settings.par_ttl_hours:g} hours."
+    )
     now, zone = time.time(), auth.viewer_zone()
     for share in shares:
         with st.container(border=True):
             text, button = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f"**{plain(share.title)}**"
-                          + (" · 🔒 password" if share.protected else ""))
+            text.markdown(
+                f"**{plain(share.title)}**" + (" · 🔒 password" if share.protected else "")
+            )
             owner = plain(svc.credentials.display_name(share.owner))
-            text.caption(f"Made {human_date(_moment(share.created, zone))} by {owner} · "
-                         f"expires {describe_expiry(share.expires, now, zone)}")
-            button.button("Revoke", key=f"revoke:{share.id}", width="stretch",
-                          on_click=revoke, args=(store, share))
+            text.caption(
+                f"Made {human_date(_moment(share.created, zone))} by {owner} · "
+                f"expires {describe_expiry(share.expires, now, zone)}"
+            )
+            button.button(
+                "Revoke",
+                key=f"revoke:{share.id}",
+                width="stretch",
+                on_click=revoke,
+                args=(store, share),
+            )
 
 
 def _moment(epoch: float, zone) -> datetime:

@@ -20,8 +20,14 @@ def year_picked() -> None:
 
 def page_of_year(videos: list, year: int, zone) -> int:
     """The page on which `year` begins (videos are newest first)."""
-    first = next((i for i, v in enumerate(videos)
-                  if (day := timeline.day_of(v, zone)) is not None and day.year <= year), 0)
+    first = next(
+        (
+            i
+            for i, v in enumerate(videos)
+            if (day := timeline.day_of(v, zone)) is not None and day.year <= year
+        ),
+        0,
+    )
     return first // PAGE_SIZE + 1
 
 
@@ -49,29 +55,33 @@ def main() -> None:
     pages = max(1, -(-len(videos) // PAGE_SIZE))
     page = page_of_year(videos, year, zone) if year in years else (read_int("page") or 1)
     page = min(max(1, page), pages)
-    shown = videos[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    shown = videos[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     top, jump = st.columns([3, 1], vertical_alignment="center")
     top.caption(f"{len(videos)} videos · page {page} of {pages}")
     if years:
         first = timeline.day_of(shown[0], zone)
         # The control shows the year this page starts in (or the one asked for).
-        st.session_state[state.TIMELINE_YEAR] = year if year in years else \
-            (first.year if first else years[0])
+        st.session_state[state.TIMELINE_YEAR] = (
+            year if year in years else (first.year if first else years[0])
+        )
         jump.selectbox("Jump to a year", years, key=state.TIMELINE_YEAR, on_change=year_picked)
     progress = svc.progress.many(user, [v.key for v in shown])
     for number, group in enumerate(timeline.by_month(shown, zone)):
         st.subheader(plain(group.heading))
-        cards.grid([widgets.card(svc, v, progress.get(v.key), show_folder=True, zone=zone)
-                    for v in group.videos], key=f"cards:timeline:{number}",
-                   label=f"Videos of {group.heading}",
-                   on_open=lambda key: navigation.go(navigation.WATCH, v=key))
+        cards.grid(
+            [
+                widgets.card(svc, v, progress.get(v.key), show_folder=True, zone=zone)
+                for v in group.videos
+            ],
+            key=f"cards:timeline:{number}",
+            label=f"Videos of {group.heading}",
+            on_open=lambda key: navigation.go(navigation.WATCH, v=key),
+        )
     before, _, after = st.columns([1, 4, 1])
     if page > 1:
-        before.button("← Newer", width="stretch", on_click=set_url,
-                      args=({"page": str(page - 1)},))
+        before.button("← Newer", width="stretch", on_click=set_url, args=({"page": str(page - 1)},))
     if page < pages:
-        after.button("Older →", width="stretch", on_click=set_url,
-                     args=({"page": str(page + 1)},))
+        after.button("Older →", width="stretch", on_click=set_url, args=({"page": str(page + 1)},))
 
 
 main()

@@ -19,8 +19,11 @@ from homemovies_core.storage.base import StorageError
 
 def back_to(folder: str) -> None:
     """The Back button's callback: the folder (or the search) this video was opened from."""
-    navigation.go(navigation.LIBRARY, folder="/" if folder == "" else folder.rstrip("/"),
-                  q=st.query_params.get("q", ""))
+    navigation.go(
+        navigation.LIBRARY,
+        folder="/" if folder == "" else folder.rstrip("/"),
+        q=st.query_params.get("q", ""),
+    )
 
 
 def open_video(key: str) -> None:
@@ -32,19 +35,28 @@ def visit(store: ProgressStore, user: str, video: Video) -> dict:
     remounts whenever its data changes, so reruns (the share panel, a rerun of any kind)
     must hand it exactly the same values or the video would jump."""
     current = st.session_state.get(VISIT)
-    if current is None or current["key"] != video.key or \
-            current["token_expires"] - time.time() < 600:
-        current = {"key": video.key, "start": resume_position(store.get(user, video.key)),
-                   "token": store.token(user, video.key),
-                   "token_expires": time.time() + TOKEN_SECONDS - 60}
+    if (
+        current is None
+        or current["key"] != video.key
+        or current["token_expires"] - time.time() < 600
+    ):
+        current = {
+            "key": video.key,
+            "start": resume_position(store.get(user, video.key)),
+            "token": store.token(user, video.key),
+            "token_expires": time.time() + TOKEN_SECONDS - 60,
+        }
         st.session_state[VISIT] = current
     return current
 
 
 def start_over(store: ProgressStore, user: str, video: Video) -> None:
     store.clear(user, video.key)
-    st.session_state[VISIT] = {**st.session_state[VISIT], "start": 0.0,
-                               "restart": str(time.time_ns())}
+    st.session_state[VISIT] = {
+        **st.session_state[VISIT],
+        "start": 0.0,
+        "restart": str(time.time_ns()),
+    }
 
 
 def create_link(svc: services.Services, user: str, video: Video) -> None:
@@ -54,7 +66,8 @@ def create_link(svc: services.Services, user: str, video: Video) -> None:
     st.session_state[SHARE_PASSWORD] = ""
     try:
         token, share = svc.shares.create(
-            video, owner=user, lifetime=LIFETIMES[lifetime], password=password)
+            video, owner=user, lifetime=LIFETIMES[lifetime], password=password
+        )
     except (ValueError, CacheUnavailable) as exc:  # a password bcrypt cannot take; no Redis
         st.session_state[NEW_LINK] = (video.key, None, str(exc), False)
         return
@@ -66,12 +79,23 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
     with st.popover("🔗 Share", width="stretch"):
         with st.form("share"):
             st.markdown("**Share this video** with someone who has no account.")
-            st.radio("The link works for", list(LIFETIMES), key=SHARE_LIFETIME,
-                     index=list(LIFETIMES).index(DEFAULT_LIFETIME), horizontal=True)
-            st.text_input("Password (optional)", type="password", key=SHARE_PASSWORD,
-                          max_chars=72, help="They will have to type it to watch.")
-            st.form_submit_button("Create link", type="primary", on_click=create_link,
-                                  args=(svc, user, video))
+            st.radio(
+                "The link works for",
+                list(LIFETIMES),
+                key=SHARE_LIFETIME,
+                index=list(LIFETIMES).index(DEFAULT_LIFETIME),
+                horizontal=True,
+            )
+            st.text_input(
+                "Password (optional)",
+                type="password",
+                key=SHARE_PASSWORD,
+                max_chars=72,
+                help="They will have to type it to watch.",
+            )
+            st.form_submit_button(
+                "Create link", type="primary", on_click=create_link, args=(svc, user, video)
+            )
         made = st.session_state.get(NEW_LINK)
         if made and made[0] == video.key:
             _key, url, expires, protected = made
@@ -80,9 +104,11 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
                 return
             st.code(url, language=None, wrap_lines=True)
             widgets.qr_code(url, width=220)
-            st.caption(f"Expires {describe_expiry(expires, time.time(), auth.viewer_zone())}"
-                       + (" · asks for the password" if protected else "")
-                       + ". Revoke it on the Shared links page.")
+            st.caption(
+                f"Expires {describe_expiry(expires, time.time(), auth.viewer_zone())}"
+                + (" · asks for the password" if protected else "")
+                + ". Revoke it on the Shared links page."
+            )
 
 
 def play(svc: services.Services, user: str, video: Video, src: str) -> None:
@@ -92,24 +118,37 @@ def play(svc: services.Services, user: str, video: Video, src: str) -> None:
     if this_visit["start"] > 0:
         note, again = st.columns([5, 1], vertical_alignment="center")
         note.caption(f"Resuming at {human_duration(this_visit['start'])}, where you left off.")
-        again.button("⏮ Start over", width="stretch", on_click=start_over,
-                     args=(store, user, video))
+        again.button(
+            "⏮ Start over", width="stretch", on_click=start_over, args=(store, user, video)
+        )
     thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
-    player(src, kind=video.kind.value, title=video.title, poster=widgets.poster_url(svc, video),
-           start_at=this_visit["start"], restart=this_visit.get("restart", ""),
-           subtitles=widgets.subtitle_tracks(svc, video),
-           thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
-           force_hlsjs=st.query_params.get("engine") == "hlsjs",
-           progress_url=widgets.app_url("api/progress"),
-           progress_token=this_visit["token"], key="player")
+    player(
+        src,
+        kind=video.kind.value,
+        title=video.title,
+        poster=widgets.poster_url(svc, video),
+        start_at=this_visit["start"],
+        restart=this_visit.get("restart", ""),
+        subtitles=widgets.subtitle_tracks(svc, video),
+        thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
+        force_hlsjs=st.query_params.get("engine") == "hlsjs",
+        progress_url=widgets.app_url("api/progress"),
+        progress_token=this_visit["token"],
+        key="player",
+    )
 
 
 def facts(video: Video) -> str:
     """When it was filmed (or the file's date, if nobody knows), how long, how big."""
     day = timeline.day_of(video, auth.viewer_zone())
     size = f"{video.width}×{video.height}" if video.width and video.height else ""
-    parts = [video.badge, human_day(day), human_duration(video.duration) if video.duration
-             else "", size, human_size(video.size)]
+    parts = [
+        video.badge,
+        human_day(day),
+        human_duration(video.duration) if video.duration else "",
+        size,
+        human_size(video.size),
+    ]
     return " · ".join(p for p in parts if p)
 
 
@@ -122,12 +161,14 @@ def neighbours(svc: services.Services, video: Video) -> None:
     prev_col, _, next_col = st.columns([2, 3, 2])
     if index > 0:
         before = siblings[index - 1]
-        prev_col.button(f"⏮ {plain(before.title)}", width="stretch", on_click=open_video,
-                        args=(before.key,))
+        prev_col.button(
+            f"⏮ {plain(before.title)}", width="stretch", on_click=open_video, args=(before.key,)
+        )
     if index + 1 < len(siblings):
         after = siblings[index + 1]
-        next_col.button(f"{plain(after.title)} ⏭", width="stretch", on_click=open_video,
-                        args=(after.key,))
+        next_col.button(
+            f"{plain(after.title)} ⏭", width="stretch", on_click=open_video, args=(after.key,)
+        )
 
 
 def main() -> None:
@@ -138,8 +179,7 @@ def main() -> None:
     if video is None:
         st.title("Video not found")
         st.info("This video is not in the library (it may have been moved or renamed).")
-        st.button("← Back to the library", on_click=back_to,
-                  args=(folder_of(key) if key else "",))
+        st.button("← Back to the library", on_click=back_to, args=(folder_of(key) if key else "",))
         return
 
     top = st.columns([1, 5, 1], vertical_alignment="center")
@@ -154,8 +194,10 @@ def main() -> None:
         st.error(f"This video cannot be opened right now: {plain(exc)}")
         return
     if video.kind is Kind.DOWNLOAD:
-        st.info(f"Browsers cannot play {video.badge} files. Download it and open it in a video "
-                f"player such as VLC.")
+        st.info(
+            f"Browsers cannot play {video.badge} files. Download it and open it in a video "
+            f"player such as VLC."
+        )
         st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
         play(svc, user, video, src)

@@ -28,7 +28,8 @@ def logged_in(**query) -> AppTest:
     svc = services.get()
     at = app(**query)
     at.session_state[auth.SESSION] = auth.store(svc).start(
-        next(iter(svc.credentials)), device="AppTest", address="192.0.2.1", via="password")
+        next(iter(svc.credentials)), device="AppTest", address="192.0.2.1", via="password"
+    )
     at.run()
     assert not at.exception, at.exception
     return at

@@ -33,9 +33,7 @@ CHROMIUM_ARGS = [
 def chromium() -> Iterator[Browser]:
     """A headless system Chromium, closed on exit."""
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
@@ -49,26 +47,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(
-    url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None
-) -> None:
+def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
     """Wait until `url` answers 200; fail early if `proc` (the server) has died."""
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(
-                f"server exited with code {proc.returncode} before {url} answered"
-            )
+            raise RuntimeError(f"server exited with code {proc.returncode} before {url} answered")
         try:
             if httpx.get(url, timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError as exc:
             last_error = exc
         time.sleep(0.2)
-    raise TimeoutError(
-        f"{url} did not answer 200 within {timeout} s (last error: {last_error})"
-    )
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s (last error: {last_error})")
 
 
 def run_streamlit(
@@ -93,9 +85,7 @@ def run_streamlit(
         "--", *args,
     ]  # fmt: skip
     # A new session lets stop() end the server and anything it started, by group.
-    return subprocess.Popen(
-        command, cwd=REPO_ROOT, env=full_env, start_new_session=True
-    )
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=full_env, start_new_session=True)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:

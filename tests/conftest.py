@@ -37,11 +37,23 @@ def library_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(library_dir):
     """The real app (`streamlit run Home.py`) on a free port, serving the generated library."""
-    with serving_app([
-            "--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY, "--page_size", "24",
+    with serving_app(
+        [
+            "--media_dir",
+            str(library_dir),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+            "--page_size",
+            "24",
             # Loopback is "the proxy", so tests can play clients at other addresses.
-            "--trusted_proxies", "127.0.0.1"]) as url:
+            "--trusted_proxies",
+            "127.0.0.1",
+        ]
+    ) as url:
         yield url
 
 
@@ -72,9 +84,23 @@ def svc(tmp_path_factory):
     from homemovies_core import services, settings
 
     lib = make_library(tmp_path_factory.mktemp("pages-lib"))
-    built = services.build(settings.load(["--media_dir", str(lib), "--username", "Mum",
-                                          "--password", "pw", "--cookie_key", COOKIE_KEY], {}, []),
-                           announce=lambda _m: None)
+    built = services.build(
+        settings.load(
+            [
+                "--media_dir",
+                str(lib),
+                "--username",
+                "Mum",
+                "--password",
+                "pw",
+                "--cookie_key",
+                COOKIE_KEY,
+            ],
+            {},
+            [],
+        ),
+        announce=lambda _m: None,
+    )
     services.install(built)
     yield built
     services.install(None)

@@ -184,8 +184,21 @@ def tagged_clip(path: Path, *metadata: str, faststart: bool = True, **clip) -> P
     The QuickTime creation date needs `use_metadata_tags` (an `mdta` key, as iPhones write)."""
     plain = make_clip(path.with_name(f".plain-{path.name}"), seconds=2, **clip)
     flags = "use_metadata_tags" + ("+faststart" if faststart else "")
-    args = [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(plain),
-            "-map", "0", "-c", "copy", "-movflags", flags]
+    args = [
+        find_ffmpeg(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        str(plain),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-movflags",
+        flags,
+    ]
     for tag in metadata:
         args += ["-metadata", tag]
     run_with_progress([*args, str(path)], 0.0, None)

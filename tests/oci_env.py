@@ -11,12 +11,19 @@ NS = "fakens"
 BUCKET = "movies"
 
 # For tests that do not measure retries: same shape as INTERACTIVE, tiny sleeps.
-QUICK = CallPolicy(connect_timeout=2, read_timeout=3, max_attempts=3, total_seconds=4,
-                   base_sleep=0.01, max_sleep=0.02)
+QUICK = CallPolicy(
+    connect_timeout=2,
+    read_timeout=3,
+    max_attempts=3,
+    total_seconds=4,
+    base_sleep=0.01,
+    max_sleep=0.02,
+)
 
 
-def oci_settings(endpoint: str, config: Path | None, *extra: str,
-                 bucket: str | None = BUCKET) -> settings_mod.Settings:
+def oci_settings(
+    endpoint: str, config: Path | None, *extra: str, bucket: str | None = BUCKET
+) -> settings_mod.Settings:
     argv = ["--os_endpoint", endpoint]
     if bucket:
         argv += ["--bucket", bucket]

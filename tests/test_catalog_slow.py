@@ -48,8 +48,13 @@ def test_a_quick_refresh_of_an_expired_listing_never_blocks(tmp_path):
 
     (tmp_path / "A").mkdir()
     (tmp_path / "A" / "one.mp4").write_bytes(b"one")
-    catalog = Catalog(LocalStorage(tmp_path, b"k" * 32), LocalCache(), listing_ttl=0,
-                      count_eagerly=True, patience=30)
+    catalog = Catalog(
+        LocalStorage(tmp_path, b"k" * 32),
+        LocalCache(),
+        listing_ttl=0,
+        count_eagerly=True,
+        patience=30,
+    )
     for _ in range(50):  # each view has an older copy and refreshes it
         assert [v.key for v in catalog.folder_view("A/").videos] == ["A/one.mp4"]
     assert catalog.refreshing("A/") is None

@@ -19,7 +19,6 @@ from tests.redis_server import start_redis, stop
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-
 @pytest.fixture
 def server():
     model = FakeOCIModel(namespace=NS)
@@ -43,8 +42,15 @@ def _run(argv):
 
 
 def _argv(server, config_path, *extra, bucket=BUCKET):
-    return ["--bucket", bucket, "--os_endpoint", server.endpoint,
-            "--oci_config", str(config_path), *extra]
+    return [
+        "--bucket",
+        bucket,
+        "--os_endpoint",
+        server.endpoint,
+        "--oci_config",
+        str(config_path),
+        *extra,
+    ]
 
 
 def test_everything_passes(server, config_path, redis_url):
@@ -68,8 +74,10 @@ def test_everything_passes(server, config_path, redis_url):
 def test_wrong_bucket_fails_with_exit_1(server, config_path):
     status, lines = _run(_argv(server, config_path, bucket="nope"))
     assert status == 1
-    assert lines[2] == ("✗ Bucket: The bucket 'nope' does not exist in namespace 'fakens', or "
-                        "this identity may not read it.")
+    assert lines[2] == (
+        "✗ Bucket: The bucket 'nope' does not exist in namespace 'fakens', or "
+        "this identity may not read it."
+    )
     assert lines[-1] == "– Redis: not configured: the in-process cache is used"
     assert server.model.counts["CreatePreauthenticatedRequest"] == 0
 
@@ -77,12 +85,15 @@ def test_wrong_bucket_fails_with_exit_1(server, config_path):
 def test_par_refused_and_redis_down_are_crosses(server, config_path, tmp_path):
     proc, url = start_redis(tmp_path / "redis")
     stop(proc)
-    server.model.inject_fault("CreatePreauthenticatedRequest", status=403, count=None,
-                              code="NotAllowed")
+    server.model.inject_fault(
+        "CreatePreauthenticatedRequest", status=403, count=None, code="NotAllowed"
+    )
     status, lines = _run(_argv(server, config_path, "--redis-url", url))
     assert status == 1
-    assert lines[3] == ("✗ Playback links: A playback link could not be made: this identity is "
-                        "not allowed to do that (403 NotAllowed).")
+    assert lines[3] == (
+        "✗ Playback links: A playback link could not be made: this identity is "
+        "not allowed to do that (403 NotAllowed)."
+    )
     assert lines[4].startswith("✗ Redis: 127.0.0.1:") and "did not answer" in lines[4]
 
 
@@ -99,9 +110,20 @@ def test_check_reads_the_vault(server, config_path):
     compartment = "ocid1.compartment.oc1..family"
     for name, value in {"username": "mum", "password": "pw", "bucket": BUCKET}.items():
         server.model.add_secret(compartment, name, value)
-    status, lines = _run(["--secret", compartment, "--vault_endpoint", server.endpoint,
-                          "--secrets_endpoint", server.endpoint, "--os_endpoint",
-                          server.endpoint, "--oci_config", str(config_path)])
+    status, lines = _run(
+        [
+            "--secret",
+            compartment,
+            "--vault_endpoint",
+            server.endpoint,
+            "--secrets_endpoint",
+            server.endpoint,
+            "--os_endpoint",
+            server.endpoint,
+            "--oci_config",
+            str(config_path),
+        ]
+    )
     assert status == 0, lines
     assert lines[0] == f"✓ Vault: secrets read from compartment {compartment}"
     assert lines[3].startswith(f"✓ Bucket: '{BUCKET}'")
@@ -109,17 +131,42 @@ def test_check_reads_the_vault(server, config_path):
 
 def test_command_line_entry_point(server, config_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("HM_")}
-    ok = subprocess.run([sys.executable, "-m", "homemovies_core", "check",
-                         *_argv(server, config_path)], cwd=REPO, env=env,
-                        capture_output=True, text=True, timeout=60, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "homemovies_core", "check", *_argv(server, config_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("✓") == 4 and "Traceback" not in ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "homemovies_core", "check",
-                          *_argv(server, config_path, bucket="nope")], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=60, check=False)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "homemovies_core",
+            "check",
+            *_argv(server, config_path, bucket="nope"),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert bad.returncode == 1 and "✗ Bucket" in bad.stdout and "Traceback" not in bad.stderr
-    usage = subprocess.run([sys.executable, "-m", "homemovies_core", "frobnicate"], cwd=REPO,
-                           env=env, capture_output=True, text=True, timeout=60, check=False)
+    usage = subprocess.run(
+        [sys.executable, "-m", "homemovies_core", "frobnicate"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert usage.returncode == 2 and "unknown command" in usage.stderr
 
 
@@ -151,9 +198,11 @@ def test_an_evicting_policy_is_a_warning_not_a_failure(tmp_path, redis_url, poli
     status, lines = _redis_only(tmp_path, redis_url)
     assert status == 0
     assert lines[-2].startswith(f"✓ Redis: {_host(redis_url)} answers (Redis 7.")
-    assert lines[-1] == (f"! Redis: maxmemory-policy is {policy}: when memory runs short Redis "
-                         "may evict share links, login sessions and login locks; set it to "
-                         "noeviction")
+    assert lines[-1] == (
+        f"! Redis: maxmemory-policy is {policy}: when memory runs short Redis "
+        "may evict share links, login sessions and login locks; set it to "
+        "noeviction"
+    )
 
 
 def test_noeviction_adds_no_line(tmp_path, redis_url):
@@ -171,12 +220,14 @@ def test_a_managed_redis_that_refuses_info_or_config(tmp_path, redis_url):
     assert lines[-2:] == [
         f"✓ Redis: {_host(redis_url)} answers (it does not tell its version)",
         "! Redis: maxmemory-policy is volatile-lru: when memory runs short Redis may evict "
-        "share links, login sessions and login locks; set it to noeviction"]
+        "share links, login sessions and login locks; set it to noeviction",
+    ]
     admin.execute_command("ACL", "SETUSER", "default", "-config")  # now neither is allowed
     status, lines = _redis_only(tmp_path, redis_url)
     assert status == 0
-    assert lines[-1] == ("– Redis: the eviction policy (maxmemory-policy) could not be read; "
-                         "it should be noeviction")
+    assert lines[-1] == (
+        "– Redis: the eviction policy (maxmemory-policy) could not be read; it should be noeviction"
+    )
 
 
 def test_never_prints_the_password_or_database(tmp_path, redis_url):
@@ -193,6 +244,8 @@ def test_redis_older_than_5_fails_in_one_sentence():
     # No Redis 4 server can be installed here; the judgement is a pure function of the
     # version the server reports, so it is checked directly.
     assert check.judge_redis("h:6379", RedisFacts("4.0.14", "noeviction")) == [
-        (check.FAIL, "h:6379 runs Redis 4.0.14; Home Movies needs Redis 5 or newer.")]
+        (check.FAIL, "h:6379 runs Redis 4.0.14; Home Movies needs Redis 5 or newer.")
+    ]
     assert check.judge_redis("h:6379", RedisFacts("5.0.0", "noeviction")) == [
-        (check.OK, "h:6379 answers (Redis 5.0.0)")]
+        (check.OK, "h:6379 answers (Redis 5.0.0)")
+    ]

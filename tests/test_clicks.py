@@ -29,10 +29,16 @@ HOG_SECONDS = 600  # an upper bound: the hogs are stopped as soon as the test en
 @contextmanager
 def busy_machine() -> Iterator[None]:
     """One busy-looping process per core, for at most HOG_SECONDS."""
-    hogs = [subprocess.Popen([sys.executable, "-c",
-                              f"import time\nend = time.time() + {HOG_SECONDS}\n"
-                              "while time.time() < end: pass"])
-            for _ in range(2)]
+    hogs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import time\nend = time.time() + {HOG_SECONDS}\nwhile time.time() < end: pass",
+            ]
+        )
+        for _ in range(2)
+    ]
     try:
         yield
     finally:
@@ -42,8 +48,16 @@ def busy_machine() -> Iterator[None]:
 
 
 def app_args(library_dir) -> list[str]:
-    return ["--media_dir", str(library_dir), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY]
+    return [
+        "--media_dir",
+        str(library_dir),
+        "--username",
+        USER,
+        "--password",
+        PASSWORD,
+        "--cookie_key",
+        COOKIE_KEY,
+    ]
 
 
 @pytest.mark.parametrize("start", range(COLD_STARTS))

@@ -119,7 +119,9 @@ def test_outdated_marker_triggers_rebuild(tmp_path: Path, monkeypatch: pytest.Mo
     assert not (root / "stale.txt").exists()
 
 
-def test_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_build_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(base: Path, exe: str) -> None:
         (base / "Holidays").mkdir()
         raise RuntimeError("disk full")

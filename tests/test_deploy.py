@@ -42,6 +42,7 @@ SECRETS_DIR = "/run/secrets/"
 
 # -- helpers ----------------------------------------------------------------------------------
 
+
 def load_compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
 
@@ -54,7 +55,9 @@ def app_service(compose: dict) -> tuple[str, dict]:
 
 
 def service_using(compose: dict, image: str) -> dict:
-    found = [s for s in compose["services"].values() if str(s.get("image", "")).startswith(image + ":")]
+    found = [
+        s for s in compose["services"].values() if str(s.get("image", "")).startswith(image + ":")
+    ]
     assert len(found) == 1, f"expected one {image} service in compose.yaml"
     return found[0]
 
@@ -80,18 +83,23 @@ def flags_in(command: list[str]) -> list[str]:
 
 def haproxy_check(config: Path) -> subprocess.CompletedProcess:
     if not Path(HAPROXY).exists():
-        pytest.fail("HAProxy is not installed: `apt-get install -y haproxy` (scripts/bootstrap.sh --dev).")
+        pytest.fail(
+            "HAProxy is not installed: `apt-get install -y haproxy` (scripts/bootstrap.sh --dev)."
+        )
     return subprocess.run([HAPROXY, "-c", "-f", str(config)], capture_output=True, text=True)
 
 
 def server_template() -> tuple[int, str, int]:
     """(slots, host, port) of the `server-template` line in haproxy.cfg."""
-    match = re.search(r"^\s*server-template\s+\S+\s+(\d+)\s+([\w.-]+):(\d+)", HAPROXY_CFG.read_text(), re.M)
+    match = re.search(
+        r"^\s*server-template\s+\S+\s+(\d+)\s+([\w.-]+):(\d+)", HAPROXY_CFG.read_text(), re.M
+    )
     assert match, "haproxy.cfg has no server-template line"
     return int(match[1]), match[2], int(match[3])
 
 
 # -- compose.yaml -----------------------------------------------------------------------------
+
 
 def test_compose_says_it_was_not_run_here():
     head = COMPOSE.read_text(encoding="utf-8").split("\nname:", 1)[0]
@@ -102,7 +110,10 @@ def test_compose_has_two_app_replicas_behind_haproxy_with_one_redis():
     compose = load_compose()
     name, app = app_service(compose)
     assert app["deploy"]["replicas"] == 2
-    assert app["build"]["context"] == ".." and (DEPLOY / app["build"]["context"] / "Dockerfile").is_file()
+    assert (
+        app["build"]["context"] == ".."
+        and (DEPLOY / app["build"]["context"] / "Dockerfile").is_file()
+    )
     redis = service_using(compose, "redis")
     haproxy = service_using(compose, "haproxy")
     # HAProxy reaches every replica: the template names the app service, on its port, with
@@ -111,12 +122,18 @@ def test_compose_has_two_app_replicas_behind_haproxy_with_one_redis():
     assert host == name and slots >= app["deploy"]["replicas"]
     assert str(port) in [str(p) for p in app["expose"]]
     # ... and runs the haproxy.cfg that the tests below check.
-    config = [v for v in haproxy["volumes"] if v.split(":")[1] == "/usr/local/etc/haproxy/haproxy.cfg"]
+    config = [
+        v for v in haproxy["volumes"] if v.split(":")[1] == "/usr/local/etc/haproxy/haproxy.cfg"
+    ]
     assert config and (DEPLOY / config[0].split(":")[0]).resolve() == HAPROXY_CFG
     # The replicas share the one Redis, which keeps its data across restarts.
     env = app["environment"]
-    assert env["HM_REDIS_URL"].startswith(f"redis://{next(k for k, s in compose['services'].items() if s is redis)}:")
-    assert any(v.endswith(":/data") for v in redis["volumes"]) and "--appendonly" in redis["command"]
+    assert env["HM_REDIS_URL"].startswith(
+        f"redis://{next(k for k, s in compose['services'].items() if s is redis)}:"
+    )
+    assert (
+        any(v.endswith(":/data") for v in redis["volumes"]) and "--appendonly" in redis["command"]
+    )
 
 
 def test_compose_pins_every_image_by_version():
@@ -126,16 +143,18 @@ def test_compose_pins_every_image_by_version():
             continue
         image = service["image"]
         repository, _, tag = image.partition(":")
-        assert tag and tag != "latest" and re.match(r"\d+\.\d+\.\d+", tag), \
+        assert tag and tag != "latest" and re.match(r"\d+\.\d+\.\d+", tag), (
             f"{name}: image {image!r} is not pinned to a version"
+        )
 
 
 def test_compose_mounts_the_library_read_only_where_the_app_looks():
     _, app = app_service(load_compose())
     media_dir = app["environment"]["HM_MEDIA_DIR"]
     mounts = [v.split(":") for v in app["volumes"]]
-    assert any(m[-2:] == [media_dir, "ro"] for m in mounts), \
+    assert any(m[-2:] == [media_dir, "ro"] for m in mounts), (
         f"no read-only volume at HM_MEDIA_DIR={media_dir}: {app['volumes']}"
+    )
 
 
 def test_compose_reads_the_password_and_cookie_key_from_secret_files():
@@ -153,7 +172,9 @@ def test_compose_reads_the_password_and_cookie_key_from_secret_files():
     for key in ("password_file", "cookie_key_file"):
         path = paths.get(f"--{key}") or paths.get(f"HM_{key.upper()}")
         assert path and path.startswith(SECRETS_DIR), f"{key} is not given as a mounted secret"
-        assert path.removeprefix(SECRETS_DIR) in app["secrets"], f"{path} is not mounted into the app"
+        assert path.removeprefix(SECRETS_DIR) in app["secrets"], (
+            f"{path} is not mounted into the app"
+        )
 
 
 def test_compose_names_only_flags_and_variables_the_app_accepts():
@@ -165,7 +186,9 @@ def test_compose_names_only_flags_and_variables_the_app_accepts():
     named = set(re.findall(r"\bHM_[A-Z0-9_]+\b", COMPOSE.read_text(encoding="utf-8")))
     assert named, "compose.yaml names no HM_* variable at all"
     unknown_env = sorted(named - accepted_env_names())
-    assert not unknown_env, f"compose.yaml names HM_* variables the app does not read: {unknown_env}"
+    assert not unknown_env, (
+        f"compose.yaml names HM_* variables the app does not read: {unknown_env}"
+    )
 
 
 def test_oci_guide_names_only_flags_and_variables_the_app_accepts():
@@ -175,17 +198,21 @@ def test_oci_guide_names_only_flags_and_variables_the_app_accepts():
     env = set(re.findall(r"\bHM_[A-Z0-9_]+\b", text))
     assert flags and env
     assert not sorted(flags - accepted_flags()), "the guide names flags the app does not accept"
-    assert not sorted(env - accepted_env_names()), "the guide names HM_* variables the app does not read"
+    assert not sorted(env - accepted_env_names()), (
+        "the guide names HM_* variables the app does not read"
+    )
 
 
 def _interpolate(value: str, variables: dict[str, str]) -> str:
     """Compose's ${VAR}, ${VAR:-default} and ${VAR:?message}, enough for this file."""
+
     def one(match: re.Match) -> str:
         name, op, rest = match[1], match[2], match[3]
         if variables.get(name):
             return variables[name]
         assert op != ":?", f"compose would stop: {rest}"
         return rest if op == ":-" else ""
+
     return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", one, value)
 
 
@@ -225,6 +252,7 @@ def test_compose_trusts_exactly_haproxys_address():
 
 # -- haproxy.cfg ------------------------------------------------------------------------------
 
+
 def test_haproxy_accepts_the_config():
     result = haproxy_check(HAPROXY_CFG)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -239,17 +267,32 @@ def test_haproxy_accepts_the_https_variant_given_in_the_comment(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "films.example")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     pem = tmp_path / "site.pem"
-    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     text = HAPROXY_CFG.read_text(encoding="utf-8")
     commented = re.search(r"^(\s*)# (bind \S+ ssl crt )(\S+)$", text, re.M)
     assert commented, "haproxy.cfg no longer shows the HTTPS bind line"
     variant = tmp_path / "haproxy-https.cfg"
-    variant.write_text(text.replace(commented[0], f"{commented[1]}{commented[2]}{pem}"), encoding="utf-8")
+    variant.write_text(
+        text.replace(commented[0], f"{commented[1]}{commented[2]}{pem}"), encoding="utf-8"
+    )
     result = haproxy_check(variant)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -302,12 +345,15 @@ def _served_by(url: str, count: int) -> list[str]:
 
 def test_haproxy_balances_round_robin_and_drops_a_replica_failing_health(tmp_path):
     if not Path(HAPROXY).exists():
-        pytest.fail("HAProxy is not installed: `apt-get install -y haproxy` (scripts/bootstrap.sh --dev).")
+        pytest.fail(
+            "HAProxy is not installed: `apt-get install -y haproxy` (scripts/bootstrap.sh --dev)."
+        )
     replicas = [_Replica("replica-a"), _Replica("replica-b")]
     port = free_port()
     config = _running_copy(tmp_path, port, replicas)
-    proc = subprocess.Popen([HAPROXY, "-db", "-f", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [HAPROXY, "-db", "-f", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/watch?v=1"
     try:
         wait_for_http(url, proc=proc)
@@ -323,7 +369,9 @@ def test_haproxy_balances_round_robin_and_drops_a_replica_failing_health(tmp_pat
         replicas[1].health_status = 503
         deadline = time.monotonic() + 60
         while _served_by(url, 4) != ["replica-a"] * 4:
-            assert time.monotonic() < deadline, "HAProxy kept sending requests to an unhealthy replica"
+            assert time.monotonic() < deadline, (
+                "HAProxy kept sending requests to an unhealthy replica"
+            )
             time.sleep(0.5)
     finally:
         stop(proc)
@@ -334,12 +382,17 @@ def test_haproxy_balances_round_robin_and_drops_a_replica_failing_health(tmp_pat
 
 # -- Dockerfile -------------------------------------------------------------------------------
 
+
 def test_dockerfile_has_no_hadolint_warning():
-    result = subprocess.run([str(HADOLINT), "--no-color", "-f", "json", str(DOCKERFILE)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(HADOLINT), "--no-color", "-f", "json", str(DOCKERFILE)], capture_output=True, text=True
+    )
     findings = json.loads(result.stdout or "[]")
-    serious = [f"line {f['line']}: {f['code']} {f['level']}: {f['message']}"
-               for f in findings if f["level"] in ("error", "warning")]
+    serious = [
+        f"line {f['line']}: {f['code']} {f['level']}: {f['message']}"
+        for f in findings
+        if f["level"] in ("error", "warning")
+    ]
     assert not serious, "hadolint:\n" + "\n".join(serious)
 
 
@@ -348,5 +401,6 @@ def test_dockerfile_explains_every_hadolint_ignore():
     for number, line in enumerate(lines):
         if "hadolint ignore=" in line:
             above = lines[number - 1].strip() if number else ""
-            assert above.startswith("#") and "hadolint" not in above, \
+            assert above.startswith("#") and "hadolint" not in above, (
                 f"Dockerfile line {number + 1}: say in a comment above why the rule is ignored"
+            )

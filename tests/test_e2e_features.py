@@ -26,8 +26,10 @@ from tests.support.flows import (
 )
 
 FRENCH = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nUne fête, un test.\n"
-TV_AGENT = ("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "SamsungBrowser/4.0 Chrome/76.0.3809.146 TV Safari/537.36")
+TV_AGENT = (
+    "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "SamsungBrowser/4.0 Chrome/76.0.3809.146 TV Safari/537.36"
+)
 CODE = re.compile(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 
 
@@ -43,9 +45,20 @@ def features_library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(features_library):
-    with serving_app([
-            "--media_dir", str(features_library), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]) as base:
+    with serving_app(
+        [
+            "--media_dir",
+            str(features_library),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+            "--trusted_proxies",
+            "127.0.0.1",
+        ]
+    ) as base:
         yield base
 
 
@@ -97,7 +110,8 @@ def test_share_link_plays_without_an_account_until_revoked(browser, url):
 
     stranger.reload()
     expect(stranger.get_by_text(re.compile("This link does not work any more"))).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     expect(stranger.locator("video")).to_have_count(0)
     owner.context.close()
     stranger.context.close()
@@ -129,26 +143,34 @@ def test_password_protected_share_link(browser, url):
 
 
 def test_unknown_share_tokens_get_one_sentence_and_are_throttled(browser, url):
-    guesser = open_page(browser, url + "/shared?t=not-a-real-token",
-                        extra_http_headers={"X-Forwarded-For": "203.0.113.77"})
+    guesser = open_page(
+        browser,
+        url + "/shared?t=not-a-real-token",
+        extra_http_headers={"X-Forwarded-For": "203.0.113.77"},
+    )
     expect(guesser.get_by_text(re.compile("This link does not work any more"))).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     for attempt in range(20):
         guesser.goto(f"{url}/shared?t=guess{attempt}")
-        expect(guesser.get_by_text(re.compile("This link does not work any more|Too many"))) \
-            .to_be_visible(timeout=20_000)
+        expect(
+            guesser.get_by_text(re.compile("This link does not work any more|Too many"))
+        ).to_be_visible(timeout=20_000)
     expect(guesser.get_by_text(re.compile("Too many links that do not work"))).to_be_visible()
     guesser.context.close()
 
 
 def tv_asks_for_a_code(browser, url):
-    tv = open_page(browser, url, user_agent=TV_AGENT,
-                   extra_http_headers={"X-Forwarded-For": "198.51.100.7"})
+    tv = open_page(
+        browser, url, user_agent=TV_AGENT, extra_http_headers={"X-Forwarded-For": "198.51.100.7"}
+    )
     tv.get_by_role("button", name="Show a code for my phone").click()
     code_heading = tv.get_by_role("heading", name=CODE)
     expect(code_heading).to_be_visible(timeout=20_000)
-    check = re.search(r"type this number on the phone: (\d{3})",
-                      tv.get_by_text(re.compile("type this number on the phone")).inner_text())
+    check = re.search(
+        r"type this number on the phone: (\d{3})",
+        tv.get_by_text(re.compile("type this number on the phone")).inner_text(),
+    )
     return tv, code_heading.inner_text().strip(), check.group(1)
 
 
@@ -156,17 +178,17 @@ def test_a_phone_logs_the_tv_in(browser, url):
     tv, code, check = tv_asks_for_a_code(browser, url)
     expect(tv.get_by_role("img", name="QR code")).to_be_visible()
 
-    phone = open_page(browser, f"{url}/pair?code={code}",
-                      extra_http_headers={"X-Forwarded-For": "198.51.100.20"})
-    expect(phone.get_by_text(re.compile("Log in to let the device"))).to_be_visible(
-        timeout=30_000)
+    phone = open_page(
+        browser, f"{url}/pair?code={code}", extra_http_headers={"X-Forwarded-For": "198.51.100.20"}
+    )
+    expect(phone.get_by_text(re.compile("Log in to let the device"))).to_be_visible(timeout=30_000)
     expect(phone.get_by_role("button", name="Show a code for my phone")).to_have_count(0)
     log_in(phone)
     expect(phone.get_by_text(re.compile("Samsung Internet on a Samsung TV")).first).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     expect(phone.get_by_text("198.51.100.7").first).to_be_visible()
-    expect(phone.get_by_text(re.compile("on the same network as this phone")).first) \
-        .to_be_visible()
+    expect(phone.get_by_text(re.compile("on the same network as this phone")).first).to_be_visible()
     phone.get_by_role("textbox", name=re.compile("3-digit number")).fill(check)
     phone.get_by_role("button", name="Approve").click()
     expect(phone.get_by_text(re.compile("Approved"))).to_be_visible(timeout=20_000)
@@ -189,8 +211,7 @@ def test_a_phone_logs_the_tv_in(browser, url):
 
     # The code worked once: opening it again on the phone is refused.
     phone.goto(f"{url}/pair?code={code}")
-    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(
-        timeout=20_000)
+    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(timeout=20_000)
     tv.context.close()
     phone.context.close()
 
@@ -199,11 +220,13 @@ def test_a_sent_pairing_link_cannot_be_approved_without_the_screen(browser, url)
     """The phishing case: a stranger's TV code sent as a link. Without the number on the
     stranger's screen the family's phone cannot approve it; three wrong numbers burn it."""
     tv, code, check = tv_asks_for_a_code(browser, url)
-    phone = open_page(browser, f"{url}/pair?code={code}",
-                      extra_http_headers={"X-Forwarded-For": "192.0.2.44"})
+    phone = open_page(
+        browser, f"{url}/pair?code={code}", extra_http_headers={"X-Forwarded-For": "192.0.2.44"}
+    )
     log_in_here(phone)
     expect(phone.get_by_text(re.compile("not on this phone's network")).first).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     expect(phone.get_by_text(re.compile("If someone sent you this link"))).to_be_visible()
     wrong = f"{(int(check) + 1) % 1000:03d}"
     for attempt in range(3):
@@ -211,10 +234,10 @@ def test_a_sent_pairing_link_cannot_be_approved_without_the_screen(browser, url)
         phone.get_by_role("button", name="Approve").click()
         settle(phone)
         if attempt < 2:
-            expect(phone.get_by_text(re.compile("That is not the number on the TV"))) \
-                .to_be_visible(timeout=20_000)
-    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(
-        timeout=20_000)
+            expect(phone.get_by_text(re.compile("That is not the number on the TV"))).to_be_visible(
+                timeout=20_000
+            )
+    expect(phone.get_by_text(re.compile("This code does not work"))).to_be_visible(timeout=20_000)
     expect(tv.get_by_role("button", name="Log in")).to_be_visible()  # never logged in
     assert not any(c["name"] == "hm_session" for c in tv.context.cookies())
     tv.context.close()
@@ -258,7 +281,8 @@ def test_subtitle_tracks_are_listed_with_their_language(browser, url):
     play(page, "Beach day")
     wait_for_video(page, "v.textTracks.length >= 1")
     tracks = page.locator("video").first.evaluate(
-        "v => Array.from(v.textTracks, t => [t.kind, t.language, t.label])")
+        "v => Array.from(v.textTracks, t => [t.kind, t.language, t.label])"
+    )
     assert ["subtitles", "en", "English"] in tracks  # from "Beach day.en.vtt"
 
     page.get_by_role("button", name="← Back").click()
@@ -274,8 +298,9 @@ def test_subtitle_tracks_are_listed_with_their_language(browser, url):
 
 
 def test_progress_route_refuses_forged_tokens(url):
-    answer = httpx.post(url + "/api/progress",
-                        json={"token": "forged.token", "position": 5, "duration": 10})
+    answer = httpx.post(
+        url + "/api/progress", json={"token": "forged.token", "position": 5, "duration": 10}
+    )
     assert answer.status_code == 403
     assert httpx.post(url + "/api/progress", content=b"not json").status_code == 400
 
@@ -292,16 +317,40 @@ def continue_watching_bar(page: Page) -> int:
     return int(row.get_by_role("progressbar", name="Watched").first.get_attribute("aria-valuenow"))
 
 
-def test_two_family_members_resume_different_positions_in_the_same_video(browser, features_library,
-                                                                          tmp_path):
+def test_two_family_members_resume_different_positions_in_the_same_video(
+    browser, features_library, tmp_path
+):
     users_file = tmp_path / "users.yaml"
     for name, password in FAMILY.items():  # as a family sets it up: with the `users` command
-        added = subprocess.run([sys.executable, "-m", "homemovies_core", "users", "add",
-                                name.title(), "--users_file", str(users_file)],
-                               input=password + "\n", capture_output=True, text=True, cwd=REPO_ROOT)
+        added = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "homemovies_core",
+                "users",
+                "add",
+                name.title(),
+                "--users_file",
+                str(users_file),
+            ],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+        )
         assert added.returncode == 0, added.stderr
-    with serving_app(["--media_dir", str(features_library), "--users_file", str(users_file),
-                      "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]) as base:
+    with serving_app(
+        [
+            "--media_dir",
+            str(features_library),
+            "--users_file",
+            str(users_file),
+            "--cookie_key",
+            COOKIE_KEY,
+            "--trusted_proxies",
+            "127.0.0.1",
+        ]
+    ) as base:
         people = {}
         for name, password in FAMILY.items():
             page = open_page(browser, base)
@@ -327,8 +376,9 @@ def test_two_family_members_resume_different_positions_in_the_same_video(browser
         for page, where in ((mum, "0:0[5-6]"), (dad, "0:1[4-5]")):
             page.reload()
             expect(heading(page, "Long walk")).to_be_visible(timeout=20_000)
-            expect(page.get_by_text(re.compile(f"^Resuming at {where}, where you left off"))) \
-                .to_be_visible()
+            expect(
+                page.get_by_text(re.compile(f"^Resuming at {where}, where you left off"))
+            ).to_be_visible()
             wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
             with page.expect_response(lambda r: r.url.endswith("/api/progress")):
                 page.locator("video").first.evaluate("v => v.pause()")  # where it stands now
@@ -339,7 +389,8 @@ def test_two_family_members_resume_different_positions_in_the_same_video(browser
 
         # A link Mum makes shows on everyone's Shared links page as hers.
         mum.get_by_role("list", name="Continue watching").get_by_role(
-            "button", name="Play Long walk").click()
+            "button", name="Play Long walk"
+        ).click()
         expect(heading(mum, "Long walk")).to_be_visible(timeout=20_000)
         mum.get_by_role("button", name=re.compile("Share")).click()
         mum.get_by_role("button", name="Create link").click()
@@ -349,6 +400,8 @@ def test_two_family_members_resume_different_positions_in_the_same_video(browser
         expect(heading(dad, "Shared links")).to_be_visible(timeout=20_000)
         expect(dad.get_by_text("Long walk", exact=True)).to_be_visible()
         # (Shown by user name or display name: "mum" or "Mum".)
-        expect(dad.get_by_text(re.compile(r"^Made .+ by mum · expires", re.IGNORECASE))).to_be_visible()
+        expect(
+            dad.get_by_text(re.compile(r"^Made .+ by mum · expires", re.IGNORECASE))
+        ).to_be_visible()
         mum.context.close()
         dad.context.close()

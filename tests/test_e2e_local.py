@@ -16,8 +16,10 @@ from tests.support.flows import card, heading, log_in, log_in_for_good, open_fol
 
 # Screenshots go to an untracked build folder; `scripts/screenshots.sh` points this at
 # docs/screenshots to refresh the README's pictures.
-SCREENSHOTS = Path(os.environ.get("HM_SCREENSHOTS_DIR")
-                   or Path(__file__).resolve().parents[1] / "build" / "screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("HM_SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[1] / "build" / "screenshots"
+)
 
 
 @pytest.fixture
@@ -25,8 +27,14 @@ def page(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.foreign_requests = []
-    page.on("request", lambda r: urlsplit(r.url).hostname not in ("127.0.0.1", "localhost")
-            and not r.url.startswith(("data:", "blob:")) and page.foreign_requests.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            urlsplit(r.url).hostname not in ("127.0.0.1", "localhost")
+            and not r.url.startswith(("data:", "blob:"))
+            and page.foreign_requests.append(r.url)
+        ),
+    )
     page.goto(app_url)
     yield page
     assert page.foreign_requests == [], "the page loaded something from another host"
@@ -106,11 +114,13 @@ def test_forged_or_tampered_media_urls_fail(page, app_url):
     assert httpx.get(src).status_code == 200
     token = src.split("/video/")[1].split("/")[0]
     base = src.split("/video/")[0]
-    for bad in (f"{base}/video/forged/Summer%202023%20%231/Beach%20day.mp4",
-                src.replace("Beach%20day.mp4", "Beach%20day.jpg"),  # out of scope
-                f"{base}/video/{token[:-2]}xx/Summer%202023%20%231/Beach%20day.mp4",
-                f"{base}/video/{token}/Summer%202023%20%231/..%2F..%2Fetc%2Fpasswd",
-                f"{base}/video/{token}/"):
+    for bad in (
+        f"{base}/video/forged/Summer%202023%20%231/Beach%20day.mp4",
+        src.replace("Beach%20day.mp4", "Beach%20day.jpg"),  # out of scope
+        f"{base}/video/{token[:-2]}xx/Summer%202023%20%231/Beach%20day.mp4",
+        f"{base}/video/{token}/Summer%202023%20%231/..%2F..%2Fetc%2Fpasswd",
+        f"{base}/video/{token}/",
+    ):
         answer = httpx.get(bad)
         # 400: the server refuses an encoded "../" before routing; never the file.
         assert answer.status_code in (400, 403, 404) and "root:" not in answer.text, bad
@@ -136,7 +146,8 @@ def test_lockout_is_per_client_address(browser, app_url):
     family = client("198.51.100.5")  # the family, elsewhere, is not locked out
     log_in(family)
     expect(family.get_by_test_id("stSidebar").get_by_text("Summer 2023 #1")).to_be_visible(
-        timeout=20_000)
+        timeout=20_000
+    )
     stranger.context.close()
     family.context.close()
 
@@ -168,8 +179,9 @@ def test_a_bookmarked_library_url_opens_without_a_page_not_found(page, app_url):
 
 def test_cards_use_the_width_of_a_phone(browser, app_url):
     """On a 390-px phone a card spans the page instead of a fixed 240-px column."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     phone = context.new_page()
     phone.goto(app_url)
     log_in_for_good(phone)

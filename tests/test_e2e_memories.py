@@ -37,21 +37,44 @@ def memories_library(tmp_path_factory) -> Path:
     folder = root / "Family"
     folder.mkdir()
     day = anniversary(3)
-    tagged_clip(folder / "Picnic.mov",
-                f"com.apple.quicktime.creationdate={day.isoformat()}T12:00:00+0100")
+    tagged_clip(
+        folder / "Picnic.mov", f"com.apple.quicktime.creationdate={day.isoformat()}T12:00:00+0100"
+    )
     tagged_clip(folder / "Snowman.mp4", "creation_time=2021-01-03T10:00:00Z")
     tagged_clip(folder / "First steps.mp4", "creation_time=2016-05-01T08:00:00Z")
     index = subprocess.run(
-        [sys.executable, "-m", "homemovies_core", "index", "--media_dir", str(root),
-         "--no_posters"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "homemovies_core",
+            "index",
+            "--media_dir",
+            str(root),
+            "--no_posters",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert index.returncode == 0, index.stderr
     return root
 
 
 @pytest.fixture(scope="module")
 def url(memories_library):
-    with serving_app(["--media_dir", str(memories_library), "--username", USER,
-                      "--password", PASSWORD, "--cookie_key", COOKIE_KEY]) as base:
+    with serving_app(
+        [
+            "--media_dir",
+            str(memories_library),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+        ]
+    ) as base:
         yield base
 
 
@@ -69,7 +92,8 @@ def folder_titles(page) -> list[str]:
     """The cards of the folder's own grids (one per year heading), in order."""
     grids = page.get_by_role("list", name=re.compile("^Videos in Family"))
     return grids.get_by_role("button").evaluate_all(
-        "bs => bs.map(b => b.getAttribute('aria-label'))")
+        "bs => bs.map(b => b.getAttribute('aria-label'))"
+    )
 
 
 def test_on_this_day_on_the_landing_view(page):
@@ -93,7 +117,8 @@ def test_cards_show_when_filmed_newest_first_under_year_headings(page):
     expect(page).to_have_url(re.compile(r"sort=oldest"))
     grids = page.get_by_role("list", name=re.compile("^Videos in Family"))
     expect(grids.get_by_role("button")).to_have_text(
-        [re.compile("First steps"), re.compile("Snowman"), re.compile("Picnic")])
+        [re.compile("First steps"), re.compile("Snowman"), re.compile("Picnic")]
+    )
 
 
 def test_the_timeline_by_month_and_a_jump_to_a_year(page, url):

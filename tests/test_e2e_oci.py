@@ -27,8 +27,9 @@ def fake_oci(library_dir, tmp_path_factory):
         server.model.create_bucket(BUCKET)
         for path in sorted(library_dir.rglob("*")):
             if path.is_file():
-                server.model.put_object(BUCKET, path.relative_to(library_dir).as_posix(),
-                                        path.read_bytes())
+                server.model.put_object(
+                    BUCKET, path.relative_to(library_dir).as_posix(), path.read_bytes()
+                )
         config = write_oci_config(tmp_path_factory.mktemp("oci"))
         yield server, config
 
@@ -36,9 +37,22 @@ def fake_oci(library_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def oci_app_url(fake_oci):
     server, config = fake_oci
-    with serving_app([
-            "--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
-            "--username", USER, "--password", PASSWORD, "--cookie_key", COOKIE_KEY]) as url:
+    with serving_app(
+        [
+            "--bucket",
+            BUCKET,
+            "--os_endpoint",
+            server.endpoint,
+            "--oci_config",
+            str(config),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+        ]
+    ) as url:
         yield url
 
 
@@ -60,8 +74,10 @@ def test_mp4_plays_and_seeks_from_the_bucket_through_a_par(page, fake_oci):
     server, _ = fake_oci
     fake_host = urlsplit(server.endpoint).netloc
     from_fake = []
-    page.on("response", lambda r: urlsplit(r.url).netloc == fake_host
-            and from_fake.append((r.url, r.status)))
+    page.on(
+        "response",
+        lambda r: urlsplit(r.url).netloc == fake_host and from_fake.append((r.url, r.status)),
+    )
     log_in_for_good(page)
     open_folder(page, "Summer 2023 #1")
     play(page, "Beach day")

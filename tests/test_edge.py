@@ -32,15 +32,21 @@ from tests.conftest import COOKIE_KEY
 # -- bounded bodies --------------------------------------------------------------------------
 def _request(headers: dict[str, str], chunks: list[bytes], received: list[int]) -> Request:
     """A request whose body arrives in `chunks`; `received` counts what the app asked for."""
-    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-                for i, c in enumerate(chunks)]
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
 
     async def receive():
         received.append(1)
         return messages[len(received) - 1]
 
-    scope = {"type": "http", "method": "POST", "path": "/api/progress",
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/progress",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
     return Request(scope, receive)
 
 
@@ -90,13 +96,29 @@ def app(tmp_path_factory):
     (movie / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
     (movie / "evil").write_text("<script>alert(1)</script>")
     (root / "Family" / "Old tape.avi").write_bytes(b"RIFF")
-    built = services.build(settings.load(["--media_dir", str(root), "--username", "mum",
-                                          "--password", "pw", "--cookie_key", COOKIE_KEY], {}, []),
-                           announce=lambda _m: None)
+    built = services.build(
+        settings.load(
+            [
+                "--media_dir",
+                str(root),
+                "--username",
+                "mum",
+                "--password",
+                "pw",
+                "--cookie_key",
+                COOKIE_KEY,
+            ],
+            {},
+            [],
+        ),
+        announce=lambda _m: None,
+    )
     services.install(built)
     try:
-        http = TestClient(Starlette(routes=routes.build(built), middleware=routes.middleware()),
-                          raise_server_exceptions=True)
+        http = TestClient(
+            Starlette(routes=routes.build(built), middleware=routes.middleware()),
+            raise_server_exceptions=True,
+        )
         yield http, built
     finally:
         services.install(None)
@@ -116,8 +138,11 @@ def test_only_media_is_served_under_a_folder_grant(app, name):
 def test_media_comes_sandboxed_and_nosniffed(app):
     http, svc = app
     grant = _hls(svc)
-    for name, kind in (("output.m3u8", "application/vnd.apple.mpegurl"),
-                       ("v0/seg.ts", "video/mp2t"), ("subs.en.vtt", "text/vtt")):
+    for name, kind in (
+        ("output.m3u8", "application/vnd.apple.mpegurl"),
+        ("v0/seg.ts", "video/mp2t"),
+        ("subs.en.vtt", "text/vtt"),
+    ):
         answer = http.get(grant.url_for("Family/Trip.hls/" + name))
         assert answer.status_code == 200, name
         assert answer.headers["content-type"].startswith(kind)
@@ -141,11 +166,14 @@ def test_odd_video_tokens_are_refused(app, token):
     assert http.get(f"/video/{token}/output.m3u8").status_code == 403
 
 
-@pytest.mark.parametrize("report, status", [
-    ({"token": "é.é", "position": 1}, 403),  # was a TypeError in hmac.compare_digest: 500
-    ({"token": ["é"], "position": 1}, 403),
-    ({"token": None, "position": 1}, 403),
-])
+@pytest.mark.parametrize(
+    "report, status",
+    [
+        ({"token": "é.é", "position": 1}, 403),  # was a TypeError in hmac.compare_digest: 500
+        ({"token": ["é"], "position": 1}, 403),
+        ({"token": None, "position": 1}, 403),
+    ],
+)
 def test_odd_progress_tokens_are_refused(app, report, status):
     http, _svc = app
     assert http.post("/api/progress", json=report).status_code == status
@@ -161,8 +189,10 @@ def test_odd_progress_numbers_are_bad_requests(app):
     # 2,000 nested arrays fit in 4 KB and raised RecursionError in the JSON parser (a 500).
     assert http.post("/api/progress", content=b"[" * 2000 + b"]" * 2000).status_code == 400
     assert http.post("/api/progress", content=b"x" * 5000).status_code == 413
-    assert http.post("/api/progress", content=b"{}",
-                     headers={"Content-Length": "huge"}).status_code == 400
+    assert (
+        http.post("/api/progress", content=b"{}", headers={"Content-Length": "huge"}).status_code
+        == 400
+    )
 
 
 # -- security headers -------------------------------------------------------------------------
@@ -178,10 +208,17 @@ def _headers_app() -> TestClient:
         await websocket.send_text("you said " + await websocket.receive_text())
         await websocket.close()
 
-    return TestClient(Starlette(routes=[
-        Route("/shared", page), Route("/component/cookie_manager/index.html", page),
-        Route("/health", data), WebSocketRoute("/_stcore/stream", echo)],
-        middleware=routes.middleware()))
+    return TestClient(
+        Starlette(
+            routes=[
+                Route("/shared", page),
+                Route("/component/cookie_manager/index.html", page),
+                Route("/health", data),
+                WebSocketRoute("/_stcore/stream", echo),
+            ],
+            middleware=routes.middleware(),
+        )
+    )
 
 
 def test_every_response_gets_nosniff_and_no_referrer():
@@ -264,8 +301,12 @@ def test_health_route_says_starting_until_the_first_check(app):
     monitor.stop()
     assert answer_before.status_code == 503 and answer_before.json()["status"] == "starting"
     assert answer_after.status_code == 200
-    assert answer_after.json() == {"status": "ok", "storage": "local", "cache": "local",
-                                   "cache_reachable": True}
+    assert answer_after.json() == {
+        "status": "ok",
+        "storage": "local",
+        "cache": "local",
+        "cache_reachable": True,
+    }
 
 
 # -- playback URLs show no folder names -------------------------------------------------------
@@ -277,10 +318,20 @@ def test_local_playback_urls_name_no_folders(tmp_path):
     (tmp_path / "Private folder" / "Beach.mp4").write_bytes(b"mp4")
     storage = LocalStorage(tmp_path, b"k" * 32)
     urls = PlaybackUrls(storage, LocalCache(), ttl_seconds=3600, min_remaining_seconds=60)
-    hls = Video(key="Private folder/Trip.hls/", folder="Private folder/", title="Trip",
-                kind=Kind.HLS, badge="HLS")
-    mp4 = Video(key="Private folder/Beach.mp4", folder="Private folder/", title="Beach",
-                kind=Kind.PROGRESSIVE, badge="MP4")
+    hls = Video(
+        key="Private folder/Trip.hls/",
+        folder="Private folder/",
+        title="Trip",
+        kind=Kind.HLS,
+        badge="HLS",
+    )
+    mp4 = Video(
+        key="Private folder/Beach.mp4",
+        folder="Private folder/",
+        title="Beach",
+        kind=Kind.PROGRESSIVE,
+        badge="MP4",
+    )
     playlist = urls.video_url(hls)
     subtitle = urls.object_url("Private folder/Trip.hls/en.vtt", within=hls)
     single = urls.video_url(mp4)

@@ -127,7 +127,9 @@ def test_probe_landscape(prober: str, landscape: Path, bundled: str) -> None:
         "bundled-stderr": lambda: probe_with_ffmpeg(landscape, bundled),
         "system-stderr": lambda: probe_with_ffmpeg(landscape, SYSTEM_FFMPEG),
     }[prober]()
-    assert info == Probe(duration=pytest.approx(4.0, abs=0.1), width=1280, height=720, rotation=0, has_audio=True)
+    assert info == Probe(
+        duration=pytest.approx(4.0, abs=0.1), width=1280, height=720, rotation=0, has_audio=True
+    )
     assert (info.display_width, info.display_height) == (1280, 720)
 
 
@@ -163,7 +165,9 @@ def test_probe_without_ffprobe_parses_stderr(
 def test_bad_input_is_a_clear_error(tmp_path: Path, bundled: str, use_ffprobe: bool) -> None:
     junk = tmp_path / "holiday.mp4"
     junk.write_bytes(b"this is not a video\n" * 100)
-    with pytest.raises(FfmpegError, match=r"holiday\.mp4 is not a video ffmpeg can read: .+") as caught:
+    with pytest.raises(
+        FfmpegError, match=r"holiday\.mp4 is not a video ffmpeg can read: .+"
+    ) as caught:
         if use_ffprobe:
             probe_with_ffprobe(junk, SYSTEM_FFPROBE)
         else:
@@ -187,7 +191,9 @@ def test_default_ladder_is_descending_and_even() -> None:
     heights = [rung.height for rung in DEFAULT_LADDER]
     assert heights == sorted(heights, reverse=True) == [2160, 1440, 1080, 720, 480, 360, 240]
     assert all(h % 2 == 0 for h in heights)
-    assert [r.video_kbps for r in DEFAULT_LADDER] == sorted((r.video_kbps for r in DEFAULT_LADDER), reverse=True)
+    assert [r.video_kbps for r in DEFAULT_LADDER] == sorted(
+        (r.video_kbps for r in DEFAULT_LADDER), reverse=True
+    )
 
 
 def test_plan_ladder_never_upscales() -> None:
@@ -245,7 +251,9 @@ def test_portrait_hls_stays_portrait(portrait_hls: tuple[Path, list[Rung]]) -> N
     for width, height in _check_hls(out, ladder):
         assert height > width
     # Rotation is baked into the pixels; no display matrix is left to rotate twice.
-    (video,) = [s for s in _ffprobe_streams(out / "v0" / "seg00000.ts") if s["codec_type"] == "video"]
+    (video,) = [
+        s for s in _ffprobe_streams(out / "v0" / "seg00000.ts") if s["codec_type"] == "video"
+    ]
     assert video["height"] > video["width"]
     assert not any("rotation" in side for side in video.get("side_data_list", []))
 
@@ -263,7 +271,12 @@ def test_master_without_resolution_is_repaired(
     master_file.write_text(stripped)
     encode_module._ensure_master_attributes(out, ladder)
     repaired = m3u8.load(str(master_file))
-    assert [p.stream_info.resolution for p in repaired.playlists] == [(1280, 720), (854, 480), (640, 360), (426, 240)]
+    assert [p.stream_info.resolution for p in repaired.playlists] == [
+        (1280, 720),
+        (854, 480),
+        (640, 360),
+        (426, 240),
+    ]
 
 
 def test_segments_play_in_ffprobe(landscape_hls: tuple[Path, list[Rung]]) -> None:
@@ -292,8 +305,13 @@ def test_keyframes_start_every_segment(landscape_hls: tuple[Path, list[Rung]]) -
 
 def test_source_without_audio_gives_video_only_hls(silent: Path, tmp_path: Path) -> None:
     out = tmp_path / "silent.hls"
-    encode_hls(silent, out, [Rung(240, 300, 64), Rung(120, 150, 64)],
-               segment_seconds=SEGMENT_SECONDS, preset="ultrafast")
+    encode_hls(
+        silent,
+        out,
+        [Rung(240, 300, 64), Rung(120, 150, 64)],
+        segment_seconds=SEGMENT_SECONDS,
+        preset="ultrafast",
+    )
     master = m3u8.load(str(out / "output.m3u8"))
     assert len(master.playlists) == 2
     for variant in master.playlists:
@@ -303,7 +321,13 @@ def test_source_without_audio_gives_video_only_hls(silent: Path, tmp_path: Path)
 
 def test_encode_reports_progress(silent: Path, tmp_path: Path) -> None:
     fractions: list[float] = []
-    encode_hls(silent, tmp_path / "p.hls", [Rung(240, 300, 64)], preset="ultrafast", on_progress=fractions.append)
+    encode_hls(
+        silent,
+        tmp_path / "p.hls",
+        [Rung(240, 300, 64)],
+        preset="ultrafast",
+        on_progress=fractions.append,
+    )
     assert fractions and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
 
@@ -329,7 +353,9 @@ def test_run_with_progress_reports_increasing_fractions(bundled: str) -> None:
 def test_run_with_progress_failure_carries_stderr(bundled: str, tmp_path: Path) -> None:
     missing = tmp_path / "missing.mp4"
     with pytest.raises(FfmpegError, match=r"ffmpeg failed: .*No such file or directory"):
-        run_with_progress([bundled, "-hide_banner", "-i", str(missing), "-f", "null", "-"], 1.0, None)
+        run_with_progress(
+            [bundled, "-hide_banner", "-i", str(missing), "-f", "null", "-"], 1.0, None
+        )
 
 
 # --- posters and subtitles ------------------------------------------------------
@@ -370,18 +396,37 @@ def test_copy_subtitles_keeps_language_suffix(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "Movie [1].mp4").write_bytes(b"")
-    for name in ("Movie [1].vtt", "Movie [1].en.vtt", "Movie [1].de.vtt", "Movie [10].vtt", "Other.en.vtt"):
+    for name in (
+        "Movie [1].vtt",
+        "Movie [1].en.vtt",
+        "Movie [1].de.vtt",
+        "Movie [10].vtt",
+        "Other.en.vtt",
+    ):
         (src / name).write_text("WEBVTT\n")
     copied = copy_subtitles(src / "Movie [1].mp4", tmp_path / "out.hls")
-    assert sorted(p.name for p in copied) == ["Movie [1].de.vtt", "Movie [1].en.vtt", "Movie [1].vtt"]
+    assert sorted(p.name for p in copied) == [
+        "Movie [1].de.vtt",
+        "Movie [1].en.vtt",
+        "Movie [1].vtt",
+    ]
     assert all(p.read_text() == "WEBVTT\n" for p in copied)
     assert re.fullmatch(r".*out\.hls", str(copied[0].parent))
 
 
 def test_ingest_copies_exactly_the_subtitles_the_library_shows(tmp_path: Path) -> None:
     # One rule for both: what the app attaches to Movie.mp4 is what ingest puts in Movie.hls/.
-    names = ["Movie.vtt", "Movie.en.vtt", "Movie.pt-BR.vtt", "Movie.FR.VTT", "Movie.commentary.vtt",
-             "Movie.en.forced.vtt", "Movie 2.vtt", "Other.en.vtt", "Movie.srt"]
+    names = [
+        "Movie.vtt",
+        "Movie.en.vtt",
+        "Movie.pt-BR.vtt",
+        "Movie.FR.VTT",
+        "Movie.commentary.vtt",
+        "Movie.en.forced.vtt",
+        "Movie 2.vtt",
+        "Other.en.vtt",
+        "Movie.srt",
+    ]
     for name in names:
         (tmp_path / name).write_text("WEBVTT\n")
     (tmp_path / "Movie.mp4").write_bytes(b"")

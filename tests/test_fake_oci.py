@@ -43,7 +43,6 @@ def oci_config(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return config
 
 
-
 @pytest.fixture
 def client(server, oci_config) -> oci.object_storage.ObjectStorageClient:
     return oci.object_storage.ObjectStorageClient(oci_config, service_endpoint=server.endpoint)
@@ -53,8 +52,15 @@ def _future(hours: float = 6) -> datetime:
     return datetime.now(UTC) + timedelta(hours=hours)
 
 
-def _create_par(client, name: str, access_type: str, object_name: str | None = None, *,
-                expires: datetime | None = None, listing: str | None = None):
+def _create_par(
+    client,
+    name: str,
+    access_type: str,
+    object_name: str | None = None,
+    *,
+    expires: datetime | None = None,
+    listing: str | None = None,
+):
     details = oci.object_storage.models.CreatePreauthenticatedRequestDetails(
         name=name,
         access_type=access_type,
@@ -155,14 +161,17 @@ def test_put_without_content_type_stores_what_the_sdk_sends(client):
     assert client.head_object(NS, BUCKET, "clip.mp4").headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("name", [
-    "Holiday 2019/day one.mp4",
-    "Odd/#1 take?.mp4",
-    "Odd/a+b=c.mp4",
-    "Odd/100% fun.mp4",
-    "Ünïcödé/café 夏 ☀.mp4",
-    "Odd/%2F literally.mp4",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Holiday 2019/day one.mp4",
+        "Odd/#1 take?.mp4",
+        "Odd/a+b=c.mp4",
+        "Odd/100% fun.mp4",
+        "Ünïcödé/café 夏 ☀.mp4",
+        "Odd/%2F literally.mp4",
+    ],
+)
 def test_awkward_object_names_round_trip(client, server, name):
     client.put_object(NS, BUCKET, name, name.encode(), content_type="video/mp4")
     assert client.get_object(NS, BUCKET, name).data.content == name.encode()
@@ -181,8 +190,12 @@ def test_awkward_object_names_round_trip(client, server, name):
 
 
 def _small_library() -> list[tuple[str, int]]:
-    entries = [(f"Folder {f:02d}/clip {c:03d}.mp4", 1000 + c) for f in range(40) for c in range(100)]
-    entries += [(f"Folder {f:02d}/Trip.hls/seg{s:04d}.ts", 188 * 100) for f in range(5) for s in range(190)]
+    entries = [
+        (f"Folder {f:02d}/clip {c:03d}.mp4", 1000 + c) for f in range(40) for c in range(100)
+    ]
+    entries += [
+        (f"Folder {f:02d}/Trip.hls/seg{s:04d}.ts", 188 * 100) for f in range(5) for s in range(190)
+    ]
     entries += [(f"Folder {f:02d}/Trip.hls/output.m3u8", 500) for f in range(5)]
     entries += [(f"root-{i}.mp4", 10) for i in range(45)]
     assert len(entries) == 5000
@@ -194,7 +207,9 @@ def test_list_virtual_bucket_flat_pagination(server, oci_config):
     client = oci.object_storage.ObjectStorageClient(oci_config, service_endpoint=server.endpoint)
     names, start, pages = [], None, 0
     while True:
-        data = client.list_objects(NS, "big", start=start, fields="name,size,md5,timeCreated,etag").data
+        data = client.list_objects(
+            NS, "big", start=start, fields="name,size,md5,timeCreated,etag"
+        ).data
         pages += 1
         assert len(data.objects) <= 1000
         names += [o.name for o in data.objects]
@@ -215,7 +230,9 @@ def test_list_with_delimiter_visits_everything_once(server, oci_config):
     def walk(prefix: str, limit: int) -> tuple[list[str], list[str]]:
         names, prefixes, start = [], [], None
         while True:
-            data = client.list_objects(NS, "big", prefix=prefix, delimiter="/", start=start, limit=limit).data
+            data = client.list_objects(
+                NS, "big", prefix=prefix, delimiter="/", start=start, limit=limit
+            ).data
             assert len(data.objects) + len(data.prefixes) <= limit
             names += [o.name for o in data.objects]
             prefixes += data.prefixes
@@ -236,17 +253,28 @@ def test_list_with_delimiter_visits_everything_once(server, oci_config):
 def test_model_delimiter_pagination_matches_brute_force():
     rng = random.Random(7)
     parts = ["a", "b", "a b", "ä", "z", "a/", "#", "%"]
-    names = {"/".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) + str(i) for i in range(600)}
+    names = {
+        "/".join(rng.choice(parts) for _ in range(rng.randint(1, 4))) + str(i) for i in range(600)
+    }
     model = FakeOCIModel()
     model.add_virtual_bucket("v", [(n, 1) for n in names])
     for prefix in ["", "a", "a/", "a b/", "z/"]:
-        expected_objects = sorted(n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):])
-        expected_prefixes = sorted({prefix + n[len(prefix):].split("/")[0] + "/"
-                                    for n in names if n.startswith(prefix) and "/" in n[len(prefix):]})
+        expected_objects = sorted(
+            n for n in names if n.startswith(prefix) and "/" not in n[len(prefix) :]
+        )
+        expected_prefixes = sorted(
+            {
+                prefix + n[len(prefix) :].split("/")[0] + "/"
+                for n in names
+                if n.startswith(prefix) and "/" in n[len(prefix) :]
+            }
+        )
         for limit in [1, 3, 50, 1000]:
             got_objects, got_prefixes, start = [], [], None
             while True:
-                page = model.list_objects("v", prefix=prefix, delimiter="/", start=start, limit=limit)
+                page = model.list_objects(
+                    "v", prefix=prefix, delimiter="/", start=start, limit=limit
+                )
                 got_objects += [o.name for o in page.objects]
                 got_prefixes += page.prefixes
                 start = page.next_start_with
@@ -259,14 +287,24 @@ def test_model_delimiter_pagination_matches_brute_force():
 def test_list_start_end_and_start_after(client, server):
     for name in ["a", "b", "c", "d"]:
         server.model.put_object(BUCKET, name, b"")
-    assert [o.name for o in client.list_objects(NS, BUCKET, start="b", end="d").data.objects] == ["b", "c"]
-    assert [o.name for o in client.list_objects(NS, BUCKET, start_after="b").data.objects] == ["c", "d"]
+    assert [o.name for o in client.list_objects(NS, BUCKET, start="b", end="d").data.objects] == [
+        "b",
+        "c",
+    ]
+    assert [o.name for o in client.list_objects(NS, BUCKET, start_after="b").data.objects] == [
+        "c",
+        "d",
+    ]
 
 
 def test_huge_virtual_bucket_top_level_listing_is_fast():
     model = FakeOCIModel()
-    entries = ((f"Folder {f:03d}/Movie {m:02d}.hls/seg{s:05d}.ts", 1_000_000)
-               for f in range(60) for m in range(30) for s in range(200))
+    entries = (
+        (f"Folder {f:03d}/Movie {m:02d}.hls/seg{s:05d}.ts", 1_000_000)
+        for f in range(60)
+        for m in range(30)
+        for s in range(200)
+    )
     model.add_virtual_bucket("huge", entries)
     assert len(model.object_names("huge")) == 360_000
     began = time.perf_counter()
@@ -287,13 +325,16 @@ def test_par_create_list_get_delete(client, server):
     created = [_create_par(client, f"par-{i}", "ObjectRead", "a.mp4") for i in range(5)]
     prefix_par = _create_par(client, "hls", "AnyObjectRead", "Trip.hls/", listing="Deny")
     assert all(ch in created[0].id for ch in "/+:")
-    assert created[0].access_uri.startswith("/p/") and created[0].access_uri.endswith(f"/n/{NS}/b/{BUCKET}/o/a.mp4")
+    assert created[0].access_uri.startswith("/p/") and created[0].access_uri.endswith(
+        f"/n/{NS}/b/{BUCKET}/o/a.mp4"
+    )
     assert prefix_par.access_uri.endswith(f"/n/{NS}/b/{BUCKET}/o/")
     assert prefix_par.full_path == server.endpoint + prefix_par.access_uri
     assert prefix_par.bucket_listing_action == "Deny"
 
     all_pars = oci.pagination.list_call_get_all_results(
-        client.list_preauthenticated_requests, NS, BUCKET, limit=2).data
+        client.list_preauthenticated_requests, NS, BUCKET, limit=2
+    ).data
     assert sorted(p.id for p in all_pars) == sorted([p.id for p in created] + [prefix_par.id])
     assert server.model.counts["ListPreauthenticatedRequests"] == 3
 
@@ -331,8 +372,14 @@ def test_object_par_reads_only_its_object(client, server):
         assert sibling.json() == {"code": "NotAuthenticated", "message": "PAR does not exist"}
         assert http.get(url.rsplit("/o/", 1)[0] + "/o/").status_code == 404  # no listing
 
-        preflight = http.options(url, headers={"Origin": "http://app", "Access-Control-Request-Method": "GET",
-                                               "Access-Control-Request-Headers": "range"})
+        preflight = http.options(
+            url,
+            headers={
+                "Origin": "http://app",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "range",
+            },
+        )
         assert preflight.status_code == 200
         assert preflight.headers["access-control-allow-origin"] == "*"
         assert "range" in preflight.headers["access-control-allow-headers"]
@@ -355,7 +402,10 @@ def test_prefix_par_scope_and_listing(client, server):
     lister = _create_par(client, "list", "AnyObjectRead", "Trip.hls/", listing="ListObjects")
     listed = httpx.get(_par_url(server, lister), params={"fields": "name,size"})
     assert listed.status_code == 200
-    assert [o["name"] for o in listed.json()["objects"]] == ["Trip.hls/output.m3u8", "Trip.hls/seg 1.ts"]
+    assert [o["name"] for o in listed.json()["objects"]] == [
+        "Trip.hls/output.m3u8",
+        "Trip.hls/seg 1.ts",
+    ]
 
     whole_bucket = _create_par(client, "all", "AnyObjectRead")
     assert httpx.get(_par_url(server, whole_bucket, "Other.hls/output.m3u8")).status_code == 200
@@ -363,7 +413,9 @@ def test_prefix_par_scope_and_listing(client, server):
 
 def test_expired_pars_answer_404(client, server):
     server.model.put_object(BUCKET, "a.mp4", b"a")
-    old = _create_par(client, "old", "ObjectRead", "a.mp4", expires=datetime.now(UTC) - timedelta(hours=1))
+    old = _create_par(
+        client, "old", "ObjectRead", "a.mp4", expires=datetime.now(UTC) - timedelta(hours=1)
+    )
     assert old.time_expires < datetime.now(UTC)  # the fake accepts a past expiry, for sweep tests
     assert httpx.get(_par_url(server, old)).status_code == 404
     live = _create_par(client, "live", "ObjectRead", "a.mp4")
@@ -376,18 +428,32 @@ def test_expired_pars_answer_404(client, server):
 
 
 def test_virtual_objects_through_par_have_inferred_types(server, oci_config):
-    server.model.add_virtual_bucket("v", [("x.hls/output.m3u8", 100), ("x.hls/poster.jpg", 3000),
-                                          ("x.hls/en.vtt", 10), ("x.hls/seg0.ts", 376)])
+    server.model.add_virtual_bucket(
+        "v",
+        [
+            ("x.hls/output.m3u8", 100),
+            ("x.hls/poster.jpg", 3000),
+            ("x.hls/en.vtt", 10),
+            ("x.hls/seg0.ts", 376),
+        ],
+    )
     client = oci.object_storage.ObjectStorageClient(oci_config, service_endpoint=server.endpoint)
     details = oci.object_storage.models.CreatePreauthenticatedRequestDetails(
-        name="v", access_type="AnyObjectRead", time_expires=_future(), object_name="x.hls/")
+        name="v", access_type="AnyObjectRead", time_expires=_future(), object_name="x.hls/"
+    )
     par = client.create_preauthenticated_request(NS, "v", details).data
-    expected = {"output.m3u8": "application/vnd.apple.mpegurl", "poster.jpg": "image/jpeg",
-                "en.vtt": "text/vtt", "seg0.ts": "video/mp2t"}
+    expected = {
+        "output.m3u8": "application/vnd.apple.mpegurl",
+        "poster.jpg": "image/jpeg",
+        "en.vtt": "text/vtt",
+        "seg0.ts": "video/mp2t",
+    }
     for leaf, content_type in expected.items():
         response = httpx.get(server.endpoint + par.access_uri + "x.hls/" + leaf)
         assert response.headers["content-type"] == content_type
-    seg = httpx.get(server.endpoint + par.access_uri + "x.hls/seg0.ts", headers={"Range": "bytes=100-199"})
+    seg = httpx.get(
+        server.endpoint + par.access_uri + "x.hls/seg0.ts", headers={"Range": "bytes=100-199"}
+    )
     assert seg.status_code == 206 and seg.content == filler_bytes(100, 100)
 
 
@@ -395,17 +461,22 @@ def test_virtual_objects_through_par_have_inferred_types(server, oci_config):
 
 
 def test_upload_manager_single_and_multipart(client, server, tmp_path):
-    manager = oci.object_storage.UploadManager(client, allow_multipart_uploads=True, allow_parallel_uploads=True)
+    manager = oci.object_storage.UploadManager(
+        client, allow_multipart_uploads=True, allow_parallel_uploads=True
+    )
     small = tmp_path / "small.bin"
     small.write_bytes(os.urandom(300_000))
     manager.upload_file(NS, BUCKET, "small.bin", str(small), part_size=1024 * 1024)
-    assert server.model.counts["PutObject"] == 1 and server.model.counts["CreateMultipartUpload"] == 0
+    assert (
+        server.model.counts["PutObject"] == 1 and server.model.counts["CreateMultipartUpload"] == 0
+    )
 
     big = tmp_path / "big.mp4"
     payload = os.urandom(3 * 1024 * 1024 + 12345)
     big.write_bytes(payload)
-    response = manager.upload_file(NS, BUCKET, "Trips/big.mp4", str(big), part_size=1024 * 1024,
-                                   content_type="video/mp4")
+    response = manager.upload_file(
+        NS, BUCKET, "Trips/big.mp4", str(big), part_size=1024 * 1024, content_type="video/mp4"
+    )
     assert response.headers["opc-multipart-md5"].endswith("-4")
     counts = server.model.counts
     assert counts["CreateMultipartUpload"] == 1 and counts["UploadPart"] == 4
@@ -426,7 +497,9 @@ def test_multipart_abort_and_list_parts(client, server):
     client.abort_multipart_upload(NS, BUCKET, "x.mp4", upload.upload_id)
     assert server.model.counts["AbortMultipartUpload"] == 1
     with pytest.raises(oci.exceptions.ServiceError):
-        client.upload_part(NS, BUCKET, "x.mp4", upload.upload_id, 2, b"late", retry_strategy=NO_RETRY)
+        client.upload_part(
+            NS, BUCKET, "x.mp4", upload.upload_id, 2, b"late", retry_strategy=NO_RETRY
+        )
 
 
 # ---- faults ------------------------------------------------------------------------
@@ -447,7 +520,9 @@ def test_fault_without_retries_fails(client, server):
 
 
 def test_fault_forever_until_cleared(client, server):
-    server.model.inject_fault("HeadObject", status=500, count=None, code="InternalError", message="boom")
+    server.model.inject_fault(
+        "HeadObject", status=500, count=None, code="InternalError", message="boom"
+    )
     server.model.put_object(BUCKET, "a", b"a")
     for _ in range(3):
         with pytest.raises(oci.exceptions.ServiceError):
@@ -457,7 +532,9 @@ def test_fault_forever_until_cleared(client, server):
 
 
 def test_hang_exceeds_read_timeout(server, oci_config):
-    impatient = oci.object_storage.ObjectStorageClient(oci_config, service_endpoint=server.endpoint, timeout=(2, 1))
+    impatient = oci.object_storage.ObjectStorageClient(
+        oci_config, service_endpoint=server.endpoint, timeout=(2, 1)
+    )
     server.model.inject_fault("GetNamespace", hang_seconds=3, count=1)
     began = time.monotonic()
     with pytest.raises(oci.exceptions.RequestException) as timed_out:
@@ -480,8 +557,13 @@ def test_latency_applies_to_every_request(client, server):
 
 def test_vault_list_and_bundles(server, oci_config):
     compartment = "ocid1.compartment.oc1..family"
-    for name, value in {"username": "mum", "password": "s3cret!", "bucket": "movies",
-                        "redis-url": "rediss://cache:6379", "cookie-key": "k" * 32}.items():
+    for name, value in {
+        "username": "mum",
+        "password": "s3cret!",
+        "bucket": "movies",
+        "redis-url": "rediss://cache:6379",
+        "cookie-key": "k" * 32,
+    }.items():
         server.model.add_secret(compartment, name, value)
     for i in range(120):
         server.model.add_secret(compartment, f"other-{i}", "x")
@@ -493,7 +575,9 @@ def test_vault_list_and_bundles(server, oci_config):
     by_name = {s.secret_name: s for s in summaries}
     assert by_name["password"].lifecycle_state == "ACTIVE"
     bundle = secrets_client.get_secret_bundle(by_name["password"].id).data
-    assert isinstance(bundle.secret_bundle_content, oci.secrets.models.Base64SecretBundleContentDetails)
+    assert isinstance(
+        bundle.secret_bundle_content, oci.secrets.models.Base64SecretBundleContentDetails
+    )
     assert base64.b64decode(bundle.secret_bundle_content.content).decode() == "s3cret!"
     assert bundle.stages == ["CURRENT", "LATEST"]
 
@@ -515,8 +599,9 @@ def test_resource_principal_signer_is_accepted(server, tmp_path, monkeypatch):
         monkeypatch.setenv(key, value)
     signer = oci.auth.signers.get_resource_principals_signer()
     assert signer.tenancy_id == FAKE_TENANCY and signer.compartment_id == FAKE_COMPARTMENT
-    client = oci.object_storage.ObjectStorageClient({"region": signer.region}, signer=signer,
-                                                    service_endpoint=server.endpoint)
+    client = oci.object_storage.ObjectStorageClient(
+        {"region": signer.region}, signer=signer, service_endpoint=server.endpoint
+    )
     assert client.get_namespace().data == NS
     client.put_object(NS, BUCKET, "rp.txt", b"rp", content_type="text/plain")
     records = server.model.requests("PutObject")

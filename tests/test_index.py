@@ -52,11 +52,15 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     """Each kind of clip once; tests copy them into libraries of their own."""
     base = tmp_path_factory.mktemp("clips")
     return {
-        "Beach.mp4": tagged_clip(base / "Beach.mp4", f"com.apple.quicktime.creationdate={QT_DATE}",
-                                 "creation_time=2023-07-14T14:02:11Z"),
+        "Beach.mp4": tagged_clip(
+            base / "Beach.mp4",
+            f"com.apple.quicktime.creationdate={QT_DATE}",
+            "creation_time=2023-07-14T14:02:11Z",
+        ),
         "Party.mov": tagged_clip(base / "Party.mov", "creation_time=2019-05-01T08:00:00Z"),
-        "Unset clock.mp4": tagged_clip(base / "Unset clock.mp4",
-                                       "creation_time=1970-01-01T00:00:00Z"),
+        "Unset clock.mp4": tagged_clip(
+            base / "Unset clock.mp4", "creation_time=1970-01-01T00:00:00Z"
+        ),
         "Plain.mp4": make_clip(base / "Plain.mp4", seconds=2),
         "Phone.mp4": make_clip(base / "Phone.mp4", seconds=2, size="640x360", rotate=90),
     }
@@ -102,8 +106,7 @@ def stored(folder: Path) -> dict[str, IndexEntry]:
 
 
 def catalog(root: Path) -> Catalog:
-    return Catalog(LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=60,
-                   count_eagerly=True)
+    return Catalog(LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=60, count_eagerly=True)
 
 
 def videos(root: Path, folder: str = FOLDER + "/") -> dict[str, library.Video]:
@@ -111,8 +114,7 @@ def videos(root: Path, folder: str = FOLDER + "/") -> dict[str, library.Video]:
 
 
 # -- local library ------------------------------------------------------------------------
-def test_index_records_when_each_video_was_filmed_and_where_that_came_from(
-        tmp_path, clips, capsys):
+def test_index_records_when_each_video_was_filmed_and_where_that_came_from(tmp_path, clips, capsys):
     folder = make_folder(tmp_path, clips)
     assert index(tmp_path) == 0
     out = capsys.readouterr().out
@@ -137,7 +139,8 @@ def test_index_records_when_each_video_was_filmed_and_where_that_came_from(
 
 
 def test_the_catalog_shows_the_indexed_facts_and_a_folder_without_index_works_as_before(
-        tmp_path, clips):
+    tmp_path, clips
+):
     make_folder(tmp_path, clips, "Beach.mp4", "Phone.mp4")
     plain = tmp_path / "No index"
     plain.mkdir()
@@ -153,12 +156,16 @@ def test_the_catalog_shows_the_indexed_facts_and_a_folder_without_index_works_as
     after = videos(tmp_path, "No index/")
     assert after == before
     assert (after["Party"].recorded, after["Party"].duration, after["Party"].width) == (
-        None, None, None)
+        None,
+        None,
+        None,
+    )
     assert not (plain / INDEX_NAME).exists() and not (plain / "Party.jpg").exists()
 
 
 def test_unchanged_videos_are_not_probed_again_and_changed_ones_are(
-        tmp_path, clips, counting_ffmpeg, capsys):
+    tmp_path, clips, counting_ffmpeg, capsys
+):
     ffmpeg, log = counting_ffmpeg
     folder = make_folder(tmp_path, clips, "Beach.mp4", "Party.mov", "Plain.mp4")
     assert index(tmp_path, ffmpeg=ffmpeg) == 0
@@ -227,8 +234,11 @@ def test_a_poster_that_appears_meanwhile_is_kept(tmp_path):
     assert storage.write_small("A/" + INDEX_NAME, b"{ }") is True
     assert (tmp_path / "A" / INDEX_NAME).read_bytes() == b"{ }"
     # Nothing half-written is left, and the app's user may read what was written.
-    assert sorted(p.name for p in (tmp_path / "A").iterdir()) == [INDEX_NAME, "Movie.jpg",
-                                                                  "New.jpg"]
+    assert sorted(p.name for p in (tmp_path / "A").iterdir()) == [
+        INDEX_NAME,
+        "Movie.jpg",
+        "New.jpg",
+    ]
     assert (tmp_path / "A" / "New.jpg").stat().st_mode & 0o044 == 0o044
 
 
@@ -264,19 +274,25 @@ def test_hls_movies_get_their_facts_from_info_json_or_their_playlists(tmp_path):
     assert facts.duration == pytest.approx(4.0, abs=0.5)
     assert (facts.width, facts.height, facts.recorded) == (640, 360, None)  # top rendition
 
-    info = MovieInfo(VideoFacts(BEACH, "quicktime", 95.5, 1920, 1080),
-                     (Rendition(1280, 720, 2800, 128),))
+    info = MovieInfo(
+        VideoFacts(BEACH, "quicktime", 95.5, 1920, 1080), (Rendition(1280, 720, 2800, 128),)
+    )
     (party / "info.json").write_bytes(encode_info(info))
     assert index(root, "Home videos") == 0
     shown = videos(root, "Home videos/")["Party #2 ?"]
     assert (shown.recorded, shown.recorded_source, shown.duration, shown.width) == (
-        BEACH, "quicktime", 95.5, 1920)
+        BEACH,
+        "quicktime",
+        95.5,
+        1920,
+    )
     # The .hls/ movie's own poster is inside it: index makes none beside it.
     assert not (root / "Home videos" / "Party #2 ?.jpg").exists()
 
 
 def test_a_corrupt_index_is_absent_with_one_warning_and_index_writes_it_again(
-        tmp_path, clips, caplog, capsys):
+    tmp_path, clips, caplog, capsys
+):
     folder = make_folder(tmp_path, clips, "Beach.mp4")
     (folder / INDEX_NAME).write_bytes(b'{"format": "homemovies-index", "videos": [1, 2')
     shown = catalog(tmp_path)
@@ -294,18 +310,37 @@ def test_a_corrupt_index_is_absent_with_one_warning_and_index_writes_it_again(
 
 
 def test_odd_entries_are_dropped_one_by_one_and_big_files_are_refused():
-    good = {"recorded": "2023-07-14T16:02:11+02:00", "recorded_source": "quicktime",
-            "duration": 12.5, "width": 1920, "height": 1080, "size": 10,
-            "modified": "2024-01-01T00:00:00+00:00"}
-    body = {"format": "homemovies-index", "version": 1, "videos": {
-        "Good.mp4": good,
-        "Odd.mp4": {**good, "recorded": "yesterday", "duration": -3, "width": True,
-                    "height": 10**9, "recorded_source": "exif"},
-        "NaN.mp4": {**good, "duration": float("nan"), "width": 0},
-        "Naive.mp4": {**good, "recorded": "2023-07-14T16:02:11"},
-        "../escape.mp4": good, ".hidden.mp4": good, "a/b.mp4": good, "": good,
-        "Not a dict.mp4": [1, 2],
-    }}
+    good = {
+        "recorded": "2023-07-14T16:02:11+02:00",
+        "recorded_source": "quicktime",
+        "duration": 12.5,
+        "width": 1920,
+        "height": 1080,
+        "size": 10,
+        "modified": "2024-01-01T00:00:00+00:00",
+    }
+    body = {
+        "format": "homemovies-index",
+        "version": 1,
+        "videos": {
+            "Good.mp4": good,
+            "Odd.mp4": {
+                **good,
+                "recorded": "yesterday",
+                "duration": -3,
+                "width": True,
+                "height": 10**9,
+                "recorded_source": "exif",
+            },
+            "NaN.mp4": {**good, "duration": float("nan"), "width": 0},
+            "Naive.mp4": {**good, "recorded": "2023-07-14T16:02:11"},
+            "../escape.mp4": good,
+            ".hidden.mp4": good,
+            "a/b.mp4": good,
+            "": good,
+            "Not a dict.mp4": [1, 2],
+        },
+    }
     entries = decode_index(json.dumps(body).encode())
     assert set(entries) == {"Good.mp4", "Odd.mp4", "NaN.mp4", "Naive.mp4"}
     assert entries["Good.mp4"].facts == VideoFacts(BEACH, "quicktime", 12.5, 1920, 1080)
@@ -313,15 +348,26 @@ def test_odd_entries_are_dropped_one_by_one_and_big_files_are_refused():
     assert entries["NaN.mp4"].facts == VideoFacts(BEACH, "quicktime", None, None, None)
     assert entries["Naive.mp4"].facts.recorded is None  # no offset: not a recorded time
     assert entries["Naive.mp4"].facts.duration == 12.5
-    for broken in (b"", b"[]", b"\xff\xfe", b'{"videos": 3}', b'{"format": "other", "videos": {}}',
-                   b"[" * 100_000, b" " * (INDEX_LIMIT + 1)):
+    for broken in (
+        b"",
+        b"[]",
+        b"\xff\xfe",
+        b'{"videos": 3}',
+        b'{"format": "other", "videos": {}}',
+        b"[" * 100_000,
+        b" " * (INDEX_LIMIT + 1),
+    ):
         with pytest.raises(FormatError):
             decode_index(broken)
     # What is written reads back the same.
     again = decode_index(encode_index(entries))
     assert again == entries
-    assert decode_info(encode_info(MovieInfo(VideoFacts(BEACH, "quicktime", 1.5, 2, 4)))
-                       ).facts.recorded == BEACH
+    assert (
+        decode_info(
+            encode_info(MovieInfo(VideoFacts(BEACH, "quicktime", 1.5, 2, 4)))
+        ).facts.recorded
+        == BEACH
+    )
 
 
 def test_command_line_mistakes_are_one_sentence(tmp_path, clips, capsys):
@@ -340,17 +386,41 @@ def test_command_line_mistakes_are_one_sentence(tmp_path, clips, capsys):
 def test_the_command_runs_from_the_package_with_folders_and_the_top(tmp_path, clips):
     make_folder(tmp_path, clips, "Plain.mp4")
     shutil.copy2(clips["Party.mov"], tmp_path / "Loose.mov")
-    usage = subprocess.run([sys.executable, "-m", "homemovies_core", "index", "--help"],
-                           cwd=REPO, capture_output=True, text=True, check=False, timeout=60)
-    assert usage.returncode == 0 and usage.stdout.startswith("usage: python -m homemovies_core index")
-    run = subprocess.run([sys.executable, "-m", "homemovies_core", "index", "--media_dir",
-                          str(tmp_path), "/", FOLDER], cwd=REPO, capture_output=True, text=True,
-                         check=False, timeout=120, stdin=subprocess.DEVNULL)
+    usage = subprocess.run(
+        [sys.executable, "-m", "homemovies_core", "index", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert usage.returncode == 0 and usage.stdout.startswith(
+        "usage: python -m homemovies_core index"
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "homemovies_core",
+            "index",
+            "--media_dir",
+            str(tmp_path),
+            "/",
+            FOLDER,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 0, run.stderr
     assert "'Unsorted': 1 video(s)" in run.stdout and f"'{FOLDER}': 1 video(s)" in run.stdout
     assert stored(tmp_path)["Loose.mov"].facts.recorded == PARTY
-    assert [v.title for v in library.videos_in("", LocalStorage(tmp_path, b"k" * 32)
-                                                .list_level(""))] == ["Loose"]  # index hidden
+    assert [
+        v.title for v in library.videos_in("", LocalStorage(tmp_path, b"k" * 32).list_level(""))
+    ] == ["Loose"]  # index hidden
 
 
 # -- OCI: ffprobe reads through a short-lived PAR ------------------------------------------
@@ -360,8 +430,11 @@ def oci_args(server, config_path) -> list[str]:
 
 def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path, clips, capsys):
     model = server.model
-    late_index = tagged_clip(clips["Plain.mp4"].with_name("Late.mp4"),
-                             "creation_time=2019-05-01T08:00:00Z", faststart=False)
+    late_index = tagged_clip(
+        clips["Plain.mp4"].with_name("Late.mp4"),
+        "creation_time=2019-05-01T08:00:00Z",
+        faststart=False,
+    )
     for name in ("Beach.mp4", "Phone.mp4"):
         model.put_object(BUCKET, f"{FOLDER}/{name}", clips[name].read_bytes())
     model.put_object(BUCKET, f"{FOLDER}/Late.mp4", late_index.read_bytes())
@@ -379,11 +452,15 @@ def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path,
 
     index_json = json.loads(model.get_object_bytes(BUCKET, f"{FOLDER}/{INDEX_NAME}"))
     beach = index_json["videos"]["Beach.mp4"]
-    assert (beach["recorded"], beach["recorded_source"]) == ("2023-07-14T16:02:11+02:00",
-                                                             "quicktime")
+    assert (beach["recorded"], beach["recorded_source"]) == (
+        "2023-07-14T16:02:11+02:00",
+        "quicktime",
+    )
     assert index_json["videos"]["Late.mp4"]["recorded_source"] == "container"
-    assert (index_json["videos"]["Phone.mp4"]["width"],
-            index_json["videos"]["Phone.mp4"]["height"]) == (360, 640)
+    assert (
+        index_json["videos"]["Phone.mp4"]["width"],
+        index_json["videos"]["Phone.mp4"]["height"],
+    ) == (360, 640)
     for name in ("Beach", "Phone", "Late"):  # posters uploaded beside the videos
         poster = model.head_object(BUCKET, f"{FOLDER}/{name}.jpg")
         assert poster.content_type == "image/jpeg"
@@ -400,10 +477,16 @@ def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path,
     # The app shows the facts, from one listing and one small read of the folder.
     from homemovies_core.oci.storage import OciStorage
     from tests.oci_env import QUICK
-    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK,
-                                       background=QUICK)
+
+    storage = OciStorage.from_settings(
+        oci_settings(server.endpoint, config_path), policy=QUICK, background=QUICK
+    )
     model.reset_counts()
-    shown = {v.title: v for v in Catalog(storage, LocalCache(), listing_ttl=60,
-                                         count_eagerly=False).folder_view(FOLDER + "/").videos}
+    shown = {
+        v.title: v
+        for v in Catalog(storage, LocalCache(), listing_ttl=60, count_eagerly=False)
+        .folder_view(FOLDER + "/")
+        .videos
+    }
     assert shown["Beach"].recorded == BEACH and shown["Beach"].poster == f"{FOLDER}/Beach.jpg"
     assert model.counts["GetObject"] == 1 and model.counts["ListObjects"] == 1

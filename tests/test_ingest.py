@@ -52,8 +52,20 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, inputs) -> Path:
     root = tmp_path_factory.mktemp("library")
-    assert main([str(inputs["landscape"]), str(inputs["portrait"]), "--folder", FOLDER,
-                 "--media_dir", str(root), *FAST]) == 0
+    assert (
+        main(
+            [
+                str(inputs["landscape"]),
+                str(inputs["portrait"]),
+                "--folder",
+                FOLDER,
+                "--media_dir",
+                str(root),
+                *FAST,
+            ]
+        )
+        == 0
+    )
     return root
 
 
@@ -67,15 +79,20 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
     for dirpath, dirs, files in os.walk(root):
         for entry in dirs + files:
             stat = os.stat(os.path.join(dirpath, entry))
-            found[os.path.relpath(os.path.join(dirpath, entry), root)] = (stat.st_size,
-                                                                          stat.st_mtime_ns)
+            found[os.path.relpath(os.path.join(dirpath, entry), root)] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+            )
     return found
 
 
 def _hidden(root: Path) -> list[str]:
     """Hidden leftovers (staging folders); a folder's index is hidden on purpose."""
-    return [p for p in _snapshot(root) if any(part.startswith(".") for part in Path(p).parts)
-            and Path(p).name != INDEX_NAME]
+    return [
+        p
+        for p in _snapshot(root)
+        if any(part.startswith(".") for part in Path(p).parts) and Path(p).name != INDEX_NAME
+    ]
 
 
 def _failing_ffmpeg(tmp_path: Path) -> Path:
@@ -86,11 +103,18 @@ def _failing_ffmpeg(tmp_path: Path) -> Path:
     return script
 
 
-def _run_cli(*args: str, entry: tuple[str, ...] = ("homemovies_core.ingest",)
-             ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *entry, *args], cwd=REPO,
-                          check=False, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+def _run_cli(
+    *args: str, entry: tuple[str, ...] = ("homemovies_core.ingest",)
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *entry, *args],
+        cwd=REPO,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def _one_sentence(stderr: str) -> str:
@@ -127,8 +151,12 @@ def test_segments_are_short_and_ffprobe_reads_them(library):
         assert playlist.segments
         assert all(s.duration <= SEGMENT_SECONDS + 1 for s in playlist.segments)
     segment = movie / Path(master.playlists[0].uri).parent / playlist.segments[0].uri
-    report = subprocess.run([FFPROBE, "-v", "error", "-show_streams", "-of", "json", str(segment)],
-                            capture_output=True, text=True, check=True)
+    report = subprocess.run(
+        [FFPROBE, "-v", "error", "-show_streams", "-of", "json", str(segment)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     codecs = {s["codec_name"] for s in json.loads(report.stdout)["streams"]}
     assert codecs == {"h264", "aac"}
 
@@ -144,8 +172,9 @@ def test_poster_is_a_bright_jpeg_and_subtitles_are_copied(library):
 
 
 def test_the_app_lists_the_ingested_movies(library):
-    catalog = Catalog(LocalStorage(library, b"k" * 32), LocalCache(), listing_ttl=0,
-                      count_eagerly=True)
+    catalog = Catalog(
+        LocalStorage(library, b"k" * 32), LocalCache(), listing_ttl=0, count_eagerly=True
+    )
     view = catalog.folder_view(FOLDER + "/")
     by_title = {v.title: v for v in view.videos}
     assert set(by_title) == {"Beach day", "Phone"}
@@ -167,7 +196,8 @@ def test_info_json_says_when_and_what_was_made(library, inputs):
     assert (info["width"], info["height"]) == (1280, 720)
     assert info["renditions"] == [
         {"width": 1280, "height": 720, "video_kbps": 2800, "audio_kbps": 128},
-        {"width": 854, "height": 480, "video_kbps": 1200, "audio_kbps": 96}]
+        {"width": 854, "height": 480, "video_kbps": 1200, "audio_kbps": 96},
+    ]
     phone = json.loads((_movie(library, "Phone") / "info.json").read_text())
     assert (phone["width"], phone["height"]) == (360, 640)  # as shown: portrait
     # Both movies are in their folder's index, so the app shows them at once.
@@ -179,13 +209,25 @@ def test_info_json_says_when_and_what_was_made(library, inputs):
 def test_the_recorded_date_is_read_said_and_shown(tmp_path, capsys):
     camera = tmp_path / "camera"
     camera.mkdir()
-    iphone = tagged_clip(camera / "IMG_0001.mov", "com.apple.quicktime.creationdate="
-                         "2023-07-14T16:02:11+0200", "creation_time=2023-07-14T14:02:11Z")
+    iphone = tagged_clip(
+        camera / "IMG_0001.mov",
+        "com.apple.quicktime.creationdate=2023-07-14T16:02:11+0200",
+        "creation_time=2023-07-14T14:02:11Z",
+    )
     camcorder = tagged_clip(camera / "MVI_0002.mp4", "creation_time=2019-05-01T08:00:00Z")
     root = tmp_path / "lib"
     root.mkdir()
-    args = [str(iphone), str(camcorder), "--folder", FOLDER, "--media_dir", str(root),
-            "--ladder", "240", *FAST]
+    args = [
+        str(iphone),
+        str(camcorder),
+        "--folder",
+        FOLDER,
+        "--media_dir",
+        str(root),
+        "--ladder",
+        "240",
+        *FAST,
+    ]
     assert main([*args, "--dry_run"]) == 0
     plan = capsys.readouterr().out
     assert "recorded:    14 Jul 2023 16:02 (+02:00), from the QuickTime creation date" in plan
@@ -195,14 +237,17 @@ def test_the_recorded_date_is_read_said_and_shown(tmp_path, capsys):
     assert "  recorded 14 Jul 2023 16:02 (+02:00), from the QuickTime creation date." in out
     assert "  recorded 1 May 2019 08:00 (UTC), from the container's creation time." in out
     info = json.loads((_movie(root, "IMG_0001") / "info.json").read_text())
-    assert (info["recorded"], info["recorded_source"]) == ("2023-07-14T16:02:11+02:00",
-                                                           "quicktime")
-    shown = {v.title: v for v in Catalog(LocalStorage(root, b"k" * 32), LocalCache(),
-                                         listing_ttl=60, count_eagerly=True
-                                         ).folder_view(FOLDER + "/").videos}
+    assert (info["recorded"], info["recorded_source"]) == ("2023-07-14T16:02:11+02:00", "quicktime")
+    shown = {
+        v.title: v
+        for v in Catalog(
+            LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=60, count_eagerly=True
+        )
+        .folder_view(FOLDER + "/")
+        .videos
+    }
     beach = shown["IMG_0001"]
-    assert beach.recorded == datetime(2023, 7, 14, 16, 2, 11,
-                                      tzinfo=timezone(timedelta(hours=2)))
+    assert beach.recorded == datetime(2023, 7, 14, 16, 2, 11, tzinfo=timezone(timedelta(hours=2)))
     assert beach.recorded_source == "quicktime"
     assert shown["MVI_0002"].recorded == datetime(2019, 5, 1, 8, 0, tzinfo=UTC)
     assert (beach.width, beach.height) == (320, 240)
@@ -210,8 +255,7 @@ def test_the_recorded_date_is_read_said_and_shown(tmp_path, capsys):
 
 def test_an_existing_name_is_refused_without_overwrite(library, inputs, capsys):
     before = _snapshot(library)
-    code = main([str(inputs["landscape"]), "--folder", FOLDER, "--media_dir", str(library),
-                 *FAST])
+    code = main([str(inputs["landscape"]), "--folder", FOLDER, "--media_dir", str(library), *FAST])
     assert code == 1
     message = _one_sentence(capsys.readouterr().err)
     assert "already exists" in message and "--overwrite" in message
@@ -236,8 +280,18 @@ def test_failing_ffmpeg_leaves_nothing_and_says_one_sentence(tmp_path, inputs, f
     if folder_exists:
         (root / FOLDER).mkdir()
     ffmpeg = _failing_ffmpeg(tmp_path)
-    result = _run_cli(str(inputs["landscape"]), "--folder", FOLDER, "--name", "Crash",
-                      "--media_dir", str(root), "--ffmpeg", str(ffmpeg), *FAST)
+    result = _run_cli(
+        str(inputs["landscape"]),
+        "--folder",
+        FOLDER,
+        "--name",
+        "Crash",
+        "--media_dir",
+        str(root),
+        "--ffmpeg",
+        str(ffmpeg),
+        *FAST,
+    )
     assert result.returncode == 1
     message = _one_sentence(result.stderr)
     assert "Converting" in message and "simulated encoder crash" in message
@@ -249,8 +303,18 @@ def test_failing_ffmpeg_leaves_nothing_and_says_one_sentence(tmp_path, inputs, f
 def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path, inputs, capsys):
     root = tmp_path / "lib"
     root.mkdir()
-    code = main([str(inputs["landscape"]), str(inputs["portrait"]), "--folder", FOLDER,
-                 "--media_dir", str(root), "--dry_run", *FAST])
+    code = main(
+        [
+            str(inputs["landscape"]),
+            str(inputs["portrait"]),
+            "--folder",
+            FOLDER,
+            "--media_dir",
+            str(root),
+            "--dry_run",
+            *FAST,
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "1280x720 at 2800+128 kbit/s" in out and "854x480 at 1200+96 kbit/s" in out
@@ -259,18 +323,26 @@ def test_dry_run_prints_the_plan_and_touches_nothing(tmp_path, inputs, capsys):
     assert _snapshot(root) == {}
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--folder", FOLDER], "give --media_dir"),
-    (["--folder", FOLDER, "--media_dir", "{lib}", "--name", "One", "{second}"], "--name"),
-    (["--folder", "A/B", "--media_dir", "{lib}"], "one level"),
-    (["--folder", FOLDER, "--media_dir", "{lib}", "--ladder", "720,abc"], "--ladder"),
-    (["--folder", FOLDER, "--media_dir", "{lib}", "{missing}"], "does not exist"),
-    (["--folder", FOLDER, "--media_dir", "{lib}", "--ffmpeg", "/no/such/ffmpeg"],
-     "ffmpeg was not found"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--folder", FOLDER], "give --media_dir"),
+        (["--folder", FOLDER, "--media_dir", "{lib}", "--name", "One", "{second}"], "--name"),
+        (["--folder", "A/B", "--media_dir", "{lib}"], "one level"),
+        (["--folder", FOLDER, "--media_dir", "{lib}", "--ladder", "720,abc"], "--ladder"),
+        (["--folder", FOLDER, "--media_dir", "{lib}", "{missing}"], "does not exist"),
+        (
+            ["--folder", FOLDER, "--media_dir", "{lib}", "--ffmpeg", "/no/such/ffmpeg"],
+            "ffmpeg was not found",
+        ),
+    ],
+)
 def test_mistakes_are_one_sentence(tmp_path, inputs, capsys, args, expected):
-    values = {"lib": str(tmp_path), "second": str(inputs["portrait"]),
-              "missing": str(tmp_path / "missing.mp4")}
+    values = {
+        "lib": str(tmp_path),
+        "second": str(inputs["portrait"]),
+        "missing": str(tmp_path / "missing.mp4"),
+    }
     argv = [str(inputs["landscape"]), *(a.format(**values) for a in args)]
     assert main(argv) == 1
     assert expected in _one_sentence(capsys.readouterr().err)
@@ -282,8 +354,9 @@ def test_both_command_lines_work(tmp_path, inputs, entry):
     shown = " ".join(("python -m", *entry))
     usage = _run_cli("--help", entry=entry)
     assert usage.returncode == 0 and usage.stdout.startswith(f"usage: {shown} INPUT...")
-    wrong = _run_cli(str(inputs["landscape"]), "--folder", "A/B", "--media_dir", str(tmp_path),
-                     entry=entry)
+    wrong = _run_cli(
+        str(inputs["landscape"]), "--folder", "A/B", "--media_dir", str(tmp_path), entry=entry
+    )
     assert wrong.returncode == 1
     assert "one level of folders" in _one_sentence(wrong.stderr)
 
@@ -309,20 +382,23 @@ def test_a_run_sweeps_what_killed_runs_left_behind(tmp_path, inputs, monkeypatch
     root = tmp_path / "lib"
     (root / FOLDER).mkdir(parents=True)
     cache = tmp_path / "tmp" / f"homemovies-ingest-{os.getuid()}"
-    stale = [_leftover(root, ".Old.hls.partial-k1ll3d00", days=2),
-             _leftover(root / FOLDER, ".Trip.hls.partial-k1ll3d01", days=2),
-             _leftover(cache, ".0123456789abcdef01234567.partial-k1ll3d02", days=2),
-             _leftover(cache, "89abcdef0123456789abcdef", days=8)]  # an upload never resumed
-    kept = [_leftover(root / FOLDER, ".Live.hls.partial-st1ll0n0", days=0),  # still encoding
-            _leftover(root, ".family-notes", days=30),  # not ours
-            _leftover(cache, "0123456789abcdef89abcdef", days=2)]  # may still be resumed
+    stale = [
+        _leftover(root, ".Old.hls.partial-k1ll3d00", days=2),
+        _leftover(root / FOLDER, ".Trip.hls.partial-k1ll3d01", days=2),
+        _leftover(cache, ".0123456789abcdef01234567.partial-k1ll3d02", days=2),
+        _leftover(cache, "89abcdef0123456789abcdef", days=8),
+    ]  # an upload never resumed
+    kept = [
+        _leftover(root / FOLDER, ".Live.hls.partial-st1ll0n0", days=0),  # still encoding
+        _leftover(root, ".family-notes", days=30),  # not ours
+        _leftover(cache, "0123456789abcdef89abcdef", days=2),
+    ]  # may still be resumed
     # A partial encode whose folder is old but which wrote a segment a minute ago: still alive.
     alive = _leftover(root / FOLDER, ".Long.hls.partial-st1ll0n1", days=2)
     os.utime(alive / "v0")
     kept.append(alive)
 
-    assert main([str(inputs["portrait"]), "--folder", FOLDER, "--media_dir", str(root),
-                 *FAST]) == 0
+    assert main([str(inputs["portrait"]), "--folder", FOLDER, "--media_dir", str(root), *FAST]) == 0
     err = capsys.readouterr().err
     assert "Removed 4 leftover(s) of earlier ingests that were interrupted" in err
     for path in stale:
@@ -336,12 +412,11 @@ def test_a_run_sweeps_what_killed_runs_left_behind(tmp_path, inputs, monkeypatch
 
 
 def _oci_args(server, config_path) -> list[str]:
-    return ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config",
-            str(config_path)]
+    return ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config_path)]
 
 
 def _objects(model, prefix: str) -> dict[str, object]:
-    return {o.name[len(prefix):]: o for o in model.objects(BUCKET) if o.name.startswith(prefix)}
+    return {o.name[len(prefix) :]: o for o in model.objects(BUCKET) if o.name.startswith(prefix)}
 
 
 def _put_names(model) -> list[str]:
@@ -362,14 +437,16 @@ def _relative_files(folder: Path) -> set[str]:
 
 
 def _catalog_titles(server, config_path, folder: str) -> dict[str, object]:
-    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK,
-                                       background=QUICK)
+    storage = OciStorage.from_settings(
+        oci_settings(server.endpoint, config_path), policy=QUICK, background=QUICK
+    )
     view = Catalog(storage, LocalCache(), listing_ttl=0, count_eagerly=False).folder_view(folder)
     return {v.title: v for v in view.videos}
 
 
-def test_upload_puts_every_file_with_its_content_type_playlist_last(server, config_path,
-                                                                    inputs, library, capsys):
+def test_upload_puts_every_file_with_its_content_type_playlist_last(
+    server, config_path, inputs, library, capsys
+):
     model = server.model
     args = [str(inputs["landscape"]), "--folder", FOLDER, *_oci_args(server, config_path), *FAST]
     assert main(args) == 0
@@ -395,7 +472,9 @@ def test_upload_puts_every_file_with_its_content_type_playlist_last(server, conf
     source_time = datetime.fromtimestamp(inputs["landscape"].stat().st_mtime, UTC)
     assert (video.recorded, video.recorded_source) == (source_time, "file time")
     assert video.duration == pytest.approx(4.0, abs=0.1) and (video.width, video.height) == (
-        1280, 720)
+        1280,
+        720,
+    )
 
     # A second run: refused without --overwrite; with it, nothing is sent again.
     model.reset_counts()
@@ -408,8 +487,9 @@ def test_upload_puts_every_file_with_its_content_type_playlist_last(server, conf
     assert counts["DeleteObject"] == 0
 
 
-def test_an_interrupted_upload_resumes_with_only_the_missing_files(server, config_path,
-                                                                   inputs, library, capsys):
+def test_an_interrupted_upload_resumes_with_only_the_missing_files(
+    server, config_path, inputs, library, capsys
+):
     model = server.model
     total = len(_relative_files(_movie(library, "Beach day")))
     allowed = 4
@@ -422,8 +502,17 @@ def test_an_interrupted_upload_resumes_with_only_the_missing_files(server, confi
         return record_call(operation)
 
     model.record_call = failing_after_some
-    args = [str(inputs["landscape"]), "--folder", FOLDER, "--name", "Resumed",
-            *_oci_args(server, config_path), *FAST, "--workers", "2"]
+    args = [
+        str(inputs["landscape"]),
+        "--folder",
+        FOLDER,
+        "--name",
+        "Resumed",
+        *_oci_args(server, config_path),
+        *FAST,
+        "--workers",
+        "2",
+    ]
     assert main(args) == 1
     message = _one_sentence(capsys.readouterr().err)
     assert "run" in message and "again" in message
@@ -448,8 +537,14 @@ def test_an_interrupted_upload_resumes_with_only_the_missing_files(server, confi
 
 
 def test_dry_run_against_a_bucket_writes_nothing(server, config_path, inputs, capsys):
-    args = [str(inputs["landscape"]), "--folder", FOLDER, *_oci_args(server, config_path),
-            "--dry_run", *FAST]
+    args = [
+        str(inputs["landscape"]),
+        "--folder",
+        FOLDER,
+        *_oci_args(server, config_path),
+        "--dry_run",
+        *FAST,
+    ]
     assert main(args) == 0
     assert f"the bucket '{BUCKET}'" in capsys.readouterr().out
     counts = server.model.counts
@@ -458,14 +553,23 @@ def test_dry_run_against_a_bucket_writes_nothing(server, config_path, inputs, ca
 
 
 def test_unreachable_oci_is_one_sentence(config_path, inputs, capsys):
-    args = [str(inputs["landscape"]), "--folder", FOLDER, "--bucket", BUCKET, "--os_endpoint",
-            "http://127.0.0.1:9", "--oci_config", str(config_path), *FAST]
+    args = [
+        str(inputs["landscape"]),
+        "--folder",
+        FOLDER,
+        "--bucket",
+        BUCKET,
+        "--os_endpoint",
+        "http://127.0.0.1:9",
+        "--oci_config",
+        str(config_path),
+        *FAST,
+    ]
     assert main(args) == 1
     assert "could not be reached" in _one_sentence(capsys.readouterr().err)
 
 
-def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config_path,
-                                                                  tmp_path):
+def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config_path, tmp_path):
     folder = tmp_path / "Big.hls"
     (folder / "v0").mkdir(parents=True)
     big = os.urandom(700 * 1024)
@@ -482,8 +586,10 @@ def test_large_files_go_multipart_and_are_skipped_the_second_time(server, config
     assert info.content_type == "video/mp2t"
     assert model.get_object_bytes(BUCKET, prefix + "v0/seg00000.ts") == big
     # OCI lists a multipart object's MD5 as md5-of-part-md5s "-3": we compute the same.
-    assert info.multipart_md5 == hash_file(folder / "v0" / "seg00000.ts", "x",
-                                           uploader.part_size).listed_md5
+    assert (
+        info.multipart_md5
+        == hash_file(folder / "v0" / "seg00000.ts", "x", uploader.part_size).listed_md5
+    )
     model.reset_counts()
     again = uploader.upload_folder(folder, prefix, overwrite=True)
     assert (again.uploaded, again.skipped) == (0, 3)
@@ -507,25 +613,51 @@ def test_parallel_uploads_reuse_their_connections(server, config_path, tmp_path,
 
 # -- the real `oci` CLI as a peer ---------------------------------------------------------------
 def find_oci_cli() -> str | None:
-    candidates = [os.environ.get("HM_OCI_CLI"), str(Path(sys.executable).parent / "oci"),
-                  str(REPO / ".venv-cli" / "bin" / "oci"), shutil.which("oci")]
+    candidates = [
+        os.environ.get("HM_OCI_CLI"),
+        str(Path(sys.executable).parent / "oci"),
+        str(REPO / ".venv-cli" / "bin" / "oci"),
+        shutil.which("oci"),
+    ]
     return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
 
 
 def test_oci_cli_bulk_upload_gives_the_same_objects(server, config_path, library):
     cli = find_oci_cli()
     if cli is None:
-        pytest.fail("the oci CLI (package oci-cli) is not installed: run ./test.sh, which puts "
-                    "it in .venv-cli, or set HM_OCI_CLI to its path")
+        pytest.fail(
+            "the oci CLI (package oci-cli) is not installed: run ./test.sh, which puts "
+            "it in .venv-cli, or set HM_OCI_CLI to its path"
+        )
     source = _movie(library, "Beach day")
     ours, theirs = "Ours/Beach day.hls/", "Theirs/Beach day.hls/"
     _uploader(server, config_path).upload_folder(source, ours)
     result = subprocess.run(
-        [cli, "os", "object", "bulk-upload", "--config-file", str(config_path),
-         "--endpoint", server.endpoint, "-ns", NS, "-bn", BUCKET, "--src-dir", str(source),
-         "--prefix", theirs],
-        check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"})
+        [
+            cli,
+            "os",
+            "object",
+            "bulk-upload",
+            "--config-file",
+            str(config_path),
+            "--endpoint",
+            server.endpoint,
+            "-ns",
+            NS,
+            "-bn",
+            BUCKET,
+            "--src-dir",
+            str(source),
+            "--prefix",
+            theirs,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     model = server.model
     mine, cli_objects = _objects(model, ours), _objects(model, theirs)

@@ -7,16 +7,19 @@ from homemovies_core.library import Kind
 from homemovies_core.storage.base import Listing, ObjectInfo
 
 
-@pytest.mark.parametrize("name, title, kind, badge", [
-    ("Holidays/Beach day.mp4", "Beach day", Kind.PROGRESSIVE, "MP4"),
-    ("Holidays/UPPER.MP4", "UPPER", Kind.PROGRESSIVE, "MP4"),
-    ("Holidays/Party #2 ?.mov", "Party #2 ?", Kind.PROGRESSIVE, "MOV"),
-    ("Holidays/odd+name%20.mp4", "odd+name%20", Kind.PROGRESSIVE, "MP4"),
-    ("Holidays/Ünïcode café.m4v", "Ünïcode café", Kind.PROGRESSIVE, "M4V"),
-    ("Holidays/My.Movie.2023.mp4", "My.Movie.2023", Kind.PROGRESSIVE, "MP4"),
-    ("Old/tape.AVI", "tape", Kind.DOWNLOAD, "AVI"),
-    ("Old/tape.mkv", "tape", Kind.DOWNLOAD, "MKV"),
-])
+@pytest.mark.parametrize(
+    "name, title, kind, badge",
+    [
+        ("Holidays/Beach day.mp4", "Beach day", Kind.PROGRESSIVE, "MP4"),
+        ("Holidays/UPPER.MP4", "UPPER", Kind.PROGRESSIVE, "MP4"),
+        ("Holidays/Party #2 ?.mov", "Party #2 ?", Kind.PROGRESSIVE, "MOV"),
+        ("Holidays/odd+name%20.mp4", "odd+name%20", Kind.PROGRESSIVE, "MP4"),
+        ("Holidays/Ünïcode café.m4v", "Ünïcode café", Kind.PROGRESSIVE, "M4V"),
+        ("Holidays/My.Movie.2023.mp4", "My.Movie.2023", Kind.PROGRESSIVE, "MP4"),
+        ("Old/tape.AVI", "tape", Kind.DOWNLOAD, "AVI"),
+        ("Old/tape.mkv", "tape", Kind.DOWNLOAD, "MKV"),
+    ],
+)
 def test_files_are_classified_with_display_names(name, title, kind, badge):
     listing = Listing((ObjectInfo(name, 10),), ())
     (video,) = library.videos_in(name.split("/")[0] + "/", listing)
@@ -24,8 +27,9 @@ def test_files_are_classified_with_display_names(name, title, kind, badge):
 
 
 def test_hls_folder_is_one_video_with_poster_and_playlist():
-    listing = Listing((), (ObjectInfo("Birthdays/Party #2 ?.HLS/"),
-                           ObjectInfo("Birthdays/nested folder/")))
+    listing = Listing(
+        (), (ObjectInfo("Birthdays/Party #2 ?.HLS/"), ObjectInfo("Birthdays/nested folder/"))
+    )
     (video,) = library.videos_in("Birthdays/", listing)
     assert video.kind is Kind.HLS and video.title == "Party #2 ?"
     assert video.playlist == "Birthdays/Party #2 ?.HLS/output.m3u8"
@@ -33,20 +37,37 @@ def test_hls_folder_is_one_video_with_poster_and_playlist():
 
 
 def test_sidecars_attach_and_are_not_videos():
-    names = ["F/Beach day.mp4", "F/Beach day.jpg", "F/Beach day.en.vtt", "F/Beach day.vtt",
-             "F/Beach day.fr.vtt", "F/Beach.vtt", "F/notes.txt", "F/cover.jpg"]
+    names = [
+        "F/Beach day.mp4",
+        "F/Beach day.jpg",
+        "F/Beach day.en.vtt",
+        "F/Beach day.vtt",
+        "F/Beach day.fr.vtt",
+        "F/Beach.vtt",
+        "F/notes.txt",
+        "F/cover.jpg",
+    ]
     videos = library.videos_in("F/", Listing(tuple(ObjectInfo(n) for n in names), ()))
     assert [v.title for v in videos] == ["Beach day"]
     v = videos[0]
     assert v.poster == "F/Beach day.jpg"
     assert [(s.language, s.label) for s in v.subtitles] == [
-        ("en", "English"), ("fr", "Français"), ("", "Subtitles")]
+        ("en", "English"),
+        ("fr", "Français"),
+        ("", "Subtitles"),
+    ]
 
 
 def test_root_files_make_unsorted_and_hls_folders_are_not_folders():
-    root = Listing((ObjectInfo("Loose clip.mp4"), ObjectInfo("readme.txt")),
-                   (ObjectInfo("Zoo/"), ObjectInfo("Holidays 10/"), ObjectInfo("Holidays 9/"),
-                    ObjectInfo("Root movie.hls/")))
+    root = Listing(
+        (ObjectInfo("Loose clip.mp4"), ObjectInfo("readme.txt")),
+        (
+            ObjectInfo("Zoo/"),
+            ObjectInfo("Holidays 10/"),
+            ObjectInfo("Holidays 9/"),
+            ObjectInfo("Root movie.hls/"),
+        ),
+    )
     assert library.folders_in(root) == ["Holidays 9/", "Holidays 10/", "Zoo/", ""]
     assert library.folder_title("") == "Unsorted"
     assert [v.title for v in library.videos_in("", root)] == ["Loose clip", "Root movie"]
@@ -69,8 +90,14 @@ def test_fold_ignores_case_and_accents():
 
 
 def test_hls_subtitles_inside_folder():
-    listing = Listing((ObjectInfo("A/m.hls/output.m3u8"), ObjectInfo("A/m.hls/subs.de.vtt"),
-                       ObjectInfo("A/m.hls/en.vtt")), ())
+    listing = Listing(
+        (
+            ObjectInfo("A/m.hls/output.m3u8"),
+            ObjectInfo("A/m.hls/subs.de.vtt"),
+            ObjectInfo("A/m.hls/en.vtt"),
+        ),
+        (),
+    )
     subs = library.hls_subtitles(listing)
     assert [(s.language, s.label) for s in subs] == [("en", "English"), ("de", "Deutsch")]
 
@@ -87,8 +114,12 @@ def _catalog(root):
     from homemovies_core.catalog import Catalog
     from homemovies_core.storage.local import LocalStorage
 
-    return Catalog(LocalStorage(root, signing.derive_key("k", "v")), LocalCache(),
-                   listing_ttl=60, count_eagerly=True)
+    return Catalog(
+        LocalStorage(root, signing.derive_key("k", "v")),
+        LocalCache(),
+        listing_ttl=60,
+        count_eagerly=True,
+    )
 
 
 def _jpeg(size, **save):
@@ -169,18 +200,31 @@ def test_index_facts_are_merged_into_videos_of_unchanged_files():
     from homemovies_core.index.formats import IndexEntry
 
     when = datetime(2024, 1, 1, tzinfo=UTC)
-    listing = Listing((ObjectInfo("F/Beach.mp4", 100, when), ObjectInfo("F/Swapped.mp4", 200, when),
-                       ObjectInfo("F/Touched.mp4", 100, when), ObjectInfo("F/New.mp4", 5, when)),
-                      (ObjectInfo("F/Party.hls/"),))
-    index = {"Beach.mp4": IndexEntry(_facts(2023), 100, when),
-             "Swapped.mp4": IndexEntry(_facts(2022), 999, when),  # since replaced: other size
-             "Touched.mp4": IndexEntry(_facts(2021), 100, when.replace(year=2020)),
-             "Party.hls/": IndexEntry(_facts(2019)),  # from the movie's info.json
-             "Gone.mp4": IndexEntry(_facts(2018), 1, when)}
+    listing = Listing(
+        (
+            ObjectInfo("F/Beach.mp4", 100, when),
+            ObjectInfo("F/Swapped.mp4", 200, when),
+            ObjectInfo("F/Touched.mp4", 100, when),
+            ObjectInfo("F/New.mp4", 5, when),
+        ),
+        (ObjectInfo("F/Party.hls/"),),
+    )
+    index = {
+        "Beach.mp4": IndexEntry(_facts(2023), 100, when),
+        "Swapped.mp4": IndexEntry(_facts(2022), 999, when),  # since replaced: other size
+        "Touched.mp4": IndexEntry(_facts(2021), 100, when.replace(year=2020)),
+        "Party.hls/": IndexEntry(_facts(2019)),  # from the movie's info.json
+        "Gone.mp4": IndexEntry(_facts(2018), 1, when),
+    }
     videos = {v.title: v for v in library.videos_in("F/", listing, index)}
     beach = videos["Beach"]
     assert (beach.recorded, beach.recorded_source, beach.duration, beach.width, beach.height) == (
-        _facts(2023).recorded, "quicktime", 61.5, 1920, 1080)
+        _facts(2023).recorded,
+        "quicktime",
+        61.5,
+        1920,
+        1080,
+    )
     assert beach.modified == when  # the file time stays what it was
     assert videos["Party"].recorded.year == 2019
     for title in ("Swapped", "Touched", "New"):

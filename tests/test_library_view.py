@@ -18,17 +18,20 @@ from homemovies_core.library_view import (
 FOLDERS = ["Home videos/", "Summer 2023 #1/", ""]
 
 
-@pytest.mark.parametrize("params, expected", [
-    ({}, LibraryRequest(None, "", 1)),
-    ({"folder": "Summer 2023 #1"}, LibraryRequest("Summer 2023 #1/", "", 1)),
-    ({"folder": "/"}, LibraryRequest("", "", 1)),
-    ({"folder": "/Home videos/"}, LibraryRequest("Home videos/", "", 1)),
-    ({"q": "  beach   day "}, LibraryRequest(None, "beach day", 1)),
-    ({"page": "3"}, LibraryRequest(None, "", 3)),
-    ({"page": "three"}, LibraryRequest(None, "", 1)),
-    ({"page": "9" * 5000}, LibraryRequest(None, "", 999999999)),
-    ({"q": "x" * 5000}, LibraryRequest(None, "x" * 200, 1)),
-])
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, LibraryRequest(None, "", 1)),
+        ({"folder": "Summer 2023 #1"}, LibraryRequest("Summer 2023 #1/", "", 1)),
+        ({"folder": "/"}, LibraryRequest("", "", 1)),
+        ({"folder": "/Home videos/"}, LibraryRequest("Home videos/", "", 1)),
+        ({"q": "  beach   day "}, LibraryRequest(None, "beach day", 1)),
+        ({"page": "3"}, LibraryRequest(None, "", 3)),
+        ({"page": "three"}, LibraryRequest(None, "", 1)),
+        ({"page": "9" * 5000}, LibraryRequest(None, "", 999999999)),
+        ({"q": "x" * 5000}, LibraryRequest(None, "x" * 200, 1)),
+    ],
+)
 def test_read(params, expected):
     assert read(params) == expected
 
@@ -58,10 +61,17 @@ def test_searching_keeps_the_folder_for_when_the_search_is_cleared():
     assert search_params("beach", None) == {"q": "beach"}
 
 
-@pytest.mark.parametrize("requested, total, expected", [
-    (1, 0, (1, 1, 0, 0)), (1, 50, (1, 3, 0, 24)), (3, 50, (3, 3, 48, 50)),
-    (9, 50, (3, 3, 48, 50)), (-2, 50, (1, 3, 0, 24)), (2, 48, (2, 2, 24, 48)),
-])
+@pytest.mark.parametrize(
+    "requested, total, expected",
+    [
+        (1, 0, (1, 1, 0, 0)),
+        (1, 50, (1, 3, 0, 24)),
+        (3, 50, (3, 3, 48, 50)),
+        (9, 50, (3, 3, 48, 50)),
+        (-2, 50, (1, 3, 0, 24)),
+        (2, 48, (2, 2, 24, 48)),
+    ],
+)
 def test_paging(requested, total, expected):
     p = paging(requested, total, 24)
     assert (p.page, p.pages, p.start, p.stop) == expected

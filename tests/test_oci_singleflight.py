@@ -29,11 +29,23 @@ def test_two_processes_fifty_requests_one_par(tmp_path):
     try:
         with start_fake_oci(model) as server:
             for _ in range(2):
-                workers.append(subprocess.Popen(
-                    [sys.executable, str(WORKER), server.endpoint, str(config), redis_url,
-                     TARGET, "25"],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True))
+                workers.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            str(WORKER),
+                            server.endpoint,
+                            str(config),
+                            redis_url,
+                            TARGET,
+                            "25",
+                        ],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
+                )
             for w in workers:
                 assert w.stdout.readline().strip() == "ready", w.stderr.read()
             model.reset_counts()

@@ -32,24 +32,29 @@ from tests.redis_server import start_redis, stop
 HOUR = 3600.0
 
 
-
-
 @pytest.fixture
 def storage(server, config_path) -> OciStorage:
-    return OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK,
-                                    background=QUICK)
+    return OciStorage.from_settings(
+        oci_settings(server.endpoint, config_path), policy=QUICK, background=QUICK
+    )
 
 
 def _catalog(storage, cache=None, ttl=60.0) -> Catalog:
     # Patient: these tests are about what a failed listing shows, so they wait for it (the
     # slow case, where a page shows the older copy at once, is tests/test_catalog_slow.py).
-    return Catalog(storage, cache or LocalCache(), listing_ttl=ttl, count_eagerly=False,
-                   patience=60)
+    return Catalog(
+        storage, cache or LocalCache(), listing_ttl=ttl, count_eagerly=False, patience=60
+    )
 
 
 def _urls(storage, cache=None, clock=time.time) -> PlaybackUrls:
-    return PlaybackUrls(storage, cache or LocalCache(), ttl_seconds=6 * HOUR,
-                        min_remaining_seconds=3 * HOUR, clock=clock)
+    return PlaybackUrls(
+        storage,
+        cache or LocalCache(),
+        ttl_seconds=6 * HOUR,
+        min_remaining_seconds=3 * HOUR,
+        clock=clock,
+    )
 
 
 def _jpeg(colour: str) -> bytes:
@@ -88,8 +93,10 @@ def test_layout_and_tricky_names_through_the_catalog(storage, server):
     assert [f.key for f in folders] == ["Holidays 2019/", "Odd/", "Ünïcödé/", ""]
     view = catalog.folder_view("Holidays 2019/")
     assert not view.stale
-    assert [(v.title, v.kind) for v in view.videos] == [("Beach day", Kind.PROGRESSIVE),
-                                                        ("Party #2 ?", Kind.HLS)]
+    assert [(v.title, v.kind) for v in view.videos] == [
+        ("Beach day", Kind.PROGRESSIVE),
+        ("Party #2 ?", Kind.HLS),
+    ]
     beach, party = view.videos
     assert beach.poster == "Holidays 2019/Beach day.jpg"
     assert [s.language for s in beach.subtitles] == ["en"]
@@ -131,10 +138,13 @@ def test_layout_and_tricky_names_through_the_catalog(storage, server):
 
 def test_pagination_lists_every_video_once(server, config_path):
     server.model.add_virtual_bucket(
-        "big", [(f"Big/clip {i:04d}.mp4", 100 + i) for i in range(2500)]
-        + [(f"Big/Movie.hls/seg{s:05d}.ts", 1000) for s in range(3000)])
-    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path, bucket="big"),
-                                       policy=QUICK)
+        "big",
+        [(f"Big/clip {i:04d}.mp4", 100 + i) for i in range(2500)]
+        + [(f"Big/Movie.hls/seg{s:05d}.ts", 1000) for s in range(3000)],
+    )
+    storage = OciStorage.from_settings(
+        oci_settings(server.endpoint, config_path, bucket="big"), policy=QUICK
+    )
     server.model.reset_counts()
     view = _catalog(storage).folder_view("Big/")
     assert server.model.counts["ListObjects"] == 3
@@ -201,8 +211,9 @@ def test_sweep_deletes_only_our_expired_pars(storage, server):
     past = datetime.now(UTC) - timedelta(hours=1)
     future = datetime.now(UTC) + timedelta(hours=1)
     model = server.model
-    ours_expired = [model.create_par(BUCKET, f"hm:{i:04x}:1", "ObjectRead", past, f"o{i}")
-                    for i in range(130)]
+    ours_expired = [
+        model.create_par(BUCKET, f"hm:{i:04x}:1", "ObjectRead", past, f"o{i}") for i in range(130)
+    ]
     ours_live = model.create_par(BUCKET, "hm:live:9", "ObjectRead", future, "live")
     theirs = model.create_par(BUCKET, "backup-job", "AnyObjectRead", past)
     assert len(ours_expired) == 130
@@ -220,8 +231,7 @@ def test_sweep_deletes_only_our_expired_pars(storage, server):
 
 def test_background_sweep_thread_runs_once_per_lock(storage, server):
     model = server.model
-    model.create_par(BUCKET, "hm:old:1", "ObjectRead", datetime.now(UTC) - timedelta(hours=1),
-                     "x")
+    model.create_par(BUCKET, "hm:old:1", "ObjectRead", datetime.now(UTC) - timedelta(hours=1), "x")
     cache = LocalCache()
     storage.start_background(cache, check_every=0.05)
     storage.start_background(cache, check_every=0.05)  # idempotent
@@ -259,8 +269,9 @@ def test_500_forever_shows_the_stale_copy_within_the_bound(server, config_path):
     server.model.inject_fault("ListObjects", status=500, count=None)
     view = catalog.folder_view("A/")
     assert view.stale and [v.key for v in view.videos] == ["A/one.mp4"]
-    assert view.error == ("Listing the folder 'A/' failed: OCI had a problem answering "
-                          "(500 InternalServerError).")
+    assert view.error == (
+        "Listing the folder 'A/' failed: OCI had a problem answering (500 InternalServerError)."
+    )
     # Bounded: exactly INTERACTIVE.max_attempts calls, and the policy's worst case is ~10 s.
     assert server.model.counts["ListObjects"] == INTERACTIVE.max_attempts == 3
     assert INTERACTIVE.worst_case_seconds() <= 10
@@ -270,10 +281,15 @@ def test_500_forever_shows_the_stale_copy_within_the_bound(server, config_path):
 
 
 def test_hang_longer_than_the_read_timeout_is_a_storage_error(server, config_path):
-    impatient = CallPolicy(connect_timeout=1, read_timeout=0.5, max_attempts=2,
-                           total_seconds=0.4, base_sleep=0.01, max_sleep=0.01)
-    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path),
-                                       policy=impatient)
+    impatient = CallPolicy(
+        connect_timeout=1,
+        read_timeout=0.5,
+        max_attempts=2,
+        total_seconds=0.4,
+        base_sleep=0.01,
+        max_sleep=0.01,
+    )
+    storage = OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=impatient)
     server.model.reset_counts()
     server.model.inject_fault("ListObjects", hang_seconds=2, count=None)
     with pytest.raises(StorageError) as failed:
@@ -337,8 +353,9 @@ def test_instance_principal_failure_is_one_sentence(server, monkeypatch):
         calls.append(1)
         raise oci.exceptions.ServiceError(404, "NotFound", {}, "no metadata service")
 
-    monkeypatch.setattr(oci.auth.signers, "InstancePrincipalsSecurityTokenSigner",
-                        no_metadata_service)
+    monkeypatch.setattr(
+        oci.auth.signers, "InstancePrincipalsSecurityTokenSigner", no_metadata_service
+    )
     with pytest.raises(StorageError) as failed:
         OciStorage.from_settings(oci_settings(server.endpoint, None, "--instance_principal"))
     assert calls == [1]
@@ -355,10 +372,12 @@ def test_instance_principal_signer_is_used(server, monkeypatch, tmp_path):
         def __new__(cls):
             return rp_signer
 
-    monkeypatch.setattr(oci.auth.signers, "InstancePrincipalsSecurityTokenSigner",
-                        FakeInstancePrincipals)
-    storage = OciStorage.from_settings(oci_settings(server.endpoint, None,
-                                                    "--instance_principal"), policy=QUICK)
+    monkeypatch.setattr(
+        oci.auth.signers, "InstancePrincipalsSecurityTokenSigner", FakeInstancePrincipals
+    )
+    storage = OciStorage.from_settings(
+        oci_settings(server.endpoint, None, "--instance_principal"), policy=QUICK
+    )
     assert storage.scope == f"{NS}/{BUCKET}"
 
 
@@ -368,8 +387,9 @@ def test_config_file_problems_are_one_sentence(server, tmp_path, monkeypatch, co
     with pytest.raises(StorageError, match=r"~/.oci/config does not exist"):
         OciStorage.from_settings(oci_settings(server.endpoint, None))
     with pytest.raises(StorageError, match=r"has no profile \[FAMILY\]"):
-        OciStorage.from_settings(oci_settings(server.endpoint, config_path,
-                                              "--oci_profile", "FAMILY"))
+        OciStorage.from_settings(
+            oci_settings(server.endpoint, config_path, "--oci_profile", "FAMILY")
+        )
     broken = tmp_path / "broken"
     broken.write_text(config_path.read_text().replace("fingerprint=", "fingerprint=zz"))
     with pytest.raises(StorageError, match=r"is not valid: fingerprint is malformed\.$"):
@@ -378,10 +398,12 @@ def test_config_file_problems_are_one_sentence(server, tmp_path, monkeypatch, co
 
 def test_start_up_failures_are_one_sentence(server, config_path):
     with pytest.raises(StorageError) as wrong_bucket:
-        OciStorage.from_settings(oci_settings(server.endpoint, config_path, bucket="nope"),
-                                 policy=QUICK)
-    assert str(wrong_bucket.value) == ("The bucket 'nope' does not exist in namespace 'fakens', "
-                                       "or this identity may not read it.")
+        OciStorage.from_settings(
+            oci_settings(server.endpoint, config_path, bucket="nope"), policy=QUICK
+        )
+    assert str(wrong_bucket.value) == (
+        "The bucket 'nope' does not exist in namespace 'fakens', or this identity may not read it."
+    )
     server.model.inject_fault("GetNamespace", status=401, count=None)
     with pytest.raises(StorageError, match=r"refused the credentials \(401 NotAuthenticated\)"):
         OciStorage.from_settings(oci_settings(server.endpoint, config_path), policy=QUICK)
@@ -450,9 +472,12 @@ def test_the_catalog_reads_a_folders_index_with_its_listing_once_per_ttl(storage
     model.put_object(BUCKET, "Other/Clip.mp4", b"clip")
     (beach,) = storage.list_level("Holidays/").objects  # as `index` saw it listed
     filmed = datetime(2021, 8, 1, 9, 30, tzinfo=UTC)
-    entries = {"Beach.mp4": IndexEntry(VideoFacts(filmed, "container", 12.0, 640, 360),
-                                       beach.size, beach.modified),
-               "Party.hls/": IndexEntry(VideoFacts(filmed, "quicktime", 30.0, 1280, 720))}
+    entries = {
+        "Beach.mp4": IndexEntry(
+            VideoFacts(filmed, "container", 12.0, 640, 360), beach.size, beach.modified
+        ),
+        "Party.hls/": IndexEntry(VideoFacts(filmed, "quicktime", 30.0, 1280, 720)),
+    }
     model.put_object(BUCKET, "Holidays/" + INDEX_NAME, encode_index(entries))
     clock = [1000.0]
     cache = LocalCache(timer=lambda: clock[0])

@@ -27,9 +27,25 @@ def redis(tmp_path):
 
 
 def replica(tmp_path, url):
-    return services.build(settings.load(
-        ["--media_dir", str(tmp_path), "--username", "mum", "--password", "pw",
-         "--cookie_key", COOKIE_KEY, "--redis-url", url], {}, []), announce=lambda _m: None)
+    return services.build(
+        settings.load(
+            [
+                "--media_dir",
+                str(tmp_path),
+                "--username",
+                "mum",
+                "--password",
+                "pw",
+                "--cookie_key",
+                COOKIE_KEY,
+                "--redis-url",
+                url,
+            ],
+            {},
+            [],
+        ),
+        announce=lambda _m: None,
+    )
 
 
 def test_security_writes_are_refused_while_redis_is_down(tmp_path, redis):
@@ -42,12 +58,16 @@ def test_security_writes_are_refused_while_redis_is_down(tmp_path, redis):
     redis["proc"].send_signal(signal.SIGSTOP)  # unreachable: connections hang, then time out
     with pytest.raises(CacheUnavailable) as refused:
         two.shares.revoke(share.id)
-    assert str(refused.value) == ("This is not possible right now: the shared cache (Redis) "
-                                  "cannot be reached. Try again in a minute.")
-    for write in (lambda: one.shares.create(VIDEO, owner="mum", lifetime=60),
-                  lambda: two.sessions.end(session.id),
-                  lambda: one.pairing.start("TV", "198.51.100.7"),
-                  lambda: one.throttles.login.attempt("mum", "203.0.113.9")):
+    assert str(refused.value) == (
+        "This is not possible right now: the shared cache (Redis) "
+        "cannot be reached. Try again in a minute."
+    )
+    for write in (
+        lambda: one.shares.create(VIDEO, owner="mum", lifetime=60),
+        lambda: two.sessions.end(session.id),
+        lambda: one.pairing.start("TV", "198.51.100.7"),
+        lambda: one.throttles.login.attempt("mum", "203.0.113.9"),
+    ):
         with pytest.raises(CacheUnavailable):
             write()
     # The family keeps watching: a session replica two confirmed a moment ago still counts,

@@ -11,18 +11,12 @@ from tests.apptest import app, cards, logged_in
 PASSWORD = "s3cret pass"
 
 
-
-
-
-
 def test_login_gate_shows_only_the_form(svc):
     at = app()
     at.run()
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.sidebar.radio  # no folder names for strangers
     assert not at.exception
-
-
 
 
 def test_folders_cards_and_selection_in_url(svc):
@@ -68,8 +62,7 @@ def test_watch_page_for_a_missing_video(svc):
     assert not at.exception
 
 
-@pytest.mark.parametrize("page", ["library.py", "watch.py", "shares.py", "pair.py",
-                                  "devices.py"])
+@pytest.mark.parametrize("page", ["library.py", "watch.py", "shares.py", "pair.py", "devices.py"])
 def test_private_pages_refuse_a_direct_run_without_login(svc, page):
     # Streamlit runs files in pages/ directly if Home.py ever fails before st.navigation;
     # a private page must then show nothing of the library.
@@ -87,7 +80,8 @@ def test_a_person_removed_from_the_users_is_logged_out(svc):
 
     at = app()
     at.session_state[state.SESSION] = auth.store(svc).start(
-        "someone-removed", device="AppTest", address="192.0.2.1", via="password")
+        "someone-removed", device="AppTest", address="192.0.2.1", via="password"
+    )
     at.run()
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.sidebar.radio

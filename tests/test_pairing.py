@@ -49,10 +49,18 @@ def test_codes_are_eight_unambiguous_characters(pairs):
     assert not set("01OIL") & set(ALPHABET)
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("ABCD-EFGH", "ABCDEFGH"), ("abcd efgh", "ABCDEFGH"), (" abcdefgh ", "ABCDEFGH"),
-    ("ABCD-EFG", None), ("ABCD-EFGO", None), ("ABCD-EFG1", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("ABCD-EFGH", "ABCDEFGH"),
+        ("abcd efgh", "ABCDEFGH"),
+        (" abcdefgh ", "ABCDEFGH"),
+        ("ABCD-EFG", None),
+        ("ABCD-EFGO", None),
+        ("ABCD-EFG1", None),
+        ("", None),
+    ],
+)
 def test_typed_codes_are_normalised(typed, expected):
     assert normalise_code(typed) == expected
 
@@ -65,8 +73,7 @@ def test_pending_approved_claimed_once(pairs):
     ticket = pairs.start("Samsung Internet on a Samsung TV", "198.51.100.7")
     request = pairs.lookup(display_code(ticket.code).lower())
     assert request.state is State.PENDING
-    assert (request.device, request.address) == ("Samsung Internet on a Samsung TV",
-                                                 "198.51.100.7")
+    assert (request.device, request.address) == ("Samsung Internet on a Samsung TV", "198.51.100.7")
     assert pairs.claim(ticket) is None  # nobody approved yet
     assert pairs.approve(ticket.code, "mum", ticket.check) is Approval.APPROVED
     approved = pairs.lookup(ticket.code)
@@ -149,8 +156,7 @@ def test_the_check_number_from_the_screen_is_needed(pairs):
 
 def test_network_clue():
     assert network_clue("198.51.100.7", "198.51.100.20") == "on the same network as this phone"
-    assert network_clue("2001:db8:1:2::5", "2001:db8:1:2::9") == \
-        "on the same network as this phone"
+    assert network_clue("2001:db8:1:2::5", "2001:db8:1:2::9") == "on the same network as this phone"
     assert "internet — not on this phone's network" in network_clue("9.9.9.9", "198.51.100.20")
     assert "private" in network_clue("192.168.1.20", "198.51.100.20")
     assert "cannot place" in network_clue("garbage", "198.51.100.20")
@@ -172,17 +178,31 @@ def test_corrupt_entries_are_no_code(pairs):
     assert pairs.lookup("ABCDEFGH") is None
 
 
-@pytest.mark.parametrize("agent, summary", [
-    ("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "SamsungBrowser/4.0 Chrome/76.0 TV Safari/537.36", "Samsung Internet on a Samsung TV"),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
-     "like Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "Safari on an iPhone"),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-     "Chrome/120.0 Safari/537.36 Edg/120.0", "Edge on Windows"),
-    ("Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
-     "Firefox on Linux"),
-    (None, "an unknown device"),
-])
+@pytest.mark.parametrize(
+    "agent, summary",
+    [
+        (
+            "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "SamsungBrowser/4.0 Chrome/76.0 TV Safari/537.36",
+            "Samsung Internet on a Samsung TV",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+            "like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+            "Safari on an iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Safari/537.36 Edg/120.0",
+            "Edge on Windows",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+            "Firefox on Linux",
+        ),
+        (None, "an unknown device"),
+    ],
+)
 def test_describe_device(agent, summary):
     assert describe_device(agent) == summary
 

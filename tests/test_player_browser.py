@@ -89,8 +89,7 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "video.vtt").write_text(SUBTITLES_VTT, encoding="utf-8")
     # Seek previews: a tile a second, 2x2 to a sheet, so six seconds need two sheets (the
     # second one half full). The same movie again under a name that needs escaping.
-    make_previews(root / "video.mp4", hls, probe(root / "video.mp4"), interval=1, columns=2,
-                  rows=2)
+    make_previews(root / "video.mp4", hls, probe(root / "video.mp4"), interval=1, columns=2, rows=2)
     shutil.copytree(hls, root / AWKWARD)
     return root
 
@@ -155,9 +154,7 @@ def test_hls_plays_with_hlsjs_served_locally(page: Page, server: str) -> None:
     assert any(urlparse(url).path == "/player/hls.min.js" for url in requests)
     # Everything, hls.js included, comes from the app: no CDN, no third party.
     hosts = {
-        urlparse(url).hostname
-        for url in requests
-        if urlparse(url).scheme in ("http", "https")
+        urlparse(url).hostname for url in requests if urlparse(url).scheme in ("http", "https")
     }
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
 
@@ -179,9 +176,7 @@ def test_hls_js_is_served_as_javascript(server: str) -> None:
     ],
     ids=["progressive", "hls-native", "hls-hlsjs"],
 )
-def test_starts_at_saved_position(
-    page: Page, server: str, params: dict[str, str]
-) -> None:
+def test_starts_at_saved_position(page: Page, server: str, params: dict[str, str]) -> None:
     open_player(page, server, start="3", **params)
     wait_for_video(page, "v.currentTime >= 3.2 && v.played.length > 0")
     # `played` proves it started at 3 s, rather than playing up to it from 0.
@@ -204,17 +199,13 @@ def test_progress_is_posted_on_pause_and_end(page: Page, server: str) -> None:
     reports: list[dict] = []
     for _ in range(50):  # the POST is fire-and-forget: poll for its arrival
         reports = [
-            r
-            for r in httpx.get(f"{server}/progress-test").json()
-            if r["token"] == "test-token"
+            r for r in httpx.get(f"{server}/progress-test").json() if r["token"] == "test-token"
         ]
         if any(r["position"] >= DURATION_S - 0.5 for r in reports):
             break
         time.sleep(0.2)
     final = [r for r in reports if r["position"] >= DURATION_S - 0.5]
-    assert len(final) == 1, (
-        reports
-    )  # pause and ended at the same position make one report
+    assert len(final) == 1, reports  # pause and ended at the same position make one report
     assert final[0]["duration"] == pytest.approx(DURATION_S, abs=0.5)
 
 
@@ -227,9 +218,7 @@ def test_missing_video_shows_a_readable_error(
     page: Page, server: str, kind: str, extra: dict
 ) -> None:
     open_player(page, server, src="/media-test/missing.mp4", kind=kind, **extra)
-    expect(page.get_by_text("This video could not be played.")).to_be_visible(
-        timeout=30_000
-    )
+    expect(page.get_by_text("This video could not be played.")).to_be_visible(timeout=30_000)
 
 
 # -- seek previews ------------------------------------------------------------------------------
@@ -286,11 +275,16 @@ def assert_preview_shows(page: Page, seconds: float, folder_url: str) -> dict:
               const inside = el.shadowRoot && find(el.shadowRoot); if (inside) return inside; }
             return null; };
           const p = find(document); return p && !p.hidden && Math.abs(Number(p.dataset.time) - t) < 0.1; }""",
-        arg=[seconds], timeout=10_000, polling=50)
+        arg=[seconds],
+        timeout=10_000,
+        polling=50,
+    )
     shown = preview(page)
     sheet, position = expected_tile(shown["time"])
-    assert shown["image"] == f'url("{urlparse(page.url).scheme}://{urlparse(page.url).netloc}'\
-        f'{folder_url}/{sheet}")', shown
+    assert (
+        shown["image"] == f'url("{urlparse(page.url).scheme}://{urlparse(page.url).netloc}'
+        f'{folder_url}/{sheet}")'
+    ), shown
     assert shown["position"] == position
     assert (shown["width"], shown["height"]) == (TILE_W, TILE_H)
     bar_top = page.locator(".hm-player__scrub").bounding_box()["y"]
@@ -307,8 +301,14 @@ def test_hovering_the_seek_bar_previews_that_moment_and_a_click_seeks(
     page: Page, server: str, engine_name: str, folder: str
 ) -> None:
     extra = {"force_hlsjs": "1"} if engine_name == "hlsjs" else {}
-    open_player(page, server, src=f"{folder}/output.m3u8", kind="hls",
-                thumbs=f"{folder}/thumbnails.vtt", **extra)
+    open_player(
+        page,
+        server,
+        src=f"{folder}/output.m3u8",
+        kind="hls",
+        thumbs=f"{folder}/thumbnails.vtt",
+        **extra,
+    )
     duration = paused_early(page)
     assert engine(page) == engine_name
     expect(page.locator(".hm-player__scrub")).to_be_visible()
@@ -340,8 +340,9 @@ def test_hovering_the_seek_bar_previews_that_moment_and_a_click_seeks(
 def test_dragging_a_finger_along_the_bar_previews_then_seeks_on_release(
     browser: Browser, server: str, extra: dict
 ) -> None:
-    context = browser.new_context(has_touch=True, is_mobile=True,
-                                  viewport={"width": 412, "height": 800})
+    context = browser.new_context(
+        has_touch=True, is_mobile=True, viewport={"width": 412, "height": 800}
+    )
     try:
         page = context.new_page()
         open_player(page, server, src=HLS, kind="hls", thumbs=THUMBS, **extra)
@@ -351,8 +352,11 @@ def test_dragging_a_finger_along_the_bar_previews_then_seeks_on_release(
         touch = context.new_cdp_session(page)
 
         def finger(kind: str, fraction: float | None = None) -> None:
-            points = [] if fraction is None else [dict(zip("xy", bar_point(page, fraction),
-                                                           strict=True))]
+            points = (
+                []
+                if fraction is None
+                else [dict(zip("xy", bar_point(page, fraction), strict=True))]
+            )
             touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
         finger("touchStart", 0.1)
@@ -395,8 +399,10 @@ def test_arrow_keys_on_the_seek_bar_step_with_a_preview(page: Page, server: str)
     page.wait_for_function("() => window.__previews.filter(p => !p.hidden).length >= 2")
     shown = [p for p in page.evaluate("window.__previews") if not p["hidden"]]
     sheets = [(p["image"].rsplit("/", 1)[-1], p["position"]) for p in shown[:2]]
-    assert sheets == [('thumbs-0002.jpg")', expected_tile(DURATION_S)[1]),
-                      ('thumbs-0001.jpg")', "0px 0px")]
+    assert sheets == [
+        ('thumbs-0002.jpg")', expected_tile(DURATION_S)[1]),
+        ('thumbs-0001.jpg")', "0px 0px"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -414,12 +420,9 @@ def test_a_movie_without_previews_has_no_preview_and_plays_as_before(
     assert not [url for url in requests if "thumbnails" in url or "thumbs-" in url]
 
 
-def test_an_index_that_does_not_load_leaves_the_player_as_it_was(
-    page: Page, server: str
-) -> None:
+def test_an_index_that_does_not_load_leaves_the_player_as_it_was(page: Page, server: str) -> None:
     with page.expect_console_message(lambda m: "no seek previews" in m.text, timeout=30_000):
-        open_player(page, server, src=HLS, kind="hls",
-                    thumbs="/media-test/video.hls/missing.vtt")
+        open_player(page, server, src=HLS, kind="hls", thumbs="/media-test/video.hls/missing.vtt")
     wait_for_video(page, "v.currentTime > 1.5")
     assert page.locator(".hm-player__scrub").count() == 0
 
@@ -456,10 +459,36 @@ def previews_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     camera = tmp_path_factory.mktemp("camera")
     source = make_clip(camera / "Kite day.mp4", seconds=6, size="320x240")
     root = tmp_path_factory.mktemp("previews-library")
-    assert ingest([str(source), "--folder", "Family", "--media_dir", str(root),
-                   "--preset", "ultrafast", "--segment_seconds", "2", "--ladder", "240"]) == 0
-    with serving_app(["--media_dir", str(root), "--username", USER, "--password", PASSWORD,
-                      "--cookie_key", COOKIE_KEY]) as url:
+    assert (
+        ingest(
+            [
+                str(source),
+                "--folder",
+                "Family",
+                "--media_dir",
+                str(root),
+                "--preset",
+                "ultrafast",
+                "--segment_seconds",
+                "2",
+                "--ladder",
+                "240",
+            ]
+        )
+        == 0
+    )
+    with serving_app(
+        [
+            "--media_dir",
+            str(root),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+        ]
+    ) as url:
         yield url
 
 

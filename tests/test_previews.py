@@ -113,8 +113,13 @@ def test_tiles_come_every_few_seconds(duration, expected):
 
 @pytest.mark.parametrize(
     "width,height,rotation,expected",
-    [(1920, 1080, 0, (160, 90)), (640, 480, 0, (160, 120)), (1920, 1080, 90, (90, 160)),
-     (720, 1280, 0, (90, 160)), (3840, 1644, 0, (160, 68))],
+    [
+        (1920, 1080, 0, (160, 90)),
+        (640, 480, 0, (160, 120)),
+        (1920, 1080, 90, (90, 160)),
+        (720, 1280, 0, (90, 160)),
+        (3840, 1644, 0, (160, 68)),
+    ],
 )
 def test_tiles_are_upright_even_and_at_most_160_pixels(width, height, rotation, expected):
     assert tile_size(Probe(10.0, width, height, rotation, True)) == expected
@@ -123,8 +128,16 @@ def test_tiles_are_upright_even_and_at_most_160_pixels(width, height, rotation, 
 def test_the_index_is_found_in_a_movie_folder_and_is_not_a_subtitle():
     prefix = "Family/Beach.hls/"
     listing = Listing(
-        tuple(ObjectInfo(prefix + n, 10, None) for n in
-              ("output.m3u8", "poster.jpg", "thumbnails.vtt", "thumbs-0001.jpg", "Beach.en.vtt")),
+        tuple(
+            ObjectInfo(prefix + n, 10, None)
+            for n in (
+                "output.m3u8",
+                "poster.jpg",
+                "thumbnails.vtt",
+                "thumbs-0001.jpg",
+                "Beach.en.vtt",
+            )
+        ),
         (ObjectInfo(prefix + "v0/", None, None),),
     )
     assert library.hls_thumbnails(listing) == prefix + "thumbnails.vtt"
@@ -149,8 +162,7 @@ def sprites(clip: Path, tmp_path_factory) -> Path:
 def test_sheets_have_the_pixel_size_the_index_says(sprites: Path):
     cues = parse_vtt((sprites / "thumbnails.vtt").read_text(encoding="utf-8"))
     assert len(cues) == 6 and cues[-1][1] == pytest.approx(6.0, abs=0.05)
-    assert sorted(p.name for p in sprites.glob("*.jpg")) == ["thumbs-0001.jpg",
-                                                            "thumbs-0002.jpg"]
+    assert sorted(p.name for p in sprites.glob("*.jpg")) == ["thumbs-0001.jpg", "thumbs-0002.jpg"]
     sizes = {}
     for name in ("thumbs-0001.jpg", "thumbs-0002.jpg"):
         with Image.open(sprites / name) as sheet:
@@ -163,9 +175,25 @@ def test_sheets_have_the_pixel_size_the_index_says(sprites: Path):
 
 
 def _frame_at(clip: Path, seconds: float, size: tuple[int, int], out: Path) -> Image.Image:
-    subprocess.run([find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-                    "-ss", f"{seconds}", "-i", str(clip), "-frames:v", "1",
-                    "-vf", f"scale={size[0]}:{size[1]}", str(out)], check=True)
+    subprocess.run(
+        [
+            find_ffmpeg(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-ss",
+            f"{seconds}",
+            "-i",
+            str(clip),
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale={size[0]}:{size[1]}",
+            str(out),
+        ],
+        check=True,
+    )
     return Image.open(out).convert("RGB")
 
 
@@ -177,8 +205,9 @@ def test_each_tile_shows_the_picture_at_its_time(clip: Path, sprites: Path, tmp_
             tiles.append(image.convert("RGB").crop((x, y, x + w, y + h)))
     for index, (start, *_rest) in enumerate(cues):
         reference = _frame_at(clip, start, tiles[index].size, tmp_path / f"{index}.png")
-        distance = [sum(ImageStat.Stat(ImageChops.difference(reference, tile)).mean)
-                    for tile in tiles]
+        distance = [
+            sum(ImageStat.Stat(ImageChops.difference(reference, tile)).mean) for tile in tiles
+        ]
         assert distance.index(min(distance)) == index, distance
 
 
@@ -196,10 +225,27 @@ def test_ingest_puts_previews_in_the_movie_and_the_catalog_finds_them(tmp_path: 
     source = make_clip(tmp_path / "camera" / "Picnic.mp4", seconds=4, size="320x240")
     root = tmp_path / "library"
     root.mkdir()
-    assert ingest([str(source), "--folder", "Family", "--media_dir", str(root),
-                   "--preset", "ultrafast", "--segment_seconds", "2", "--ladder", "240"]) == 0
-    catalog = Catalog(LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=0,
-                      count_eagerly=True)
+    assert (
+        ingest(
+            [
+                str(source),
+                "--folder",
+                "Family",
+                "--media_dir",
+                str(root),
+                "--preset",
+                "ultrafast",
+                "--segment_seconds",
+                "2",
+                "--ladder",
+                "240",
+            ]
+        )
+        == 0
+    )
+    catalog = Catalog(
+        LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=0, count_eagerly=True
+    )
     (movie,) = catalog.folder_view("Family/").videos
     assert catalog.hls_thumbnails(movie) == "Family/Picnic.hls/thumbnails.vtt"
     assert catalog.hls_subtitles(movie) == ()

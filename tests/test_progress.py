@@ -22,14 +22,22 @@ class Clock:
         return self.now
 
 
-@pytest.mark.parametrize("position, duration, start", [
-    (0, 600, 0), (5, 600, 0), (5.5, 600, 5.5),  # more than 5 s in
-    (569, 600, 569), (570, 600, 0),  # a 10-minute film: the last 30 s count as finished
-    (7100, 7200, 7100), (7171, 7200, 0),  # 2 hours: still 30 s (5 % would be 6 minutes)
-    (18.9, 20, 18.9), (19.1, 20, 0),  # a 20 s clip: the last 5 % (1 s), so it resumes
-    (6, 4, 0),  # past the end
-    (42, None, 42),  # duration unknown: resume
-])
+@pytest.mark.parametrize(
+    "position, duration, start",
+    [
+        (0, 600, 0),
+        (5, 600, 0),
+        (5.5, 600, 5.5),  # more than 5 s in
+        (569, 600, 569),
+        (570, 600, 0),  # a 10-minute film: the last 30 s count as finished
+        (7100, 7200, 7100),
+        (7171, 7200, 0),  # 2 hours: still 30 s (5 % would be 6 minutes)
+        (18.9, 20, 18.9),
+        (19.1, 20, 0),  # a 20 s clip: the last 5 % (1 s), so it resumes
+        (6, 4, 0),  # past the end
+        (42, None, 42),  # duration unknown: resume
+    ],
+)
 def test_resume_rule(position, duration, start):
     assert resume_position(Progress("v", position, duration, 0)) == start
 
@@ -88,9 +96,23 @@ def test_continue_watching_most_recent_first_without_finished_or_barely_started(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     lib = tmp_path_factory.mktemp("progress-lib")
-    built = services.build(settings.load(["--media_dir", str(lib), "--username", "mum",
-                                          "--password", "pw", "--cookie_key", COOKIE_KEY], {}, []),
-                           announce=lambda _m: None)
+    built = services.build(
+        settings.load(
+            [
+                "--media_dir",
+                str(lib),
+                "--username",
+                "mum",
+                "--password",
+                "pw",
+                "--cookie_key",
+                COOKIE_KEY,
+            ],
+            {},
+            [],
+        ),
+        announce=lambda _m: None,
+    )
     services.install(built)
     try:
         yield TestClient(Starlette(routes=routes.build(built))), built.progress
@@ -106,12 +128,15 @@ def test_route_records_with_a_valid_token(client):
     assert store.get("mum", "A/x.mp4").position == 12.5
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"token": "forged.token", "position": 5, "duration": 10}, 403),
-    ({"position": 5}, 400),
-    ([1, 2], 400),
-    ("just a string", 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"token": "forged.token", "position": 5, "duration": 10}, 403),
+        ({"position": 5}, 400),
+        ([1, 2], 400),
+        ("just a string", 400),
+    ],
+)
 def test_route_refuses_bad_reports(client, body, status):
     http, _store = client
     assert http.post("/api/progress", json=body).status_code == status
@@ -120,8 +145,12 @@ def test_route_refuses_bad_reports(client, body, status):
 def test_route_refuses_bad_numbers_and_big_bodies(client):
     http, store = client
     token = store.token("mum", "A/x.mp4")
-    assert http.post("/api/progress",
-                     json={"token": token, "position": "x", "duration": 1}).status_code == 400
+    assert (
+        http.post(
+            "/api/progress", json={"token": token, "position": "x", "duration": 1}
+        ).status_code
+        == 400
+    )
     assert http.post("/api/progress", content=b"{" + b" " * 5000 + b"}").status_code == 413
     assert http.post("/api/progress", content=b"not json").status_code == 400
     assert http.get("/api/progress").status_code == 405

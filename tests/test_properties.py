@@ -18,10 +18,35 @@ KEY = b"p" * 32
 GRANTED = "Family/Trip.hls/"
 
 # Segments an attacker would try, mixed with arbitrary text (unicode, controls, anything).
-TRICKY = st.sampled_from(["..", ".", "", "%2e%2e", "%2E%2E%2F", "..%2f", "%00", "\x00", "\\",
-                          "..\\..", "/", "//", "~", "Family", "Trip.hls", "Other", "escape",
-                          "leak.ts", "everything", "output.m3u8", "\u2024\u2024", "．．",
-                          "\u202e", " ", "Ü"])
+TRICKY = st.sampled_from(
+    [
+        "..",
+        ".",
+        "",
+        "%2e%2e",
+        "%2E%2E%2F",
+        "..%2f",
+        "%00",
+        "\x00",
+        "\\",
+        "..\\..",
+        "/",
+        "//",
+        "~",
+        "Family",
+        "Trip.hls",
+        "Other",
+        "escape",
+        "leak.ts",
+        "everything",
+        "output.m3u8",
+        "\u2024\u2024",
+        "．．",
+        "\u202e",
+        " ",
+        "Ü",
+    ]
+)
 SEGMENT = st.one_of(TRICKY, st.text(max_size=12))
 NAME = st.lists(SEGMENT, max_size=6).map("/".join)
 
@@ -74,9 +99,11 @@ def test_a_file_grant_reads_that_file_or_nothing(library, name):
 
 # Any name a file system (and a URL) can hold: no "/" or NUL, no lone surrogates. Nor a backslash:
 # the library refuses (and does not list) such names, as a Windows path could escape with them.
-FILE_NAME = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00\\"),
-                    min_size=1, max_size=40).filter(
-    lambda n: n not in (".", "..") and len(n.encode()) <= 200)
+FILE_NAME = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00\\"),
+    min_size=1,
+    max_size=40,
+).filter(lambda n: n not in (".", "..") and len(n.encode()) <= 200)
 
 
 @settings(max_examples=300, deadline=None)

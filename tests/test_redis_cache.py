@@ -70,8 +70,9 @@ def test_lockout_holds_across_replicas(redis_url):
 def test_unreachable_redis_falls_back_and_heals(tmp_path):
     proc, url = start_redis(tmp_path)
     clock = [0.0]
-    cache = FailoverCache(RedisCache(url, timeout=0.5), LocalCache(), retry_seconds=5,
-                          timer=lambda: clock[0])
+    cache = FailoverCache(
+        RedisCache(url, timeout=0.5), LocalCache(), retry_seconds=5, timer=lambda: clock[0]
+    )
     cache.set("a", "from redis", 60)
     stop(proc)
     cache.set("b", "kept locally", 60)  # no exception: the app keeps serving
@@ -89,9 +90,23 @@ def test_unreachable_redis_falls_back_and_heals(tmp_path):
 def test_services_with_unreachable_redis_warn_and_report(tmp_path, monkeypatch):
     lib = tmp_path / "lib"
     lib.mkdir()
-    svc = services.build(settings.load(
-        ["--media_dir", str(lib), "--redis-url", "redis://127.0.0.1:1/0", "--username", "u",
-         "--password", "p"], {}, []), announce=lambda _m: None)
+    svc = services.build(
+        settings.load(
+            [
+                "--media_dir",
+                str(lib),
+                "--redis-url",
+                "redis://127.0.0.1:1/0",
+                "--username",
+                "u",
+                "--password",
+                "p",
+            ],
+            {},
+            [],
+        ),
+        announce=lambda _m: None,
+    )
     assert svc.cache.kind == "redis" and not svc.cache_reachable
     assert any("Redis cannot be reached" in w for w in svc.warnings)
     svc.cache.set("x", "1", 60)  # still works, in memory

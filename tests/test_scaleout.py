@@ -56,9 +56,12 @@ class Traffic:
 
     def unexpected(self) -> list[str]:
         """Requests the app (or HAProxy in front of it) did not answer properly."""
-        found = [f"{r.status} {r.request.method} {urlsplit(r.url).path}" for r in self.responses
-                 if r.status >= 400 and not (r.status == 404
-                                             and BASE_PATH_PROBE.match(urlsplit(r.url).path))]
+        found = [
+            f"{r.status} {r.request.method} {urlsplit(r.url).path}"
+            for r in self.responses
+            if r.status >= 400
+            and not (r.status == 404 and BASE_PATH_PROBE.match(urlsplit(r.url).path))
+        ]
         return found + [f"{r.failure} {r.method} {urlsplit(r.url).path}" for r in self.failed]
 
 
@@ -100,20 +103,26 @@ def assert_every_request_answered(cluster: Cluster, *people: Person) -> None:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             method = response.request.method
             # The one-time cookie hand-off (/auth/session) cannot be replayed, by design.
-            replayable = (method == "GET" and parts.path != "/_stcore/stream") or \
-                (method == "POST" and parts.path == "/api/progress")
+            replayable = (method == "GET" and parts.path != "/_stcore/stream") or (
+                method == "POST" and parts.path == "/api/progress"
+            )
             if response.status >= 400 or not replayable or (method, target) in asked:
                 continue
             asked.add((method, target))
             headers = {"Range": "bytes=0-1023"} if parts.path.startswith("/video/") else {}
             for replica in cluster.replicas:
-                answer = request.fetch(replica.url + target, method=method, headers=headers,
-                                       data=response.request.post_data_buffer)
+                answer = request.fetch(
+                    replica.url + target,
+                    method=method,
+                    headers=headers,
+                    data=response.request.post_data_buffer,
+                )
                 if answer.status >= 400:
                     wrong.append(f"replica {replica.name}: {method} {target} -> {answer.status}")
     assert asked, "the pages loaded nothing through HAProxy"
-    assert wrong == [], f"{len(wrong)} of {len(asked)} URLs the pages loaded are not answered " \
-                        f"by every replica"
+    assert wrong == [], (
+        f"{len(wrong)} of {len(asked)} URLs the pages loaded are not answered by every replica"
+    )
 
 
 # -- the cluster ------------------------------------------------------------------------------
@@ -130,9 +139,21 @@ def library(library_dir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cluster(library, tmp_path_factory):
-    with running_cluster(tmp_path_factory.mktemp("cluster"), [
-            "--media_dir", str(library), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]) as running:
+    with running_cluster(
+        tmp_path_factory.mktemp("cluster"),
+        [
+            "--media_dir",
+            str(library),
+            "--username",
+            USER,
+            "--password",
+            PASSWORD,
+            "--cookie_key",
+            COOKIE_KEY,
+            "--trusted_proxies",
+            "127.0.0.1",
+        ],
+    ) as running:
         yield running
 
 
@@ -262,18 +283,21 @@ def test_the_browser_carries_on_when_its_replica_is_killed(cluster, people):
     try:
         assert cluster.wait_for_websocket(opened) == survivor
         # The survivor draws the same page for the same person, resuming where they paused.
-        expect(page.get_by_text(RESUMING), f"after its websocket moved to replica {survivor}, "
-               f"the watch page was not drawn again: the survivor's new session has never run "
-               f"the page, so it knows none of its buttons and drops the next click"
-               ).to_be_visible(timeout=60_000)
+        expect(
+            page.get_by_text(RESUMING),
+            f"after its websocket moved to replica {survivor}, "
+            f"the watch page was not drawn again: the survivor's new session has never run "
+            f"the page, so it knows none of its buttons and drops the next click",
+        ).to_be_visible(timeout=60_000)
         assert page.url == watching
         expect(page.get_by_role("button", name="Log in")).to_have_count(0)
         assert page.locator("video").first.evaluate("v => v.currentTime") >= 5.0
 
         # One click each, answered by the survivor.
         page.get_by_role("button", name="← Back").click()
-        expect(heading(page, "Long films"), "the first click after the reconnect was lost") \
-            .to_be_visible()
+        expect(
+            heading(page, "Long films"), "the first click after the reconnect was lost"
+        ).to_be_visible()
         play(page, "Long run")
         expect(page.get_by_text(RESUMING)).to_be_visible()
         wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
@@ -292,9 +316,11 @@ def test_no_request_fails_while_haproxy_finds_out_a_replica_died(cluster, people
     open_folder(page, "Summer 2023 #1")
     dead = cluster.other(cluster.websocket_server())
     dead.kill()
-    unanswered = (f"HAProxy answered requests with errors while replica {dead.name} was dead "
-                  f"but not yet marked down (deploy/haproxy.cfg does not redispatch a refused "
-                  f"connection to another replica)")
+    unanswered = (
+        f"HAProxy answered requests with errors while replica {dead.name} was dead "
+        f"but not yet marked down (deploy/haproxy.cfg does not redispatch a refused "
+        f"connection to another replica)"
+    )
     try:
         # Clicks travel over the websocket, to the live replica; the video and then its
         # subtitles are two HTTP requests in a row: round-robin sends one of them to the dead one.
@@ -302,8 +328,11 @@ def test_no_request_fails_while_haproxy_finds_out_a_replica_died(cluster, people
         wait_for_video(page, "v.currentTime > 1.5 || v.error !== null")
         assert person.traffic.unexpected() == [], unanswered
         page.locator("video").first.evaluate("v => { v.textTracks[0].mode = 'showing'; }")
-        wait_for_video(page, "(v.textTracks[0].cues && v.textTracks[0].cues.length > 0)"
-                             " || v.querySelector('track').readyState === 3")
+        wait_for_video(
+            page,
+            "(v.textTracks[0].cues && v.textTracks[0].cues.length > 0)"
+            " || v.querySelector('track').readyState === 3",
+        )
         assert person.traffic.unexpected() == [], unanswered
         assert page.locator("video").first.evaluate("v => v.textTracks[0].cues.length") > 0
     finally:
@@ -318,21 +347,39 @@ def oci_bucket(library, tmp_path):
         server.model.create_bucket(BUCKET)
         for path in sorted(library.rglob("*")):
             if path.is_file():
-                server.model.put_object(BUCKET, path.relative_to(library).as_posix(),
-                                        path.read_bytes())
+                server.model.put_object(
+                    BUCKET, path.relative_to(library).as_posix(), path.read_bytes()
+                )
         yield server, write_oci_config(tmp_path / "oci")
 
 
 def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
-        browser, oci_bucket, tmp_path):
+    browser, oci_bucket, tmp_path
+):
     server, config = oci_bucket
     redis_proc, redis_url = start_redis(tmp_path / "redis")
     # An hour's listing TTL, as an operator sets it for a library that changes by the day: the
     # default minute would make the measurement depend on how fast the cold replica boots.
-    args = ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
-            "--username", USER, "--password", PASSWORD, "--cookie_key", COOKIE_KEY,
-            "--trusted_proxies", "127.0.0.1", "--redis-url", redis_url,
-            "--cache_ttl_seconds", "3600"]
+    args = [
+        "--bucket",
+        BUCKET,
+        "--os_endpoint",
+        server.endpoint,
+        "--oci_config",
+        str(config),
+        "--username",
+        USER,
+        "--password",
+        PASSWORD,
+        "--cookie_key",
+        COOKIE_KEY,
+        "--trusted_proxies",
+        "127.0.0.1",
+        "--redis-url",
+        redis_url,
+        "--cache_ttl_seconds",
+        "3600",
+    ]
     warm, cold = Replica("warm", args), Replica("cold", args)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
@@ -364,12 +411,15 @@ def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
 
         boot_calls = dict(booted - before_boot)
         page_calls = dict(drawn - booted)
-        print(f"\ncold replica: warm replica listed {listed_by_warm} times; cold boot called "
-              f"{boot_calls}; cold page view called {page_calls}")
+        print(
+            f"\ncold replica: warm replica listed {listed_by_warm} times; cold boot called "
+            f"{boot_calls}; cold page view called {page_calls}"
+        )
         assert listed_by_warm >= len(folders) + 1  # the root and every folder, once at least
         assert boot_calls.get("ListObjects", 0) == 0, boot_calls
-        assert page_calls.get("ListObjects", 0) == 0, \
+        assert page_calls.get("ListObjects", 0) == 0, (
             f"the cold replica listed the bucket again: {page_calls}"
+        )
     finally:
         context.close()
         cold.stop()

@@ -17,41 +17,52 @@ from tests.apptest import cards, logged_in
 
 
 def video(title: str, folder: str = "F/") -> Video:
-    return Video(key=f"{folder}{title}.mp4", folder=folder, title=title, kind=Kind.PROGRESSIVE,
-                 badge="MP4")
+    return Video(
+        key=f"{folder}{title}.mp4", folder=folder, title=title, kind=Kind.PROGRESSIVE, badge="MP4"
+    )
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Ünïcode café", ("unicode", "cafe")),
-    ("Party #2 ?", ("party", "2")),
-    ("odd+name%20", ("odd", "name", "20")),
-    ("beach_day.2023", ("beach", "day", "2023")),
-    ("STRASSE Straße", ("strasse", "strasse")),
-    ("  ", ()),
-    ("誕生日 パーティー", ("誕生日", "ハーティー")),  # NFKD splits the handakuten off パ
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Ünïcode café", ("unicode", "cafe")),
+        ("Party #2 ?", ("party", "2")),
+        ("odd+name%20", ("odd", "name", "20")),
+        ("beach_day.2023", ("beach", "day", "2023")),
+        ("STRASSE Straße", ("strasse", "strasse")),
+        ("  ", ()),
+        ("誕生日 パーティー", ("誕生日", "ハーティー")),  # NFKD splits the handakuten off パ
+    ],
+)
 def test_words_are_folded(text, expected):
     assert words(text) == expected
 
 
-@pytest.mark.parametrize("query, title, hit", [
-    ("caf", "Ünïcode café", True),
-    ("CAFÉ", "Ünïcode café", True),
-    ("uni caf", "Ünïcode café", True),
-    ("afe", "Ünïcode café", False),  # prefixes of words, not substrings
-    ("party 2", "Party #2 ?", True),
-    ("#2", "Party #2 ?", True),
-    ("party 3", "Party #2 ?", False),
-    ("beach sea", "Beach day", False),  # every word must match
-    ("", "Beach day", False),
-])
+@pytest.mark.parametrize(
+    "query, title, hit",
+    [
+        ("caf", "Ünïcode café", True),
+        ("CAFÉ", "Ünïcode café", True),
+        ("uni caf", "Ünïcode café", True),
+        ("afe", "Ünïcode café", False),  # prefixes of words, not substrings
+        ("party 2", "Party #2 ?", True),
+        ("#2", "Party #2 ?", True),
+        ("party 3", "Party #2 ?", False),
+        ("beach sea", "Beach day", False),  # every word must match
+        ("", "Beach day", False),
+    ],
+)
 def test_word_prefix_matching(query, title, hit):
     assert matches(words(query), title) is hit
 
 
 def test_results_put_title_starts_first_and_respect_the_limit():
-    videos = [video("A day at the beach"), video("Beach day 10"), video("Beach day 2"),
-              video("Birthday", "G/")]
+    videos = [
+        video("A day at the beach"),
+        video("Beach day 10"),
+        video("Beach day 2"),
+        video("Birthday", "G/"),
+    ]
     result = search(videos, "beach", limit=2)
     assert [v.title for v in result.videos] == ["Beach day 2", "Beach day 10"]
     assert result.total == 3
@@ -67,8 +78,13 @@ def test_search_over_thousands_of_videos_is_fast():
 
 
 def _library(root):
-    for name in ("Summer/Beach day.mp4", "Summer/Café.mp4", "Winter/Ski day.mp4",
-                 "Winter/Party.hls/output.m3u8", "Loose.mp4"):
+    for name in (
+        "Summer/Beach day.mp4",
+        "Summer/Café.mp4",
+        "Winter/Ski day.mp4",
+        "Winter/Party.hls/output.m3u8",
+        "Loose.mp4",
+    ):
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x")

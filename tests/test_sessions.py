@@ -26,8 +26,9 @@ def clock():
 
 @pytest.fixture
 def store(clock):
-    return SessionStore(LocalCache(timer=clock), signing.derive_key(COOKIE_KEY, "session"),
-                        clock=clock)
+    return SessionStore(
+        LocalCache(timer=clock), signing.derive_key(COOKIE_KEY, "session"), clock=clock
+    )
 
 
 def start(store, user="mum", device="Chrome on Android"):
@@ -51,8 +52,9 @@ def test_a_forged_or_other_keys_cookie_is_no_session(store, clock):
     session = start(store)
     other = SessionStore(store.cache, signing.derive_key("another key", "session"), clock=clock)
     assert store.from_cookie(other.cookie_value(session)) is None
-    forged = signing.sign(signing.derive_key(COOKIE_KEY, "progress"),
-                          {"s": session.id, "u": "mum"}, clock.now + 60)
+    forged = signing.sign(
+        signing.derive_key(COOKIE_KEY, "progress"), {"s": session.id, "u": "mum"}, clock.now + 60
+    )
     assert store.from_cookie(forged) is None  # a token for another purpose
 
 
@@ -82,8 +84,7 @@ def test_the_devices_list_and_ending_one(store, clock):
     phone = start(store, device="Safari on an iPhone")
     start(store, user="dad", device="Firefox on Linux")
     listed = store.active("mum")
-    assert [s.device for s in listed] == ["Safari on an iPhone",
-                                          "Samsung Internet on a Samsung TV"]
+    assert [s.device for s in listed] == ["Safari on an iPhone", "Samsung Internet on a Samsung TV"]
     assert store.digest(phone.id) == listed[0].id
     assert not store.end_by_digest(store.digest(tv.id), "dad")  # not dad's to end
     assert store.end_by_digest(store.digest(tv.id), "mum")

@@ -22,8 +22,13 @@ from homemovies_core.shares import (
 from homemovies_core.throttle import LoginThrottle
 from tests.redis_server import start_redis, stop
 
-VIDEO = Video(key="Summer/Beach day.mp4", folder="Summer/", title="Beach day",
-              kind=Kind.PROGRESSIVE, badge="MP4")
+VIDEO = Video(
+    key="Summer/Beach day.mp4",
+    folder="Summer/",
+    title="Beach day",
+    kind=Kind.PROGRESSIVE,
+    badge="MP4",
+)
 
 
 class Clock:
@@ -127,7 +132,8 @@ def test_a_password_bcrypt_cannot_check_whole_is_one_sentence_not_a_crash():
             store.create(VIDEO, owner="mum", lifetime=60, password=too_long)
         assert str(refused.value) == (
             "That password is too long: use at most 72 bytes (72 plain letters or digits; "
-            "accented letters and emoji count as 2 to 4).")
+            "accented letters and emoji count as 2 to 4)."
+        )
     assert store.active() == []  # nothing half-made
     token, _ = store.create(VIDEO, owner="mum", lifetime=60, password="🎬" * 18)  # 72 bytes
     share = store.lookup(token)
@@ -140,8 +146,9 @@ def test_a_password_bcrypt_cannot_check_whole_is_one_sentence_not_a_crash():
 def test_a_password_that_is_not_text_is_one_sentence():
     with pytest.raises(ValueError) as refused:
         ShareStore(LocalCache()).create(VIDEO, owner="mum", lifetime=60, password="caf\udce9")
-    assert str(refused.value) == ("That password contains characters that cannot be used: type "
-                                  "it again.")
+    assert str(refused.value) == (
+        "That password contains characters that cannot be used: type it again."
+    )
 
 
 def test_guessing_is_throttled_per_address_and_apart_from_logins():
@@ -157,16 +164,28 @@ def test_guessing_is_throttled_per_address_and_apart_from_logins():
     assert LoginThrottle(cache).locked_for("*", "203.0.113.5") == 0
     passwords = password_throttle(cache)
     assert passwords.locked_for("*", "203.0.113.5") == 0
-    assert [passwords.record_failure("share-id", "203.0.113.5") for _ in range(5)] == \
-        [4, 3, 2, 1, 0]
+    assert [passwords.record_failure("share-id", "203.0.113.5") for _ in range(5)] == [
+        4,
+        3,
+        2,
+        1,
+        0,
+    ]
     assert passwords.locked_for("share-id", "203.0.113.5") > 0
 
 
-@pytest.mark.parametrize("seconds, text", [
-    (30, "1 minute"), (59 * 60 + 50, "60 minutes"), (5 * 3600, "5 hours"),
-    (24 * 3600 - 5, "1 day"), (2 * 24 * 3600 - 5, "2 days"), (7 * 24 * 3600, "7 days"),
-    (-5, "1 minute"),
-])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (30, "1 minute"),
+        (59 * 60 + 50, "60 minutes"),
+        (5 * 3600, "5 hours"),
+        (24 * 3600 - 5, "1 day"),
+        (2 * 24 * 3600 - 5, "2 days"),
+        (7 * 24 * 3600, "7 days"),
+        (-5, "1 minute"),
+    ],
+)
 def test_human_lifetime(seconds, text):
     assert human_lifetime(seconds) == text
 
@@ -176,12 +195,13 @@ def test_describe_expiry_in_utc_and_a_zone():
 
     now = 1_800_000_000.0  # Fri 15 Jan 2027 08:00 UTC
     assert describe_expiry(now + 2 * 24 * 3600, now) == "in 2 days (Sun 17 Jan, 08:00 UTC)"
-    assert describe_expiry(now + 3600, now, ZoneInfo("Europe/Paris")) == \
-        "in 60 minutes (Fri 15 Jan, 10:00)"
+    assert (
+        describe_expiry(now + 3600, now, ZoneInfo("Europe/Paris"))
+        == "in 60 minutes (Fri 15 Jan, 10:00)"
+    )
 
 
 # -- the shared page, without a browser ------------------------------------------------------
-
 
 
 def shared_page(token: str):
@@ -196,16 +216,28 @@ def shared_page(token: str):
 
 
 def everything_shown(at) -> str:
-    return " ".join(str(e.value) for kind in ("title", "subheader", "markdown", "caption",
-                                              "info", "error", "warning", "text")
-                    for e in getattr(at, kind))
+    return " ".join(
+        str(e.value)
+        for kind in (
+            "title",
+            "subheader",
+            "markdown",
+            "caption",
+            "info",
+            "error",
+            "warning",
+            "text",
+        )
+        for e in getattr(at, kind)
+    )
 
 
 def test_a_stranger_with_a_bad_token_sees_one_sentence(svc):
     at = shared_page("not-a-token")
     assert [i.value for i in at.info] == [
         "This link does not work any more. It may have expired or been withdrawn; ask the "
-        "person who sent it for a new one."]
+        "person who sent it for a new one."
+    ]
     assert not at.sidebar.radio and not at.sidebar.button and not at.text_input
     for secret in ("Summer", "Home videos", "Mum", "mum"):
         assert secret not in everything_shown(at)

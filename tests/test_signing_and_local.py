@@ -82,8 +82,10 @@ def test_symlink_out_of_the_root_is_refused_and_not_listed(lib):
     assert "Summer #1/escape.mp4" not in names and "Summer #1/Beach day.mp4" in names
 
 
-@pytest.mark.parametrize("name", ["../secret.txt", "/etc/passwd", "a\\b", "a/\x00b", "", ".",
-                                  "Summer #1/./Beach day.mp4"])
+@pytest.mark.parametrize(
+    "name",
+    ["../secret.txt", "/etc/passwd", "a\\b", "a/\x00b", "", ".", "Summer #1/./Beach day.mp4"],
+)
 def test_resolve_refuses_escapes(lib, name):
     assert lib.resolve(name) is None
 
@@ -94,7 +96,7 @@ def test_listing_one_level(lib):
     sub = lib.list_level("Summer #1/")
     assert [p.name for p in sub.prefixes] == ["Summer #1/Party ?.hls/"]
     assert sub.prefixes[0].size == len(b"#EXTM3U\n") + 2
-    assert lib.list_level("No such/") .objects == ()
+    assert lib.list_level("No such/").objects == ()
 
 
 def test_read_small_respects_limit(lib):
@@ -103,8 +105,21 @@ def test_read_small_respects_limit(lib):
     assert lib.read_small("../secret.txt", 100) is None
 
 
-@pytest.mark.parametrize("token", ["é.é", "ß", "a.b\u2028", "\ud800.x", "." * 5000, "", 42, None,
-                                   ["a", "b"], "a" * 100_000 + "." + "b"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "é.é",
+        "ß",
+        "a.b\u2028",
+        "\ud800.x",
+        "." * 5000,
+        "",
+        42,
+        None,
+        ["a", "b"],
+        "a" * 100_000 + "." + "b",
+    ],
+)
 def test_odd_tokens_are_refused_without_raising(token):
     # Non-ASCII text used to reach `hmac.compare_digest` as str: a TypeError and a 500.
     assert signing.verify(KEY, token) is None

@@ -86,8 +86,7 @@ def test_every_forwarded_for_line_is_read_right_to_left():
     the right-most entries, written by our proxies, are believed."""
     lines = ["1.2.3.4", "203.0.113.50"]  # the client's forgery, then the proxy's line
     assert client_address("10.0.0.2", lines, ["10.0.0.0/8"]) == "203.0.113.50"
-    assert client_address("10.0.0.2", ["not-an-ip, 203.0.113.50"], ["10.0.0.0/8"]) \
-        == "203.0.113.50"
+    assert client_address("10.0.0.2", ["not-an-ip, 203.0.113.50"], ["10.0.0.0/8"]) == "203.0.113.50"
 
 
 def test_a_same_host_proxy_is_trusted_without_configuration():

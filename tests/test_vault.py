@@ -14,8 +14,13 @@ from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.oci_env import QUICK
 
 FAMILY = "ocid1.compartment.oc1..family"
-SECRETS = {"username": "mum", "password": "s3cret!", "bucket": "movies",
-           "redis-url": "rediss://cache.example:6379", "cookie-key": COOKIE_KEY}
+SECRETS = {
+    "username": "mum",
+    "password": "s3cret!",
+    "bucket": "movies",
+    "redis-url": "rediss://cache.example:6379",
+    "cookie-key": COOKIE_KEY,
+}
 # Another 32 random bytes (`openssl rand -base64 32`), for a key that is not the Vault's.
 ENV_KEY = "x6Y0Xmxq8OaFpTZm/eXk/1HQOVYJOL0fd/A54/ZWrho="
 
@@ -32,8 +37,17 @@ def server():
 
 
 def _load(server, config_path, *extra, compartment=FAMILY, env=None):
-    argv = ["--secret", compartment, "--vault_endpoint", server.endpoint,
-            "--secrets_endpoint", server.endpoint, "--oci_config", str(config_path), *extra]
+    argv = [
+        "--secret",
+        compartment,
+        "--vault_endpoint",
+        server.endpoint,
+        "--secrets_endpoint",
+        server.endpoint,
+        "--oci_config",
+        str(config_path),
+        *extra,
+    ]
     return settings_mod.load(argv, env=env or {}, secrets_files=())
 
 
@@ -57,11 +71,17 @@ def test_vault_fills_what_nothing_else_gave(server, config_path):
 
 def test_flags_and_environment_beat_the_vault(server, config_path):
     _add(server)
-    loaded = _load(server, config_path, "--username", "dad", "--bucket", "other",
-                   env={"HM_COOKIE_KEY": ENV_KEY})
+    loaded = _load(
+        server,
+        config_path,
+        "--username",
+        "dad",
+        "--bucket",
+        "other",
+        env={"HM_COOKIE_KEY": ENV_KEY},
+    )
     settings = fill_from_vault(loaded, policy=QUICK)
-    assert (settings.username, settings.bucket, settings.cookie_key) == ("dad", "other",
-                                                                          ENV_KEY)
+    assert (settings.username, settings.bucket, settings.cookie_key) == ("dad", "other", ENV_KEY)
     assert settings.sources["username"] == "flag" and settings.sources["cookie_key"] == "env"
     assert settings.password == "s3cret!" and settings.sources["password"] == "vault"
     # Only the bundles still needed were read.
@@ -81,21 +101,34 @@ def test_missing_required_secret_is_named(server, config_path):
         fill_from_vault(_load(server, config_path), policy=QUICK)
     assert str(failed.value) == (
         f"The Vault of compartment {FAMILY} has no active secrets named 'password', 'bucket', "
-        "and no flag, environment variable or secrets file gave them.")
+        "and no flag, environment variable or secrets file gave them."
+    )
     # Given by a flag, a missing secret is no problem; optional ones may be absent.
     _add(server, {"bucket": "movies"}, compartment="ocid1.compartment.oc1..other")
-    settings = fill_from_vault(_load(server, config_path, "--username", "u", "--password", "p",
-                                     compartment="ocid1.compartment.oc1..other"), policy=QUICK)
+    settings = fill_from_vault(
+        _load(
+            server,
+            config_path,
+            "--username",
+            "u",
+            "--password",
+            "p",
+            compartment="ocid1.compartment.oc1..other",
+        ),
+        policy=QUICK,
+    )
     assert settings.bucket == "movies" and settings.redis_url is None
 
 
 def test_wrong_ocid_and_unreachable_vault_are_one_sentence(server, config_path):
     with pytest.raises(SettingsError) as unknown:
-        fill_from_vault(_load(server, config_path, compartment="ocid1.compartment.oc1..nope"),
-                        policy=QUICK)
+        fill_from_vault(
+            _load(server, config_path, compartment="ocid1.compartment.oc1..nope"), policy=QUICK
+        )
     assert str(unknown.value) == (
         "Listing the Vault secrets of compartment ocid1.compartment.oc1..nope failed: it does "
-        "not exist or this identity may not read it (404 NotAuthorizedOrNotFound).")
+        "not exist or this identity may not read it (404 NotAuthorizedOrNotFound)."
+    )
     with pytest.raises(SettingsError, match=r"--secret must be the OCID of a compartment"):
         fill_from_vault(_load(server, config_path, compartment="family"), policy=QUICK)
 
@@ -111,22 +144,38 @@ def test_wrong_ocid_and_unreachable_vault_are_one_sentence(server, config_path):
     dead = start_fake_oci()
     endpoint = dead.endpoint
     dead.stop()
-    loaded = settings_mod.load(["--secret", FAMILY, "--vault_endpoint", endpoint,
-                                "--oci_config", str(config_path)], env={}, secrets_files=())
+    loaded = settings_mod.load(
+        ["--secret", FAMILY, "--vault_endpoint", endpoint, "--oci_config", str(config_path)],
+        env={},
+        secrets_files=(),
+    )
     with pytest.raises(SettingsError) as unreachable:
         fill_from_vault(loaded, policy=QUICK)
-    assert str(unreachable.value) == (f"Listing the Vault secrets of compartment {FAMILY} "
-                                      "failed: OCI could not be reached.")
+    assert str(unreachable.value) == (
+        f"Listing the Vault secrets of compartment {FAMILY} failed: OCI could not be reached."
+    )
 
 
-@pytest.mark.parametrize("name, value, sentence", [
-    ("cookie-key", "k" * 32, "The Vault secret 'cookie-key' is too weak: a cookie key must be at "
-                             "least 32 random bytes; make one with `openssl rand -hex 32`."),
-    ("password", "ö" * 40, "The Vault secret 'password' is longer than 72 bytes (UTF-8); "
-                           "bcrypt, which checks it, ignores the rest: use a shorter one."),
-])
-def test_a_weak_or_unusable_vault_secret_is_one_sentence(server, config_path, name, value,
-                                                         sentence):
+@pytest.mark.parametrize(
+    "name, value, sentence",
+    [
+        (
+            "cookie-key",
+            "k" * 32,
+            "The Vault secret 'cookie-key' is too weak: a cookie key must be at "
+            "least 32 random bytes; make one with `openssl rand -hex 32`.",
+        ),
+        (
+            "password",
+            "ö" * 40,
+            "The Vault secret 'password' is longer than 72 bytes (UTF-8); "
+            "bcrypt, which checks it, ignores the rest: use a shorter one.",
+        ),
+    ],
+)
+def test_a_weak_or_unusable_vault_secret_is_one_sentence(
+    server, config_path, name, value, sentence
+):
     _add(server, {**SECRETS, name: value})
     with pytest.raises(SettingsError) as refused:
         fill_from_vault(_load(server, config_path), policy=QUICK)
@@ -134,9 +183,21 @@ def test_a_weak_or_unusable_vault_secret_is_one_sentence(server, config_path, na
 
 
 def test_nothing_needed_means_no_calls(server, config_path):
-    loaded = _load(server, config_path, "--username", "u", "--password", "p", "--bucket", "b",
-                   "--redis-url", "redis://x", "--cookie_key", COOKIE_KEY,
-                   env={"HM_USERS": "credentials: {usernames: {}}"})
+    loaded = _load(
+        server,
+        config_path,
+        "--username",
+        "u",
+        "--password",
+        "p",
+        "--bucket",
+        "b",
+        "--redis-url",
+        "redis://x",
+        "--cookie_key",
+        COOKIE_KEY,
+        env={"HM_USERS": "credentials: {usernames: {}}"},
+    )
     assert fill_from_vault(loaded, policy=QUICK) == loaded
     assert server.model.counts["ListSecrets"] == 0
 

@@ -35,11 +35,15 @@ class Card:
     download: bool = False  # not playable in a browser: "Details of …"
 
 
-def grid(cards: Sequence[Card], *, key: str, on_open: Callable[[str], None],
-         label: str = "Videos") -> None:
+def grid(
+    cards: Sequence[Card], *, key: str, on_open: Callable[[str], None], label: str = "Videos"
+) -> None:
     """Draw the cards; `on_open(video_key)` runs when one is tapped."""
-    _component(key=key, data={"cards": [asdict(c) for c in cards], "label": label},
-               on_open_change=functools.partial(_opened, key, on_open))
+    _component(
+        key=key,
+        data={"cards": [asdict(c) for c in cards], "label": label},
+        on_open_change=functools.partial(_opened, key, on_open),
+    )
 
 
 def _opened(key: str, on_open: Callable[[str], None]) -> None:

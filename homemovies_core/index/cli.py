@@ -47,14 +47,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group = parser.add_argument_group("indexing")
     add = group.add_argument
-    add("folders", nargs="*", metavar="FOLDER",
-        help="library folders to index (default: all); '/' is the videos at the top")
+    add(
+        "folders",
+        nargs="*",
+        metavar="FOLDER",
+        help="library folders to index (default: all); '/' is the videos at the top",
+    )
     add("--no_posters", action="store_true", help="do not make posters for videos without one")
-    add("--workers", type=int, default=DEFAULT_WORKERS,
-        help="videos probed at a time (default %(default)s)")
-    add("--ffmpeg", metavar="PATH",
+    add(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help="videos probed at a time (default %(default)s)",
+    )
+    add(
+        "--ffmpeg",
+        metavar="PATH",
         help="ffmpeg to use (default: imageio-ffmpeg's, else the one on PATH); ffprobe is "
-        "looked for beside it, then on PATH")
+        "looked for beside it, then on PATH",
+    )
     return parser
 
 
@@ -68,8 +79,10 @@ def connect(settings: settings_mod.Settings) -> Storage:
         return LocalStorage(root, secrets.token_bytes(32))  # no URLs are made: any key
     if settings.storage_kind == "oci":
         return OciStorage.from_settings(settings)
-    raise IndexCommandError("Say which library to index: give --media_dir (a local folder) or "
-                      "--bucket (an OCI Object Storage bucket).")
+    raise IndexCommandError(
+        "Say which library to index: give --media_dir (a local folder) or "
+        "--bucket (an OCI Object Storage bucket)."
+    )
 
 
 def choose_folders(storage: Storage, asked: Sequence[str]) -> list[str]:
@@ -91,15 +104,24 @@ def run(argv: Sequence[str], ui: Progress | None = None) -> int:
     parsed = build_parser().parse_intermixed_args(list(argv))
     if not 1 <= parsed.workers <= 32:
         raise IndexCommandError("--workers must be between 1 and 32.")
-    loaded = settings_mod.load_parsed(parsed, os.environ, settings_mod.default_secrets_files(APP_DIR))
+    loaded = settings_mod.load_parsed(
+        parsed, os.environ, settings_mod.default_secrets_files(APP_DIR)
+    )
     loaded = fill_from_vault(loaded) if loaded.secret else loaded
     storage = connect(loaded)
     ffmpeg = find_ffmpeg(parsed.ffmpeg)
     folders = choose_folders(storage, parsed.folders)
     started = time.monotonic()
     for folder in folders:
-        report = index_folder(storage, folder, ffmpeg=ffmpeg, bar=ui.bar, say=ui.say,
-                              posters=not parsed.no_posters, workers=parsed.workers)
+        report = index_folder(
+            storage,
+            folder,
+            ffmpeg=ffmpeg,
+            bar=ui.bar,
+            say=ui.say,
+            posters=not parsed.no_posters,
+            workers=parsed.workers,
+        )
         print(report.summary(), flush=True)
         for line in report.unreadable:
             print(f"  not a video ffprobe can read: {line}", flush=True)
@@ -119,8 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IndexCommandError, SettingsError, StorageError, FfmpegError) as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
-        return fail("Interrupted. Folders already indexed keep their index; run it again to "
-                    "finish the rest.", 130)
+        return fail(
+            "Interrupted. Folders already indexed keep their index; run it again to "
+            "finish the rest.",
+            130,
+        )
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         return fail(f"A file could not be read or written{where}: {exc.strerror or exc}.")

@@ -90,13 +90,24 @@ def read_index(storage: Storage, folder: str) -> Stored:
 
 
 def write_index(storage: Storage, folder: str, entries: dict[str, IndexEntry]) -> None:
-    storage.write_small(folder + INDEX_NAME, encode_index(entries),  # type: ignore[attr-defined]
-                        content_type="application/json", replace=True)
+    storage.write_small(
+        folder + INDEX_NAME,
+        encode_index(entries),  # type: ignore[attr-defined]
+        content_type="application/json",
+        replace=True,
+    )
 
 
-def index_folder(storage: Storage, folder: str, *, ffmpeg: str, bar: Bar,
-                 say: Callable[[str], None], posters: bool = True,
-                 workers: int = DEFAULT_WORKERS) -> FolderReport:
+def index_folder(
+    storage: Storage,
+    folder: str,
+    *,
+    ffmpeg: str,
+    bar: Bar,
+    say: Callable[[str], None],
+    posters: bool = True,
+    workers: int = DEFAULT_WORKERS,
+) -> FolderReport:
     """Bring `folder`'s index up to date (see the module's docstring)."""
     report = FolderReport(folder)
     listing = storage.list_level(folder)
@@ -104,12 +115,14 @@ def index_folder(storage: Storage, folder: str, *, ffmpeg: str, bar: Bar,
     report.videos = len(videos)
     stored = read_index(storage, folder)
     if stored.problem:
-        say(f"The index of '{library.folder_title(folder)}' could not be read "
-            f"({stored.problem}); it is made again.")
+        say(
+            f"The index of '{library.folder_title(folder)}' could not be read "
+            f"({stored.problem}); it is made again."
+        )
     entries: dict[str, IndexEntry] = {}
     work: list[tuple[Video, IndexEntry | None]] = []
     for video in videos:
-        name = video.key[len(folder):]
+        name = video.key[len(folder) :]
         if video.kind is Kind.HLS:
             facts = movie_facts(storage, video.key)
             old = stored.entries.get(name)
@@ -134,19 +147,22 @@ def index_folder(storage: Storage, folder: str, *, ffmpeg: str, bar: Bar,
     to_probe = sum(1 for _video, known in work if known is None)
     label = f"Indexing '{library.folder_title(folder)}' ({to_probe} to probe)"
     if work:
-        with bar(label, len(work), "video") as advance, \
-                ThreadPoolExecutor(max(1, workers), thread_name_prefix="index") as pool:
+        with (
+            bar(label, len(work), "video") as advance,
+            ThreadPoolExecutor(max(1, workers), thread_name_prefix="index") as pool,
+        ):
             for (video, known), (entry, poster_made, problem) in zip(
-                    work, pool.map(one, work), strict=True):
+                work, pool.map(one, work), strict=True
+            ):
                 advance(1)
                 if problem:
                     say(f"'{video.key}': {problem}")
                 report.posters += poster_made
                 if entry is None or known is not None:
                     continue  # not reached (tried again next run), or only a poster was due
-                entries[video.key[len(folder):]] = entry
+                entries[video.key[len(folder) :]] = entry
                 if entry.facts is None:
-                    report.unreadable.append(f"{video.key[len(folder):]}: {entry.error}")
+                    report.unreadable.append(f"{video.key[len(folder) :]}: {entry.error}")
                 else:
                     report.probed += 1
     data = encode_index(entries)
@@ -156,8 +172,9 @@ def index_folder(storage: Storage, folder: str, *, ffmpeg: str, bar: Bar,
     return report
 
 
-def _probe_one(storage: Storage, video: Video, known: IndexEntry | None, ffmpeg: str,
-               posters: bool) -> tuple[IndexEntry | None, bool, str]:
+def _probe_one(
+    storage: Storage, video: Video, known: IndexEntry | None, ffmpeg: str, posters: bool
+) -> tuple[IndexEntry | None, bool, str]:
     """(its entry, whether a poster was written, a problem to tell or ""). The entry is
     `known` when only a poster was missing, None when the video could not be reached."""
     entry = known
@@ -177,8 +194,9 @@ def _probe_one(storage: Storage, video: Video, known: IndexEntry | None, ffmpeg:
         return entry, False, f"{exc} It is tried again on the next run."
 
 
-def _poster(storage: Storage, video: Video, source, facts: VideoFacts, ffmpeg: str
-            ) -> tuple[bool, str]:
+def _poster(
+    storage: Storage, video: Video, source, facts: VideoFacts, ffmpeg: str
+) -> tuple[bool, str]:
     """Write `Name.jpg` beside the video, unless one appeared meanwhile (never replaced)."""
     stem = video.key.rsplit("/", 1)[-1]
     stem = stem[: stem.rfind(".")] if "." in stem else stem
@@ -187,8 +205,12 @@ def _poster(storage: Storage, video: Video, source, facts: VideoFacts, ffmpeg: s
         data = poster_bytes(source, facts.duration or 0.0, ffmpeg)
     except FfmpegError as exc:
         return False, f"no poster could be made ({one_line(str(exc), 200)})"
-    written = storage.write_small(name, data, content_type="image/jpeg",  # type: ignore[attr-defined]
-                                  replace=False)
+    written = storage.write_small(
+        name,
+        data,
+        content_type="image/jpeg",  # type: ignore[attr-defined]
+        replace=False,
+    )
     return bool(written), ""
 
 
@@ -214,7 +236,7 @@ def playlist_facts(storage: Storage, key: str) -> VideoFacts | None:
         width = height = None
         media = master
         if master.is_variant:
-            best = max(master.playlists, key=lambda p: (p.stream_info.bandwidth or 0))
+            best = max(master.playlists, key=lambda p: p.stream_info.bandwidth or 0)
             if best.stream_info.resolution:
                 width, height = best.stream_info.resolution
             uri = best.uri or ""

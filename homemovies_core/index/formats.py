@@ -66,11 +66,16 @@ class VideoFacts:
     height: int | None = None
 
     @classmethod
-    def of(cls, found: Recorded | None, duration: float | None, width: int | None,
-           height: int | None) -> VideoFacts:
-        return cls(found.when if found else None, found.source if found else None,
-                   duration if duration and duration > 0 else None, width or None,
-                   height or None)
+    def of(
+        cls, found: Recorded | None, duration: float | None, width: int | None, height: int | None
+    ) -> VideoFacts:
+        return cls(
+            found.when if found else None,
+            found.source if found else None,
+            duration if duration and duration > 0 else None,
+            width or None,
+            height or None,
+        )
 
 
 @dataclass(frozen=True)
@@ -133,16 +138,28 @@ def entry_json(entry: IndexEntry) -> dict:
 def encode_index(entries: Mapping[str, IndexEntry]) -> bytes:
     """The `.homemovies.json` bytes: keys sorted, one entry a line, so a diff reads well."""
     videos = {name: entry_json(entries[name]) for name in sorted(entries)}
-    lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(body, sort_keys=True)}"
-                       for name, body in videos.items())
+    lines = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps(body, sort_keys=True)}" for name, body in videos.items()
+    )
     head = f'{{"format": "{INDEX_FORMAT}", "version": {VERSION},\n "videos": {{\n'
     return (head + lines + ("\n" if lines else "") + " }}\n").encode()
 
 
 def encode_info(info: MovieInfo) -> bytes:
-    body = {"format": INFO_FORMAT, "version": VERSION, **_facts_json(info.facts),
-            "renditions": [{"width": r.width, "height": r.height, "video_kbps": r.video_kbps,
-                            "audio_kbps": r.audio_kbps} for r in info.renditions]}
+    body = {
+        "format": INFO_FORMAT,
+        "version": VERSION,
+        **_facts_json(info.facts),
+        "renditions": [
+            {
+                "width": r.width,
+                "height": r.height,
+                "video_kbps": r.video_kbps,
+                "audio_kbps": r.audio_kbps,
+            }
+            for r in info.renditions
+        ],
+    }
     return (json.dumps(body, indent=1) + "\n").encode()
 
 
@@ -152,7 +169,7 @@ def decode_index(data: bytes) -> dict[str, IndexEntry]:
     body = _load(data, INDEX_LIMIT, INDEX_FORMAT)
     videos = body.get("videos")
     if not isinstance(videos, dict):
-        raise FormatError("it has no \"videos\" object")
+        raise FormatError('it has no "videos" object')
     return entries_from(videos)
 
 
@@ -171,8 +188,10 @@ def decode_info(data: bytes) -> MovieInfo:
     for raw in body.get("renditions") or ():
         if not isinstance(raw, dict):
             continue
-        values = [_int(raw.get(k), 1, _MAX_SIDE if k in ("width", "height") else 1_000_000)
-                  for k in ("width", "height", "video_kbps", "audio_kbps")]
+        values = [
+            _int(raw.get(k), 1, _MAX_SIDE if k in ("width", "height") else 1_000_000)
+            for k in ("width", "height", "video_kbps", "audio_kbps")
+        ]
         if all(v is not None for v in values[:2]):
             renditions.append(Rendition(values[0], values[1], values[2] or 0, values[3] or 0))
     return MovieInfo(_facts(body), tuple(renditions))
@@ -209,13 +228,16 @@ def _facts(raw: dict) -> VideoFacts:
     if recorded is None or source not in SOURCES:
         recorded, source = None, None
     duration = raw.get("duration")
-    valid_duration = (isinstance(duration, int | float) and not isinstance(duration, bool)
-                      and math.isfinite(duration) and 0 < duration <= _MAX_DURATION)
+    valid_duration = (
+        isinstance(duration, int | float)
+        and not isinstance(duration, bool)
+        and math.isfinite(duration)
+        and 0 < duration <= _MAX_DURATION
+    )
     width, height = _int(raw.get("width"), 1, _MAX_SIDE), _int(raw.get("height"), 1, _MAX_SIDE)
     if width is None or height is None:
         width = height = None
-    return VideoFacts(recorded, source, float(duration) if valid_duration else None,
-                      width, height)
+    return VideoFacts(recorded, source, float(duration) if valid_duration else None, width, height)
 
 
 def _aware(value: object) -> datetime | None:

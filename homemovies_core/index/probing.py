@@ -56,8 +56,11 @@ def readable(storage: Storage, name: str) -> Iterator[Source]:
             storage.delete_grant(grant.id)  # type: ignore[attr-defined]
         except StorageError as exc:
             # It expires on its own within minutes; the id is safe to name, the URL is not.
-            log.warning("The temporary read link %s was not deleted (%s); it expires in a "
-                        "few minutes.", grant.id, exc)
+            log.warning(
+                "The temporary read link %s was not deleted (%s); it expires in a few minutes.",
+                grant.id,
+                exc,
+            )
 
 
 def probe_source(source: Source, ffmpeg: str) -> Probe:
@@ -75,8 +78,11 @@ def probe_source(source: Source, ffmpeg: str) -> Probe:
 def facts_of(found: Probe, file_time: datetime | None) -> VideoFacts:
     """What the index keeps of a probe: the recorded date (from the tags, else the file's
     modified time), the duration and the picture as shown."""
-    when = (recorded.recorded(found.tags, file_time) if file_time is not None
-            else recorded.from_tags(found.tags))
+    when = (
+        recorded.recorded(found.tags, file_time)
+        if file_time is not None
+        else recorded.from_tags(found.tags)
+    )
     return VideoFacts.of(when, found.duration, found.display_width, found.display_height)
 
 

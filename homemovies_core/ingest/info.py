@@ -20,10 +20,10 @@ from .plan import Job, rung_width
 
 def movie_info(job: Job) -> MovieInfo:
     shown = job.probe
-    facts = VideoFacts.of(job.recorded, shown.duration, shown.display_width,
-                          shown.display_height)
-    renditions = tuple(Rendition(rung_width(job, r), r.height, r.video_kbps, r.audio_kbps)
-                       for r in job.ladder)
+    facts = VideoFacts.of(job.recorded, shown.duration, shown.display_width, shown.display_height)
+    renditions = tuple(
+        Rendition(rung_width(job, r), r.height, r.video_kbps, r.audio_kbps) for r in job.ladder
+    )
     return MovieInfo(facts, renditions)
 
 
@@ -42,8 +42,11 @@ def record_in_folder_index(storage: Storage, job: Job, ui: Progress) -> None:
     """Best effort: the movie is in the library either way, and `index` puts it into the
     folder's index later if this fails."""
     try:
-        record_movie(storage, job.folder + "/", job.key[len(job.folder) + 1:],
-                     movie_info(job).facts)
+        record_movie(
+            storage, job.folder + "/", job.key[len(job.folder) + 1 :], movie_info(job).facts
+        )
     except StorageError as exc:
-        ui.say(f"The folder's index was not updated ({exc}); `python -m homemovies_core "
-               "index` adds the movie to it.")
+        ui.say(
+            f"The folder's index was not updated ({exc}); `python -m homemovies_core "
+            "index` adds the movie to it."
+        )

@@ -116,8 +116,12 @@ class OciTarget:
         # Fail fast (seconds, not minutes) when OCI is unreachable or the bucket is wrong;
         # the uploads themselves may wait out a bad minute.
         bucket = open_bucket(settings, INTERACTIVE, BACKGROUND)
-        storage = OciStorage(bucket.background, namespace=bucket.namespace, bucket=bucket.name,
-                             endpoint=bucket.endpoint)
+        storage = OciStorage(
+            bucket.background,
+            namespace=bucket.namespace,
+            bucket=bucket.name,
+            endpoint=bucket.endpoint,
+        )
         return cls(Uploader(bucket, workers=workers), storage)
 
     def state(self, job: Job) -> str:

@@ -123,17 +123,23 @@ class OciStorage:
             return None
         return data
 
-    def write_small(self, name: str, data: bytes, *, content_type: str | None = None,
-                    replace: bool = True) -> bool:
+    def write_small(
+        self, name: str, data: bytes, *, content_type: str | None = None, replace: bool = True
+    ) -> bool:
         """Put a small object in one PUT (readers see the old object or the new one). With
         `replace` false an existing object is kept (If-None-Match: *) and False returned."""
         exists = object()
         answer = call(
             f"Writing '{name}' failed",
             lambda: self._client.put_object(
-                self.namespace, self.bucket, name, data, content_length=len(data),
+                self.namespace,
+                self.bucket,
+                name,
+                data,
+                content_length=len(data),
                 content_type=content_type or "application/octet-stream",
-                **({} if replace else {"if_none_match": "*"})),
+                **({} if replace else {"if_none_match": "*"}),
+            ),
             # Conditional write refused: the object is there (OCI answers 409 or 412).
             answers=None if replace else {409: exists, 412: exists},
         )

@@ -87,8 +87,11 @@ def _client(auth: OciAuth, settings: Settings, policy: CallPolicy, service: str)
 def _require(ids: dict[str, str], wanted: dict[str, str], compartment: str) -> None:
     # A Vault secret `users` (or a users file) stands in for `username` and `password`.
     has_users = "users" in ids or "users" not in wanted
-    missing = [n for n in REQUIRED if n in wanted and n not in ids
-               and not (has_users and n in ("username", "password"))]
+    missing = [
+        n
+        for n in REQUIRED
+        if n in wanted and n not in ids and not (has_users and n in ("username", "password"))
+    ]
     if not missing:
         return
     names = ", ".join(f"'{n}'" for n in missing)

@@ -84,9 +84,7 @@ def player(
         "poster": poster,
         "startAt": max(0.0, float(start_at)),
         "forceHlsjs": bool(force_hlsjs),
-        "subtitles": [
-            {"src": t.src, "language": t.language, "label": t.label} for t in subtitles
-        ],
+        "subtitles": [{"src": t.src, "language": t.language, "label": t.label} for t in subtitles],
         "thumbnails": thumbnails,
         "progressUrl": progress_url,
         "progressToken": progress_token,

@@ -41,9 +41,7 @@ def hls_js_url() -> str:
     on it, and `player_routes()` already stops the app at start-up in that case.
     """
     try:
-        package = json.loads(
-            (REPO_ROOT / "node_modules" / "hls.js" / "package.json").read_text()
-        )
+        package = json.loads((REPO_ROOT / "node_modules" / "hls.js" / "package.json").read_text())
     except (OSError, ValueError):
         return HLS_JS_PATH
     return f"{HLS_JS_PATH}?v={package['version']}"

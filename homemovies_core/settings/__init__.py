@@ -11,7 +11,13 @@ can cause ends as one `SettingsError` sentence; callers print it and exit non-ze
 - `checks`: the rules a whole `Settings` must meet
 """
 
-from .checks import BCRYPT_MAX_BYTES, COOKIE_KEY_MIN_BITS, COOKIE_KEY_MIN_CHARS, cookie_key_is_strong, validate
+from .checks import (
+    BCRYPT_MAX_BYTES,
+    COOKIE_KEY_MIN_BITS,
+    COOKIE_KEY_MIN_CHARS,
+    cookie_key_is_strong,
+    validate,
+)
 from .loader import build_parser, default_secrets_files, load, load_parsed, with_values
 from .model import OPTIONS, SECRET_FILES, Option, Settings, SettingsError, vault_names
 from .sources import SECRET_FILE_MAX_BYTES, describe_source, read_secret_file

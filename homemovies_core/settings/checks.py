@@ -29,8 +29,15 @@ _STRENGTH_SAMPLE_CHARS = 100
 
 
 def validate(s: Settings) -> None:
-    for check in (_check_storage, _check_numbers, _check_password, _check_cookie_key, _check_redis, _check_login,
-                  _check_users):
+    for check in (
+        _check_storage,
+        _check_numbers,
+        _check_password,
+        _check_cookie_key,
+        _check_redis,
+        _check_login,
+        _check_users,
+    ):
         check(s)
 
 
@@ -63,7 +70,9 @@ def _check_numbers(s: Settings) -> None:
     if s.par_ttl_hours <= 0:
         raise SettingsError("--par_ttl_hours must be more than 0.")
     if not 0 <= s.par_min_remaining_hours < s.par_ttl_hours:
-        raise SettingsError("--par_min_remaining_hours must be at least 0 and less than --par_ttl_hours.")
+        raise SettingsError(
+            "--par_min_remaining_hours must be at least 0 and less than --par_ttl_hours."
+        )
     if s.cache_ttl_seconds < 0:
         raise SettingsError("--cache_ttl_seconds must be 0 or more.")
     if s.page_size < 1:
@@ -72,7 +81,9 @@ def _check_numbers(s: Settings) -> None:
         try:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
-            raise SettingsError(f"--trusted_proxies: {proxy!r} is not an IP address or network.") from None
+            raise SettingsError(
+                f"--trusted_proxies: {proxy!r} is not an IP address or network."
+            ) from None
 
 
 def _check_password(s: Settings) -> None:
@@ -82,8 +93,10 @@ def _check_password(s: Settings) -> None:
     if size is None:
         raise SettingsError(f"{describe_source(s, 'password')} is not valid UTF-8 text.")
     if size > BCRYPT_MAX_BYTES:
-        raise SettingsError(f"{describe_source(s, 'password')} is longer than {BCRYPT_MAX_BYTES} bytes "
-                            f"(UTF-8); bcrypt, which checks it, ignores the rest: use a shorter one.")
+        raise SettingsError(
+            f"{describe_source(s, 'password')} is longer than {BCRYPT_MAX_BYTES} bytes "
+            f"(UTF-8); bcrypt, which checks it, ignores the rest: use a shorter one."
+        )
 
 
 def _check_cookie_key(s: Settings) -> None:
@@ -92,29 +105,36 @@ def _check_cookie_key(s: Settings) -> None:
     if _utf8_length(s.cookie_key) is None:
         raise SettingsError(f"{describe_source(s, 'cookie_key')} is not valid UTF-8 text.")
     if not cookie_key_is_strong(s.cookie_key):
-        raise SettingsError(f"{describe_source(s, 'cookie_key')} is too weak: a cookie key must be at "
-                            f"least 32 random bytes; make one with `openssl rand -hex 32`.")
+        raise SettingsError(
+            f"{describe_source(s, 'cookie_key')} is too weak: a cookie key must be at "
+            f"least 32 random bytes; make one with `openssl rand -hex 32`."
+        )
 
 
 def _check_redis(s: Settings) -> None:
     if not s.redis_url:
         return
     if "://" in s.redis_url and s.redis_url.split("://", 1)[0].lower() not in ("redis", "rediss"):
-        raise SettingsError("--redis-url must start with redis:// or rediss://, or be a bare host name.")
+        raise SettingsError(
+            "--redis-url must start with redis:// or rediss://, or be a bare host name."
+        )
     try:  # what redis-py would otherwise raise at start-up, as a traceback
         parts = urlsplit(s.redis_url if "://" in s.redis_url else f"rediss://{s.redis_url}")
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
         # Never the URL itself: it may hold the Redis password.
-        raise SettingsError(f"{describe_source(s, 'redis_url')} is not a valid URL: check its host "
-                            f"name and port.") from None
+        raise SettingsError(
+            f"{describe_source(s, 'redis_url')} is not a valid URL: check its host name and port."
+        ) from None
 
 
 def _check_login(s: Settings) -> None:
     if bool(s.username) != bool(s.password) and not s.secret:
         missing = "--password" if s.username else "--username"
-        raise SettingsError(f"{missing} is missing: give both a user name and a password, or neither "
-                            f"to use the demo user.")
+        raise SettingsError(
+            f"{missing} is missing: give both a user name and a password, or neither "
+            f"to use the demo user."
+        )
 
 
 def _check_users(s: Settings) -> None:
@@ -128,11 +148,15 @@ def _check_users(s: Settings) -> None:
         raise SettingsError(f"{users_source(s)} {exc}") from None
     username = (s.username or "").strip().lower()
     if not listed and not username:
-        raise SettingsError(f"{users_source(s)} lists nobody: add someone with `python -m "
-                            f"homemovies_core users add NAME`, or give --username and --password.")
+        raise SettingsError(
+            f"{users_source(s)} lists nobody: add someone with `python -m "
+            f"homemovies_core users add NAME`, or give --username and --password."
+        )
     if username in listed:
-        raise SettingsError(f"{describe_source(s, 'username')} names '{username}', who is also in "
-                            f"{users_source(s, start=False)}: give each person once.")
+        raise SettingsError(
+            f"{describe_source(s, 'username')} names '{username}', who is also in "
+            f"{users_source(s, start=False)}: give each person once."
+        )
 
 
 def users_source(s: Settings, *, start: bool = True) -> str:

@@ -30,15 +30,24 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTIONS:
         flags = [f"--{option.name}", *(f"--{a}" for a in option.aliases)]
         if option.kind == "bool":
-            parser.add_argument(*flags, dest=option.name, action="store_true", default=None, help=option.help)
+            parser.add_argument(
+                *flags, dest=option.name, action="store_true", default=None, help=option.help
+            )
         else:
             shown = "" if option.default in (None, ()) else f" (default {option.default})"
-            parser.add_argument(*flags, dest=option.name, default=None, metavar=option.name.upper(),
-                                help=option.help + shown)
+            parser.add_argument(
+                *flags,
+                dest=option.name,
+                default=None,
+                metavar=option.name.upper(),
+                help=option.help + shown,
+            )
     return parser
 
 
-def load(argv: Sequence[str], env: Mapping[str, str] | None = None, secrets_files: Sequence[Path] = ()) -> Settings:
+def load(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, secrets_files: Sequence[Path] = ()
+) -> Settings:
     """Parse and validate. `argparse` itself exits for -h and unknown flags."""
     return load_parsed(build_parser().parse_args(list(argv)), env, secrets_files)
 
@@ -77,9 +86,11 @@ def with_values(settings: Settings, values: Mapping[str, object], source: str) -
 
 
 def default_secrets_files(app_dir: Path) -> list[Path]:
-    candidates = [Path.home() / ".streamlit" / "secrets.toml",
-                  app_dir / ".streamlit" / "secrets.toml",
-                  Path.cwd() / ".streamlit" / "secrets.toml"]
+    candidates = [
+        Path.home() / ".streamlit" / "secrets.toml",
+        app_dir / ".streamlit" / "secrets.toml",
+        Path.cwd() / ".streamlit" / "secrets.toml",
+    ]
     unique: list[Path] = []
     for path in candidates:
         if path.resolve() not in [p.resolve() for p in unique]:

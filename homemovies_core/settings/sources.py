@@ -42,8 +42,12 @@ def describe_source(s: Settings, name: str) -> str:
     return where(BY_NAME[name], source)
 
 
-def first_given(option: Option, flags: Mapping[str, object], env: Mapping[str, str],
-                file_values: Mapping[str, object]) -> tuple[object, str]:
+def first_given(
+    option: Option,
+    flags: Mapping[str, object],
+    env: Mapping[str, str],
+    file_values: Mapping[str, object],
+) -> tuple[object, str]:
     """The raw value from the strongest source that gave one, and that source."""
     if flags.get(option.name) is not None:
         return flags[option.name], "flag"
@@ -103,8 +107,10 @@ def fill_secrets_from_files(values: dict[str, object], sources: dict[str, str]) 
         file_source = sources[file_name]
         if name in sources:
             if sources[name] == file_source:
-                raise SettingsError(f"Give either {where(BY_NAME[name], file_source)} or "
-                                    f"{where(BY_NAME[file_name], file_source)}, not both.")
+                raise SettingsError(
+                    f"Give either {where(BY_NAME[name], file_source)} or "
+                    f"{where(BY_NAME[file_name], file_source)}, not both."
+                )
             if PRECEDENCE[sources[name]] < PRECEDENCE[file_source]:
                 continue
         read = read_whole_file if BY_NAME[name].whole_file else read_secret_file
@@ -118,15 +124,21 @@ def read_secret_file(path: Path, where: str) -> str:
     head = _read_head(path, where, SECRET_FILE_MAX_BYTES + 1)
     line, newline, _rest = head.partition(b"\n")
     if not newline and len(head) > SECRET_FILE_MAX_BYTES:
-        raise SettingsError(f"The first line of {path} (given by {where}) is longer than "
-                            f"{SECRET_FILE_MAX_BYTES} bytes; it should hold just the secret.")
+        raise SettingsError(
+            f"The first line of {path} (given by {where}) is longer than "
+            f"{SECRET_FILE_MAX_BYTES} bytes; it should hold just the secret."
+        )
     try:
         # utf-8-sig: an editor's byte-order mark is not part of the secret.
         text = line.removesuffix(b"\r").decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SettingsError(f"The first line of {path} (given by {where}) is not UTF-8 text.") from None
+        raise SettingsError(
+            f"The first line of {path} (given by {where}) is not UTF-8 text."
+        ) from None
     if not text:
-        raise SettingsError(f"The first line of {path} (given by {where}) is empty: put the secret there.")
+        raise SettingsError(
+            f"The first line of {path} (given by {where}) is empty: put the secret there."
+        )
     return text
 
 
@@ -134,8 +146,10 @@ def read_whole_file(path: Path, where: str) -> str:
     """All of `path` (a users file), if it is no larger than `WHOLE_FILE_MAX_BYTES`."""
     data = _read_head(path, where, WHOLE_FILE_MAX_BYTES + 1)
     if len(data) > WHOLE_FILE_MAX_BYTES:
-        raise SettingsError(f"The file {path} (given by {where}) is larger than "
-                            f"{WHOLE_FILE_MAX_BYTES // 1024} KiB, far more than it should hold.")
+        raise SettingsError(
+            f"The file {path} (given by {where}) is larger than "
+            f"{WHOLE_FILE_MAX_BYTES // 1024} KiB, far more than it should hold."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -152,5 +166,7 @@ def _read_head(path: Path, where: str, limit: int) -> bytes:
     except IsADirectoryError:
         raise SettingsError(f"{path}, given by {where}, is a folder, not a file.") from None
     except OSError as exc:
-        raise SettingsError(f"The file {path} given by {where} cannot be read "
-                            f"({exc.strerror or type(exc).__name__}).") from None
+        raise SettingsError(
+            f"The file {path} given by {where} cannot be read "
+            f"({exc.strerror or type(exc).__name__})."
+        ) from None

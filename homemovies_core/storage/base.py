@@ -52,7 +52,7 @@ class Grant:
         """The URL of object `name` under this prefix grant."""
         if not name.startswith(self.relative_to):
             raise ValueError("the object is not under this grant's prefix")
-        return self.url + quote_name(name[len(self.relative_to):])
+        return self.url + quote_name(name[len(self.relative_to) :])
 
 
 class Storage(Protocol):

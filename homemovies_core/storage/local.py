@@ -38,8 +38,9 @@ class LocalStorage:
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            raise StorageError(f"The folder {prefix or '/'} could not be read ({exc.strerror}).") \
-                from None
+            raise StorageError(
+                f"The folder {prefix or '/'} could not be read ({exc.strerror})."
+            ) from None
         for entry in entries:
             if entry.name.startswith("."):  # hidden files and our own temp folders
                 continue
@@ -73,8 +74,9 @@ class LocalStorage:
         except OSError:
             return None
 
-    def write_small(self, name: str, data: bytes, *, content_type: str | None = None,
-                    replace: bool = True) -> bool:
+    def write_small(
+        self, name: str, data: bytes, *, content_type: str | None = None, replace: bool = True
+    ) -> bool:
         """Write a small file in one step: readers see the old file or the new one, never
         half of one. With `replace` false an existing file is kept and False returned.
 
@@ -85,8 +87,7 @@ class LocalStorage:
         if path is None or name.endswith("/"):
             raise StorageError(f"'{name}' is not a file name inside the library.")
         try:
-            handle, staged = tempfile.mkstemp(prefix=f".{path.name[:60]}.partial-",
-                                              dir=path.parent)
+            handle, staged = tempfile.mkstemp(prefix=f".{path.name[:60]}.partial-", dir=path.parent)
         except OSError as exc:
             raise StorageError(f"'{name}' could not be written ({exc.strerror}).") from None
         try:
@@ -129,8 +130,9 @@ class LocalStorage:
         grant_id = "local:" + hashlib.sha256(token.encode()).hexdigest()[:12]
         if prefix:
             return Grant(url=base, expires_at=int(expires_at), id=grant_id, relative_to=target)
-        return Grant(url=base + quote_name(_basename(target)), expires_at=int(expires_at),
-                     id=grant_id)
+        return Grant(
+            url=base + quote_name(_basename(target)), expires_at=int(expires_at), id=grant_id
+        )
 
     def authorize(self, token: str, name: str) -> Path | None:
         """The file a /video/<token>/<name> request may read, or None (forged, expired, out of

@@ -33,19 +33,25 @@ def routes(storage: LocalStorage) -> list[BaseRoute]:
             return PlainTextResponse("Not found.", status_code=404)
         if path is None:
             # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
-            return PlainTextResponse("This link is not valid (it may have expired).",
-                                     status_code=403)
+            return PlainTextResponse(
+                "This link is not valid (it may have expired).", status_code=403
+            )
         # Videos browsers cannot play are downloads ("attachment", under their own name).
         return VideoFileResponse(
-            path, media_type=kind,
+            path,
+            media_type=kind,
             filename=name.rsplit("/", 1)[-1] if is_download(name) else None,
-            headers={"Cache-Control": "private, max-age=3600",
-                     "Content-Security-Policy": VIDEO_CSP, "X-Content-Type-Options": "nosniff",
-                     # The player fetches same-origin and needs no CORS. A video opened in a
-                     # tab of its own does: under the sandbox its page has an opaque origin,
-                     # and Chromium loads it with crossorigin="anonymous". Harmless: the URL
-                     # is the credential, no cookie is involved, and "*" never admits
-                     # credentialed reads.
-                     "Access-Control-Allow-Origin": "*"})
+            headers={
+                "Cache-Control": "private, max-age=3600",
+                "Content-Security-Policy": VIDEO_CSP,
+                "X-Content-Type-Options": "nosniff",
+                # The player fetches same-origin and needs no CORS. A video opened in a
+                # tab of its own does: under the sandbox its page has an opaque origin,
+                # and Chromium loads it with crossorigin="anonymous". Harmless: the URL
+                # is the credential, no cookie is involved, and "*" never admits
+                # credentialed reads.
+                "Access-Control-Allow-Origin": "*",
+            },
+        )
 
     return [Route("/video/{token}/{name:path}", video, methods=["GET", "HEAD"])]

@@ -3,8 +3,9 @@
 Query parameters: src (URL), kind ("hls" | "progressive"), force_hlsjs ("1"),
 start (seconds), subs (URL of a .vtt file), thumbs (URL of a seek-preview thumbnails .vtt),
 progress ("1": report progress to /progress-test). The button "Redraw with a new token" draws
-the same video again with another progress token and start, as a new session would. Files under $HM_TEST_MEDIA are served
-at /media-test/<path>; GET /progress-test lists the progress reports received so far.
+the same video again with another progress token and start, as a new session would. Files
+under $HM_TEST_MEDIA are served at /media-test/<path>; GET /progress-test lists the progress
+reports received so far.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ async def serve_test_media(request: Request) -> Response:
     path = (root / request.path_params["path"]).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return PlainTextResponse("not found", status_code=404)
-    return FileResponse(
-        path
-    )  # FileResponse answers Range requests, which <video> makes
+    return FileResponse(path)  # FileResponse answers Range requests, which <video> makes
 
 
 # Reports from every test's browser, in arrival order; the server lives for one test session.

@@ -36,8 +36,17 @@ SCRIPT = "<script>document.title = document.cookie</script>"
 
 
 def app_args(library: Path, *extra: str) -> list[str]:
-    return ["--media_dir", str(library), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY, *extra]
+    return [
+        "--media_dir",
+        str(library),
+        "--username",
+        USER,
+        "--password",
+        PASSWORD,
+        "--cookie_key",
+        COOKIE_KEY,
+        *extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +58,8 @@ def library(tmp_path_factory) -> Path:
     for folder in ("Summer 2023 #1/", HLS):
         (root / folder / "evil.html").write_text(SCRIPT)
         (root / folder / "evil.svg").write_text(
-            f'<svg xmlns="http://www.w3.org/2000/svg">{SCRIPT}</svg>')
+            f'<svg xmlns="http://www.w3.org/2000/svg">{SCRIPT}</svg>'
+        )
         (root / folder / "evil").write_text(SCRIPT)
     os.symlink(root / BEACH, root / HLS / "leak.mp4")  # inside the library, outside the movie
     os.symlink(root, root / HLS / "everything")
@@ -118,23 +128,27 @@ def test_a_video_opened_in_a_tab_of_its_own_still_plays(app, storage):
         assert page.evaluate("document.querySelector('video').error") is None
 
 
-@pytest.mark.parametrize("name", ["leak.mp4", "everything/Summer 2023 #1/Beach day.mp4",
-                                  "escape.ts"])
+@pytest.mark.parametrize(
+    "name", ["leak.mp4", "everything/Summer 2023 #1/Beach day.mp4", "escape.ts"]
+)
 def test_symlinks_do_not_widen_a_folder_token(app, storage, name):
     answer = httpx.get(app + folder_url(storage, name))
     assert answer.status_code in (403, 404)
     assert not answer.content.startswith(b"\x00\x00\x00") and b"root:" not in answer.content
 
 
-@pytest.mark.parametrize("tail", [
-    "..%2F..%2FSummer%202023%20%231%2FBeach%20day.mp4",
-    "%2e%2e/%2e%2e/Summer%202023%20%231/Beach%20day.mp4",
-    "..%5C..%5CSummer%202023%20%231%5CBeach%20day.mp4",
-    "../../Summer%202023%20%231/Beach%20day.mp4",
-    "everything/..%2F..%2F..%2Fsecret.txt",
-    "output.m3u8%00.mp4",
-    "%2Fetc%2Fpasswd",
-])
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "..%2F..%2FSummer%202023%20%231%2FBeach%20day.mp4",
+        "%2e%2e/%2e%2e/Summer%202023%20%231/Beach%20day.mp4",
+        "..%5C..%5CSummer%202023%20%231%5CBeach%20day.mp4",
+        "../../Summer%202023%20%231/Beach%20day.mp4",
+        "everything/..%2F..%2F..%2Fsecret.txt",
+        "output.m3u8%00.mp4",
+        "%2Fetc%2Fpasswd",
+    ],
+)
 def test_traversal_never_leaves_the_token_folder(app, storage, library, tail):
     token_path = folder_url(storage, "output.m3u8").rsplit("/", 1)[0]
     status, body = raw_get(app, f"{token_path}/{tail}")
@@ -145,14 +159,17 @@ def test_traversal_never_leaves_the_token_folder(app, storage, library, tail):
 
 # -- finding 12: URLs -------------------------------------------------------------------------
 def test_playback_urls_show_no_folder_names(storage):
-    for url in (folder_url(storage, "output.m3u8"),
-                storage.grant(BEACH, prefix=False, expires_at=time.time() + 600).url):
+    for url in (
+        folder_url(storage, "output.m3u8"),
+        storage.grant(BEACH, prefix=False, expires_at=time.time() + 600).url,
+    ):
         assert "Home" not in url and "Summer" not in url and "Party" not in url, url
 
 
 # -- finding 9: odd tokens and numbers ----------------------------------------------------------
-@pytest.mark.parametrize("token", ["%C3%A9.%C3%A9", "%E2%80%AE.x", "A" * 6000, "a.b.c", "%00",
-                                   "%FF%FE"])
+@pytest.mark.parametrize(
+    "token", ["%C3%A9.%C3%A9", "%E2%80%AE.x", "A" * 6000, "a.b.c", "%00", "%FF%FE"]
+)
 def test_odd_video_tokens_get_a_4xx(app, token):
     status, body = raw_get(app, f"/video/{token}/output.m3u8")
     assert 400 <= status < 500 and b"Traceback" not in body
@@ -161,21 +178,26 @@ def test_odd_video_tokens_get_a_4xx(app, token):
 def _progress_token() -> str:
     # The app's own progress key: what a watch page hands its player.
     return ProgressStore(LocalCache(), signing.derive_key(COOKIE_KEY, "progress")).token(
-        USER, BEACH)
+        USER, BEACH
+    )
 
 
-@pytest.mark.parametrize("body, status", [
-    ('{"token": "\u00e9.\u00e9", "position": 1}', 403),
-    ('{"token": "\\u00e9\\ud800", "position": 1}', 403),
-    ('{"token": 12, "position": 1}', 403),
-    ('{"token": "{token}", "position": 1' + "0" * 400 + "}", 400),  # 10**400: no float
-    ('{"token": "{token}", "position": 1e400}', 400),
-    ("[" * 2000 + "]" * 2000, 400),
-    ('{"token": "x", "position": 1', 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ('{"token": "\u00e9.\u00e9", "position": 1}', 403),
+        ('{"token": "\\u00e9\\ud800", "position": 1}', 403),
+        ('{"token": 12, "position": 1}', 403),
+        ('{"token": "{token}", "position": 1' + "0" * 400 + "}", 400),  # 10**400: no float
+        ('{"token": "{token}", "position": 1e400}', 400),
+        ("[" * 2000 + "]" * 2000, 400),
+        ('{"token": "x", "position": 1', 400),
+    ],
+)
 def test_odd_progress_reports_get_a_4xx(app, body, status):
-    answer = httpx.post(app + "/api/progress",
-                        content=body.replace("{token}", _progress_token()).encode())
+    answer = httpx.post(
+        app + "/api/progress", content=body.replace("{token}", _progress_token()).encode()
+    )
     assert answer.status_code == status and "Traceback" not in answer.text
 
 
@@ -190,8 +212,11 @@ def server_pid(url: str) -> int:
             args = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"streamlit" in b" ".join(args) and b"--server.port" in args \
-                and args[args.index(b"--server.port") + 1] == port.encode():
+        if (
+            b"streamlit" in b" ".join(args)
+            and b"--server.port" in args
+            and args[args.index(b"--server.port") + 1] == port.encode()
+        ):
             return int(entry)
     raise LookupError(f"no streamlit process on port {port}")
 
@@ -204,13 +229,19 @@ def peak_rss(pid: int) -> int:
     raise LookupError("no VmHWM")
 
 
-def post_until_answered(url: str, head: dict[str, str], body_size: int, *,
-                        chunked: bool) -> int | None:
+def post_until_answered(
+    url: str, head: dict[str, str], body_size: int, *, chunked: bool
+) -> int | None:
     """POST `body_size` bytes to /api/progress, stopping as soon as the server answers (or
     hangs up); the answer's status, or None if none came."""
     parts = urlsplit(url)
-    lines = ["POST /api/progress HTTP/1.1", f"Host: {parts.netloc}",
-             *(f"{k}: {v}" for k, v in head.items()), "", ""]
+    lines = [
+        "POST /api/progress HTTP/1.1",
+        f"Host: {parts.netloc}",
+        *(f"{k}: {v}" for k, v in head.items()),
+        "",
+        "",
+    ]
     piece = b"x" * (64 * 1024)
     with socket.create_connection((parts.hostname, parts.port)) as sock:
         sock.sendall("\r\n".join(lines).encode())
@@ -239,16 +270,27 @@ def post_until_answered(url: str, head: dict[str, str], body_size: int, *,
 def test_huge_bodies_are_refused_without_costing_memory(app):
     pid = server_pid(app)
     # One ordinary report first, so the route's first-use costs are not counted below.
-    assert httpx.post(app + "/api/progress", json={"token": "x", "position": 1}).status_code \
-        == 403
+    assert httpx.post(app + "/api/progress", json={"token": "x", "position": 1}).status_code == 403
     before = peak_rss(pid)
     size = 128 * MB
-    assert post_until_answered(app, {"Transfer-Encoding": "chunked",
-                                     "Content-Type": "application/json"},
-                               size, chunked=True) == 413
-    assert post_until_answered(app, {"Content-Length": str(size),
-                                     "Content-Type": "application/json"},
-                               size, chunked=False) == 413
+    assert (
+        post_until_answered(
+            app,
+            {"Transfer-Encoding": "chunked", "Content-Type": "application/json"},
+            size,
+            chunked=True,
+        )
+        == 413
+    )
+    assert (
+        post_until_answered(
+            app,
+            {"Content-Length": str(size), "Content-Type": "application/json"},
+            size,
+            chunked=False,
+        )
+        == 413
+    )
     grown = peak_rss(pid) - before
     assert grown < 8 * MB, f"peak memory grew by {grown / MB:.0f} MB"
     # ... and the server still answers.
@@ -256,8 +298,7 @@ def test_huge_bodies_are_refused_without_costing_memory(app):
 
 
 # -- finding 15: headers ------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/", "/library", "/shared?t=abc", "/pair?code=ABC",
-                                  "/watch?v=x"])
+@pytest.mark.parametrize("path", ["/", "/library", "/shared?t=abc", "/pair?code=ABC", "/watch?v=x"])
 def test_pages_cannot_be_framed_and_leak_no_referrer(app, path):
     answer = httpx.get(app + path)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
@@ -267,8 +308,10 @@ def test_pages_cannot_be_framed_and_leak_no_referrer(app, path):
     assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", ["/health", "/_stcore/health", "/player/hls.min.js",
-                                  "/video/x.y/z.mp4", "/api/progress"])
+@pytest.mark.parametrize(
+    "path",
+    ["/health", "/_stcore/health", "/player/hls.min.js", "/video/x.y/z.mp4", "/api/progress"],
+)
 def test_every_route_says_nosniff_and_no_referrer(app, path):
     answer = httpx.get(app + path)
     assert answer.headers["x-content-type-options"] == "nosniff", path

@@ -22,12 +22,22 @@ from tests.support.flows import heading, log_in_for_good, open_folder, settle
 PHISH = "[Session expired – log in](https://evil.example/login)"
 PIXEL = "![](https://evil.example/pixel.png)"
 # A name a file can have (no "/"): a link, a pixel, LaTeX, a colour directive and HTML.
-EVIL_NAME = "[Click me](evil.example) ![](evil.example) $x^2$ :red[alarm] <img src=x onerror=alert(1)>"
+EVIL_NAME = (
+    "[Click me](evil.example) ![](evil.example) $x^2$ :red[alarm] <img src=x onerror=alert(1)>"
+)
 
 
 def app_args(library: Path) -> list[str]:
-    return ["--media_dir", str(library), "--username", USER, "--password", PASSWORD,
-            "--cookie_key", COOKIE_KEY]
+    return [
+        "--media_dir",
+        str(library),
+        "--username",
+        USER,
+        "--password",
+        PASSWORD,
+        "--cookie_key",
+        COOKIE_KEY,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +59,10 @@ def fresh(browser, url: str, path: str = "", **options) -> Page:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
     page = context.new_page()
     evil = []
-    page.on("request", lambda r: (urlsplit(r.url).hostname or "").endswith("evil.example")
-            and evil.append(r.url))
+    page.on(
+        "request",
+        lambda r: (urlsplit(r.url).hostname or "").endswith("evil.example") and evil.append(r.url),
+    )
     page.evil_requests = evil
     page.goto(url + path)
     return page
@@ -110,16 +122,20 @@ def test_markdown_in_the_search_box_url_and_file_names_stays_text(browser, url):
 def _jwt_none(payload: dict) -> str:
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(payload)}."
 
 
-@pytest.mark.parametrize("cookies", [
-    {"home_movies_auth": _jwt_none({"username": USER, "exp_date": 9e12})},
-    {"hm_session": _jwt_none({"s": "x", "u": USER})},
-    {"hm_session": "Ünïcode.tøken"},
-    {"hm_session": "a" * 4000},
-    {"hm_session": "e30.AAAA"},
-])
+@pytest.mark.parametrize(
+    "cookies",
+    [
+        {"home_movies_auth": _jwt_none({"username": USER, "exp_date": 9e12})},
+        {"hm_session": _jwt_none({"s": "x", "u": USER})},
+        {"hm_session": "Ünïcode.tøken"},
+        {"hm_session": "a" * 4000},
+        {"hm_session": "e30.AAAA"},
+    ],
+)
 def test_hostile_cookies_never_break_a_page(browser, url, cookies):
     """Finding 9: a login cookie whose JWT says alg none (or any other junk) used to break every
     page for that browser, the public share page included."""
@@ -137,8 +153,10 @@ def test_hostile_cookies_never_break_a_page(browser, url, cookies):
 def test_parallel_password_guesses_get_five_checks_in_all(browser, url):
     """Finding 3: ten tabs guessing at once from one address are counted before the password
     is checked: five get an answer about the password, the rest are told to wait."""
-    pages = [fresh(browser, url, extra_http_headers={"X-Forwarded-For": "203.0.113.201"})
-             for _ in range(10)]
+    pages = [
+        fresh(browser, url, extra_http_headers={"X-Forwarded-For": "203.0.113.201"})
+        for _ in range(10)
+    ]
     for page in pages:
         page.get_by_role("textbox", name="Username").fill(USER)
         page.get_by_role("textbox", name="Password").fill("wrong guess")

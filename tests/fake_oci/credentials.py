@@ -22,22 +22,28 @@ FAKE_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaafakecompartment"
 
 def _write_private_key(path: Path) -> rsa.RSAPrivateKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
     path.chmod(0o600)
     return key
 
 
 def _fingerprint(key: rsa.RSAPrivateKey) -> str:
-    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     digest = hashlib.md5(der).hexdigest()
-    return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
+    return ":".join(digest[i : i + 2] for i in range(0, 32, 2))
 
 
-def write_oci_config(directory: str | Path, endpoint_region: str = "us-ashburn-1", profile: str = "DEFAULT") -> Path:
+def write_oci_config(
+    directory: str | Path, endpoint_region: str = "us-ashburn-1", profile: str = "DEFAULT"
+) -> Path:
     """Write ``config`` and an API key into ``directory``; return the config file's path.
 
     ``oci.config.from_file(path, profile)`` and ``oci.config.validate_config`` accept it.
@@ -58,7 +64,9 @@ def write_oci_config(directory: str | Path, endpoint_region: str = "us-ashburn-1
     return config_path
 
 
-def mint_resource_principal_env(directory: str | Path, region: str = "us-ashburn-1") -> dict[str, str]:
+def mint_resource_principal_env(
+    directory: str | Path, region: str = "us-ashburn-1"
+) -> dict[str, str]:
     """Environment variables for resource principals v2.2 (RPST inline, private key as a path).
 
     The RPST is a JWT carrying ``res_tenant`` and ``res_compartment``; the SDK decodes it

@@ -76,7 +76,7 @@ def filler_bytes(start: int, length: int) -> bytes:
         return b""
     offset = start % _FILLER_PERIOD
     repeats = (offset + length) // _FILLER_PERIOD + 1
-    return (_FILLER * repeats)[offset:offset + length]
+    return (_FILLER * repeats)[offset : offset + length]
 
 
 def _b64_md5(data: bytes) -> str:
@@ -180,7 +180,9 @@ class MultipartUpload:
     time_created: datetime
     content_type: str | None
     storage_tier: str = "Standard"
-    parts: dict[int, tuple[bytes, str, str]] = field(default_factory=dict)  # num -> (data, etag, md5)
+    parts: dict[int, tuple[bytes, str, str]] = field(
+        default_factory=dict
+    )  # num -> (data, etag, md5)
 
 
 @dataclass
@@ -342,8 +344,12 @@ class FakeOCIModel:
         with self._lock:
             bucket = self._buckets.get(name)
         if bucket is None:
-            raise OCIError(404, "BucketNotFound", f"Either the bucket named '{name}' does not exist "
-                           f"in the namespace '{self.namespace}' or you are not authorized to access it")
+            raise OCIError(
+                404,
+                "BucketNotFound",
+                f"Either the bucket named '{name}' does not exist "
+                f"in the namespace '{self.namespace}' or you are not authorized to access it",
+            )
         return bucket
 
     def bucket_names(self) -> list[str]:
@@ -434,7 +440,9 @@ class FakeOCIModel:
                 raise _object_not_found(bucket, name)
             return self._info_at(b, i)
 
-    def read_object(self, bucket: str, name: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    def read_object(
+        self, bucket: str, name: str, start: int = 0, end: int | None = None
+    ) -> Iterator[bytes]:
         """Chunks of the object's bytes ``start``..``end`` (inclusive; ``None`` = to the end)."""
         with self._lock:
             b = self.bucket(bucket)
@@ -446,7 +454,9 @@ class FakeOCIModel:
         last = size - 1 if end is None else min(end, size - 1)
         if stored is not None:
             view = memoryview(stored.data)
-            return (bytes(view[p:min(p + _CHUNK, last + 1)]) for p in range(start, last + 1, _CHUNK))
+            return (
+                bytes(view[p : min(p + _CHUNK, last + 1)]) for p in range(start, last + 1, _CHUNK)
+            )
         return (filler_bytes(p, min(_CHUNK, last + 1 - p)) for p in range(start, last + 1, _CHUNK))
 
     def get_object_bytes(self, bucket: str, name: str) -> bytes:
@@ -492,7 +502,7 @@ class FakeOCIModel:
                 name = names[i]
                 cut = name.find(delimiter, len(prefix)) if delimiter else -1
                 if cut >= 0:
-                    rolled = name[:cut + len(delimiter)]
+                    rolled = name[: cut + len(delimiter)]
                     prefixes.append(rolled)
                     # Jump past every name under this prefix instead of walking them.
                     i = bisect_left(names, _prefix_successor(rolled), i + 1)
@@ -504,7 +514,11 @@ class FakeOCIModel:
     # ---- multipart uploads ------------------------------------------------------
 
     def create_multipart_upload(
-        self, bucket: str, name: str, content_type: str | None = None, storage_tier: str = "Standard"
+        self,
+        bucket: str,
+        name: str,
+        content_type: str | None = None,
+        storage_tier: str = "Standard",
     ) -> MultipartUpload:
         with self._lock:
             self.bucket(bucket)
@@ -526,7 +540,9 @@ class FakeOCIModel:
             raise OCIError(404, "NoSuchUpload", f"The upload ID '{upload_id}' does not exist")
         return upload
 
-    def upload_part(self, bucket: str, name: str, upload_id: str, part_num: int, data: bytes) -> tuple[str, str]:
+    def upload_part(
+        self, bucket: str, name: str, upload_id: str, part_num: int, data: bytes
+    ) -> tuple[str, str]:
         """Store one part; returns (etag, base64 md5)."""
         if not 1 <= part_num <= 10000:
             raise OCIError(400, "InvalidParameter", "uploadPartNum must be between 1 and 10000")
@@ -557,15 +573,23 @@ class FakeOCIModel:
             for num, etag in sorted(parts):
                 part = upload.parts.get(num)
                 if part is None or (etag and part[1] != etag):
-                    raise OCIError(400, "InvalidPart", f"Part {num} was not uploaded or its etag does not match")
+                    raise OCIError(
+                        400,
+                        "InvalidPart",
+                        f"Part {num} was not uploaded or its etag does not match",
+                    )
                 chosen.append(part)
             if not chosen:
                 raise OCIError(400, "InvalidParameter", "partsToCommit must not be empty")
             digest = hashlib.md5(b"".join(base64.b64decode(m) for _, _, m in chosen)).digest()
             multipart_md5 = f"{base64.b64encode(digest).decode()}-{len(chosen)}"
             info = self.put_object(
-                bucket, name, b"".join(d for d, _, _ in chosen), upload.content_type,
-                multipart_md5=multipart_md5, storage_tier=upload.storage_tier,
+                bucket,
+                name,
+                b"".join(d for d, _, _ in chosen),
+                upload.content_type,
+                multipart_md5=multipart_md5,
+                storage_tier=upload.storage_tier,
             )
             del self._uploads[upload_id]
             return info
@@ -590,7 +614,9 @@ class FakeOCIModel:
         if access_type not in ACCESS_TYPES:
             raise OCIError(400, "InvalidParameter", f"Invalid accessType '{access_type}'")
         if access_type in OBJECT_ACCESS_TYPES and not object_name:
-            raise OCIError(400, "InvalidParameter", f"objectName is required for accessType {access_type}")
+            raise OCIError(
+                400, "InvalidParameter", f"objectName is required for accessType {access_type}"
+            )
         if time_expires.tzinfo is None:
             time_expires = time_expires.replace(tzinfo=UTC)
         token = _secrets.token_urlsafe(48)
@@ -643,7 +669,12 @@ class FakeOCIModel:
         """The live PAR behind ``token`` for this bucket, or OCI's 404 'PAR does not exist'."""
         with self._lock:
             par = self._pars.get(self._par_by_token.get(token, ""))
-        if par is None or par.namespace != namespace or par.bucket != bucket or par.time_expires <= self.now():
+        if (
+            par is None
+            or par.namespace != namespace
+            or par.bucket != bucket
+            or par.time_expires <= self.now()
+        ):
             raise par_not_found()
         return par
 
@@ -684,10 +715,14 @@ class FakeOCIModel:
     ) -> list[Secret]:
         with self._lock:
             if compartment_id not in self._compartments:
-                raise OCIError(404, "NotAuthorizedOrNotFound",
-                               f"Authorization failed or requested resource not found: {compartment_id}")
+                raise OCIError(
+                    404,
+                    "NotAuthorizedOrNotFound",
+                    f"Authorization failed or requested resource not found: {compartment_id}",
+                )
             return [
-                s for s in self._secrets.values()
+                s
+                for s in self._secrets.values()
                 if s.compartment_id == compartment_id
                 and (name is None or s.name == name)
                 and (lifecycle_state is None or s.lifecycle_state == lifecycle_state)
@@ -697,8 +732,11 @@ class FakeOCIModel:
         with self._lock:
             secret = self._secrets.get(secret_id)
         if secret is None:
-            raise OCIError(404, "NotAuthorizedOrNotFound",
-                           f"Authorization failed or requested resource not found: {secret_id}")
+            raise OCIError(
+                404,
+                "NotAuthorizedOrNotFound",
+                f"Authorization failed or requested resource not found: {secret_id}",
+            )
         return secret
 
     def get_secret_by_name(self, name: str, vault_id: str) -> Secret:
@@ -706,7 +744,9 @@ class FakeOCIModel:
             for secret in self._secrets.values():
                 if secret.name == name and secret.vault_id == vault_id:
                     return secret
-        raise OCIError(404, "NotAuthorizedOrNotFound", f"Secret '{name}' not found in vault {vault_id}")
+        raise OCIError(
+            404, "NotAuthorizedOrNotFound", f"Secret '{name}' not found in vault {vault_id}"
+        )
 
     @property
     def vault_id(self) -> str:
@@ -730,7 +770,9 @@ def _virtual_info(b: Bucket, name: str, size: int) -> ObjectInfo:
 
 
 def _object_not_found(bucket: str, name: str) -> OCIError:
-    return OCIError(404, "ObjectNotFound", f"The object '{name}' was not found in the bucket '{bucket}'")
+    return OCIError(
+        404, "ObjectNotFound", f"The object '{name}' was not found in the bucket '{bucket}'"
+    )
 
 
 def par_not_found() -> OCIError:

@@ -37,10 +37,21 @@ SECRETS_BASE = "20190301"
 
 _CORS_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
-    ("Access-Control-Expose-Headers",
-     "content-length, content-range, content-type, accept-ranges, etag, last-modified, opc-request-id"),
+    (
+        "Access-Control-Expose-Headers",
+        "content-length, content-range, content-type, accept-ranges, etag, last-modified, opc-request-id",
+    ),
 ]
-_OBJECT_FIELDS = ("name", "size", "etag", "md5", "timeCreated", "timeModified", "storageTier", "archivalState")
+_OBJECT_FIELDS = (
+    "name",
+    "size",
+    "etag",
+    "md5",
+    "timeCreated",
+    "timeModified",
+    "storageTier",
+    "archivalState",
+)
 
 
 @dataclass
@@ -62,7 +73,9 @@ class Request:
         try:
             value = json.loads(self.body or b"{}")
         except ValueError as exc:
-            raise OCIError(400, "InvalidParameter", f"Request body is not valid JSON: {exc}") from exc
+            raise OCIError(
+                400, "InvalidParameter", f"Request body is not valid JSON: {exc}"
+            ) from exc
         if not isinstance(value, dict):
             raise OCIError(400, "InvalidParameter", "Request body must be a JSON object")
         return value
@@ -113,7 +126,9 @@ def _parse_time(value: Any, field_name: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+def json_response(
+    status: int, payload: Any, headers: list[tuple[str, str]] | None = None
+) -> Response:
     body = json.dumps(payload).encode()
     return Response(status, [("Content-Type", "application/json"), *(headers or [])], body)
 
@@ -132,11 +147,13 @@ def _int_param(query: Mapping[str, str], name: str, default: int | None = None) 
         raise OCIError(400, "InvalidParameter", f"{name} must be an integer") from exc
 
 
-def _page(items: list[Any], query: Mapping[str, str], default_limit: int) -> tuple[list[Any], list[tuple[str, str]]]:
+def _page(
+    items: list[Any], query: Mapping[str, str], default_limit: int
+) -> tuple[list[Any], list[tuple[str, str]]]:
     """Slice ``items`` by ``page``/``limit``; the header list carries ``opc-next-page``."""
     start = _int_param(query, "page", 0) or 0
     limit = _int_param(query, "limit", default_limit) or default_limit
-    chunk = items[start:start + limit]
+    chunk = items[start : start + limit]
     more = start + limit < len(items)
     return chunk, ([("opc-next-page", str(start + limit))] if more else [])
 
@@ -254,8 +271,11 @@ def _check_signature(request: Request) -> None:
         and 'version="1"' in auth
     )
     if not looks_signed:
-        raise OCIError(401, "NotAuthenticated",
-                       "The required information to complete authentication was not provided or was incorrect.")
+        raise OCIError(
+            401,
+            "NotAuthenticated",
+            "The required information to complete authentication was not provided or was incorrect.",
+        )
 
 
 def _key_id(request: Request) -> str | None:
@@ -273,9 +293,12 @@ def _check_md5(request: Request, data: bytes) -> None:
     if expected:
         actual = base64.b64encode(hashlib.md5(data).digest()).decode()
         if actual != expected.strip():
-            raise OCIError(400, "UnmatchedContentMD5",
-                           f"The computed MD5 of the request body ({actual}) does not match the "
-                           f"Content-MD5 header ({expected})")
+            raise OCIError(
+                400,
+                "UnmatchedContentMD5",
+                f"The computed MD5 of the request body ({actual}) does not match the "
+                f"Content-MD5 header ({expected})",
+            )
 
 
 class FakeOCIResponses:
@@ -295,8 +318,13 @@ class FakeOCIResponses:
             try:
                 route = self._route(request, base_url)
             except _NoRouteError:
-                route = _Route("Unknown", lambda: error_response(
-                    OCIError(404, "NotFound", f"No route for {request.method} {request.path}")), signed=False)
+                route = _Route(
+                    "Unknown",
+                    lambda: error_response(
+                        OCIError(404, "NotFound", f"No route for {request.method} {request.path}")
+                    ),
+                    signed=False,
+                )
             cors = cors or route.cors
             fault = self.model.record_call(route.operation)
             if self.model.latency_seconds:
@@ -313,13 +341,21 @@ class FakeOCIResponses:
             response = error_response(error)
         except Exception as exc:  # noqa: BLE001 - a bug in the fake must fail fast; the SDK does not retry 501
             traceback.print_exc()
-            response = error_response(OCIError(501, "FakeOCIInternalError", f"{type(exc).__name__}: {exc}"))
+            response = error_response(
+                OCIError(501, "FakeOCIInternalError", f"{type(exc).__name__}: {exc}")
+            )
         response.headers.append(("opc-request-id", request_id))
         if cors:
             response.headers.extend(_CORS_HEADERS)
-        self.model.log_request(RequestRecord(
-            route.operation if route else "Unknown", request.method, request.path, response.status,
-            _key_id(request)))
+        self.model.log_request(
+            RequestRecord(
+                route.operation if route else "Unknown",
+                request.method,
+                request.path,
+                response.status,
+                _key_id(request),
+            )
+        )
         return response
 
     # ---- routing ----------------------------------------------------------------
@@ -328,7 +364,9 @@ class FakeOCIResponses:
         method = request.method
         segs = request.path.split("/")[1:]
         if method == "OPTIONS":
-            return _Route("CorsPreflight", lambda: self._preflight(request), signed=False, cors=True)
+            return _Route(
+                "CorsPreflight", lambda: self._preflight(request), signed=False, cors=True
+            )
         if not segs:
             raise _NoRouteError
         head = segs[0]
@@ -341,11 +379,20 @@ class FakeOCIResponses:
                 return _Route("ListSecrets", lambda: self.list_secrets(request))
             if len(segs) == 3:
                 return _Route("GetSecret", lambda: self.get_secret(unquote(segs[2])))
-        if head == SECRETS_BASE and len(segs) >= 3 and segs[1] == "secretbundles" and method == "GET":
+        if (
+            head == SECRETS_BASE
+            and len(segs) >= 3
+            and segs[1] == "secretbundles"
+            and method == "GET"
+        ):
             if segs[2:] == ["actions", "getByName"]:
-                return _Route("GetSecretBundleByName", lambda: self.get_secret_bundle_by_name(request))
+                return _Route(
+                    "GetSecretBundleByName", lambda: self.get_secret_bundle_by_name(request)
+                )
             if len(segs) == 3:
-                return _Route("GetSecretBundle", lambda: self.get_secret_bundle(request, unquote(segs[2])))
+                return _Route(
+                    "GetSecretBundle", lambda: self.get_secret_bundle(request, unquote(segs[2]))
+                )
         raise _NoRouteError
 
     def _route_object_storage(self, request: Request, segs: list[str], base_url: str) -> _Route:
@@ -379,26 +426,50 @@ class FakeOCIResponses:
         elif kind == "u":
             if not name:
                 table = {
-                    "POST": ("CreateMultipartUpload", lambda: self.create_multipart_upload(request, ns, bucket)),
-                    "GET": ("ListMultipartUploads", lambda: self.list_multipart_uploads(request, ns, bucket)),
+                    "POST": (
+                        "CreateMultipartUpload",
+                        lambda: self.create_multipart_upload(request, ns, bucket),
+                    ),
+                    "GET": (
+                        "ListMultipartUploads",
+                        lambda: self.list_multipart_uploads(request, ns, bucket),
+                    ),
                 }
             else:
                 table = {
                     "PUT": ("UploadPart", lambda: self.upload_part(request, ns, bucket, name)),
-                    "POST": ("CommitMultipartUpload", lambda: self.commit_multipart_upload(request, ns, bucket, name)),
-                    "DELETE": ("AbortMultipartUpload", lambda: self.abort_multipart_upload(request, ns, bucket, name)),
-                    "GET": ("ListMultipartUploadParts", lambda: self.list_parts(request, ns, bucket, name)),
+                    "POST": (
+                        "CommitMultipartUpload",
+                        lambda: self.commit_multipart_upload(request, ns, bucket, name),
+                    ),
+                    "DELETE": (
+                        "AbortMultipartUpload",
+                        lambda: self.abort_multipart_upload(request, ns, bucket, name),
+                    ),
+                    "GET": (
+                        "ListMultipartUploadParts",
+                        lambda: self.list_parts(request, ns, bucket, name),
+                    ),
                 }
         elif kind == "p":
             if not name:
                 table = {
-                    "POST": ("CreatePreauthenticatedRequest", lambda: self.create_par(request, ns, bucket, base_url)),
-                    "GET": ("ListPreauthenticatedRequests", lambda: self.list_pars(request, ns, bucket)),
+                    "POST": (
+                        "CreatePreauthenticatedRequest",
+                        lambda: self.create_par(request, ns, bucket, base_url),
+                    ),
+                    "GET": (
+                        "ListPreauthenticatedRequests",
+                        lambda: self.list_pars(request, ns, bucket),
+                    ),
                 }
             else:
                 table = {
                     "GET": ("GetPreauthenticatedRequest", lambda: self.get_par(ns, bucket, name)),
-                    "DELETE": ("DeletePreauthenticatedRequest", lambda: self.delete_par(ns, bucket, name)),
+                    "DELETE": (
+                        "DeletePreauthenticatedRequest",
+                        lambda: self.delete_par(ns, bucket, name),
+                    ),
                 }
         else:
             raise _NoRouteError
@@ -412,38 +483,61 @@ class FakeOCIResponses:
         name = unquote("/".join(segs[7:]))
         method = request.method
         if not name and method == "GET":
-            return _Route("ParList", lambda: self.par_list(request, token, ns, bucket), signed=False, cors=True)
+            return _Route(
+                "ParList",
+                lambda: self.par_list(request, token, ns, bucket),
+                signed=False,
+                cors=True,
+            )
         if name and method in ("GET", "HEAD"):
-            return _Route("ParGet", lambda: self.par_get(request, token, ns, bucket, name), signed=False, cors=True)
+            return _Route(
+                "ParGet",
+                lambda: self.par_get(request, token, ns, bucket, name),
+                signed=False,
+                cors=True,
+            )
         if name and method == "PUT":
-            return _Route("ParPut", lambda: self.par_put(request, token, ns, bucket, name), signed=False, cors=True)
+            return _Route(
+                "ParPut",
+                lambda: self.par_put(request, token, ns, bucket, name),
+                signed=False,
+                cors=True,
+            )
         raise _NoRouteError
 
     # ---- Object Storage ---------------------------------------------------------
 
     def _check_namespace(self, ns: str) -> None:
         if ns != self.model.namespace:
-            raise OCIError(404, "NamespaceNotFound", f"You do not have authorization to perform this request, "
-                           f"or the requested resource could not be found: namespace '{ns}'")
+            raise OCIError(
+                404,
+                "NamespaceNotFound",
+                f"You do not have authorization to perform this request, "
+                f"or the requested resource could not be found: namespace '{ns}'",
+            )
 
     def get_bucket(self, ns: str, bucket: str) -> Response:
         self._check_namespace(ns)
         b = self.model.bucket(bucket)
-        return json_response(200, {
-            "namespace": ns,
-            "name": b.name,
-            "compartmentId": b.compartment_id,
-            "createdBy": "ocid1.user.oc1..fakeuser",
-            "timeCreated": format_time(b.time_created),
-            "etag": b.etag,
-            "publicAccessType": "NoPublicAccess",
-            "storageTier": "Standard",
-            "objectEventsEnabled": False,
-            "versioning": "Disabled",
-            "metadata": {},
-            "freeformTags": {},
-            "definedTags": {},
-        }, [("ETag", b.etag)])
+        return json_response(
+            200,
+            {
+                "namespace": ns,
+                "name": b.name,
+                "compartmentId": b.compartment_id,
+                "createdBy": "ocid1.user.oc1..fakeuser",
+                "timeCreated": format_time(b.time_created),
+                "etag": b.etag,
+                "publicAccessType": "NoPublicAccess",
+                "storageTier": "Standard",
+                "objectEventsEnabled": False,
+                "versioning": "Disabled",
+                "metadata": {},
+                "freeformTags": {},
+                "definedTags": {},
+            },
+            [("ETag", b.etag)],
+        )
 
     def list_objects(self, request: Request, ns: str, bucket: str, *, within: str = "") -> Response:
         self._check_namespace(ns)
@@ -481,21 +575,33 @@ class FakeOCIResponses:
             return Response(304, [("ETag", info.etag)])
         if_match = request.header("If-Match")
         if if_match and if_match.strip() not in ("*", info.etag):
-            raise OCIError(412, "IfMatchFailed", "The If-Match header does not match the object's ETag")
+            raise OCIError(
+                412, "IfMatchFailed", "The If-Match header does not match the object's ETag"
+            )
         try:
             byte_range = _parse_range(request.header("Range"), info.size)
         except _UnsatisfiableRangeError:
-            return Response(416, [("Content-Range", f"bytes */{info.size}"), ("Content-Type", "application/json")],
-                            json.dumps({"code": "InvalidRange", "message": "The requested range is not satisfiable"}
-                                       ).encode())
+            return Response(
+                416,
+                [("Content-Range", f"bytes */{info.size}"), ("Content-Type", "application/json")],
+                json.dumps(
+                    {"code": "InvalidRange", "message": "The requested range is not satisfiable"}
+                ).encode(),
+            )
         if request.method == "HEAD":
             if byte_range is not None:
                 first, last = byte_range
-                return Response(206, [*headers, ("Content-Range", f"bytes {first}-{last}/{info.size}")],
-                                [], length=last - first + 1)
+                return Response(
+                    206,
+                    [*headers, ("Content-Range", f"bytes {first}-{last}/{info.size}")],
+                    [],
+                    length=last - first + 1,
+                )
             return Response(200, headers, [], length=info.size)
         if byte_range is None:
-            return Response(200, headers, self.model.read_object(bucket, info.name), length=info.size)
+            return Response(
+                200, headers, self.model.read_object(bucket, info.name), length=info.size
+            )
         first, last = byte_range
         headers.append(("Content-Range", f"bytes {first}-{last}/{info.size}"))
         body = self.model.read_object(bucket, info.name, first, last)
@@ -514,11 +620,14 @@ class FakeOCIResponses:
                 raise OCIError(409, "IfNoneMatchFailed", f"The object '{name}' already exists")
         content_type = request.header("Content-Type") or "application/octet-stream"
         info = self.model.put_object(bucket, name, request.body, content_type)
-        return Response(200, [
-            ("opc-content-md5", info.md5),
-            ("ETag", info.etag),
-            ("Last-Modified", _http_date(info.time_modified)),
-        ])
+        return Response(
+            200,
+            [
+                ("opc-content-md5", info.md5),
+                ("ETag", info.etag),
+                ("Last-Modified", _http_date(info.time_modified)),
+            ],
+        )
 
     def delete_object(self, ns: str, bucket: str, name: str) -> Response:
         self._check_namespace(ns)
@@ -534,22 +643,34 @@ class FakeOCIResponses:
         if not name:
             raise OCIError(400, "InvalidParameter", "object is required")
         upload = self.model.create_multipart_upload(
-            bucket, name, details.get("contentType"), details.get("storageTier") or "Standard")
-        return json_response(200, {
-            "namespace": upload.namespace,
-            "bucket": upload.bucket,
-            "object": upload.object,
-            "uploadId": upload.upload_id,
-            "timeCreated": format_time(upload.time_created),
-            "storageTier": upload.storage_tier,
-        }, [("Location", f"/n/{ns}/b/{bucket}/u/{upload.upload_id}")])
+            bucket, name, details.get("contentType"), details.get("storageTier") or "Standard"
+        )
+        return json_response(
+            200,
+            {
+                "namespace": upload.namespace,
+                "bucket": upload.bucket,
+                "object": upload.object,
+                "uploadId": upload.upload_id,
+                "timeCreated": format_time(upload.time_created),
+                "storageTier": upload.storage_tier,
+            },
+            [("Location", f"/n/{ns}/b/{bucket}/u/{upload.upload_id}")],
+        )
 
     def list_multipart_uploads(self, request: Request, ns: str, bucket: str) -> Response:
         self._check_namespace(ns)
-        items = [{
-            "namespace": u.namespace, "bucket": u.bucket, "object": u.object, "uploadId": u.upload_id,
-            "timeCreated": format_time(u.time_created), "storageTier": u.storage_tier,
-        } for u in self.model.list_uploads(bucket)]
+        items = [
+            {
+                "namespace": u.namespace,
+                "bucket": u.bucket,
+                "object": u.object,
+                "uploadId": u.upload_id,
+                "timeCreated": format_time(u.time_created),
+                "storageTier": u.storage_tier,
+            }
+            for u in self.model.list_uploads(bucket)
+        ]
         chunk, headers = _page(items, request.query, 1000)
         return json_response(200, chunk, headers)
 
@@ -565,26 +686,37 @@ class FakeOCIResponses:
         if part_num is None:
             raise OCIError(400, "InvalidParameter", "uploadPartNum is required")
         _check_md5(request, request.body)
-        etag, md5 = self.model.upload_part(bucket, name, self._upload_id(request), part_num, request.body)
+        etag, md5 = self.model.upload_part(
+            bucket, name, self._upload_id(request), part_num, request.body
+        )
         return Response(200, [("ETag", etag), ("opc-content-md5", md5)])
 
     def list_parts(self, request: Request, ns: str, bucket: str, name: str) -> Response:
         self._check_namespace(ns)
-        items = [{"partNumber": n, "etag": e, "md5": m, "size": s}
-                 for n, e, m, s in self.model.list_parts(bucket, name, self._upload_id(request))]
+        items = [
+            {"partNumber": n, "etag": e, "md5": m, "size": s}
+            for n, e, m, s in self.model.list_parts(bucket, name, self._upload_id(request))
+        ]
         chunk, headers = _page(items, request.query, 1000)
         return json_response(200, chunk, headers)
 
-    def commit_multipart_upload(self, request: Request, ns: str, bucket: str, name: str) -> Response:
+    def commit_multipart_upload(
+        self, request: Request, ns: str, bucket: str, name: str
+    ) -> Response:
         self._check_namespace(ns)
         details = request.json()
-        parts = [(int(p["partNum"]), p.get("etag") or "") for p in details.get("partsToCommit") or []]
+        parts = [
+            (int(p["partNum"]), p.get("etag") or "") for p in details.get("partsToCommit") or []
+        ]
         info = self.model.commit_multipart_upload(bucket, name, self._upload_id(request), parts)
-        return Response(200, [
-            ("opc-multipart-md5", info.multipart_md5 or ""),
-            ("ETag", info.etag),
-            ("Last-Modified", _http_date(info.time_modified)),
-        ])
+        return Response(
+            200,
+            [
+                ("opc-multipart-md5", info.multipart_md5 or ""),
+                ("ETag", info.etag),
+                ("Last-Modified", _http_date(info.time_modified)),
+            ],
+        )
 
     def abort_multipart_upload(self, request: Request, ns: str, bucket: str, name: str) -> Response:
         self._check_namespace(ns)
@@ -639,8 +771,11 @@ class FakeOCIResponses:
 
     def par_list(self, request: Request, token: str, ns: str, bucket: str) -> Response:
         par = self.model.par_for_token(token, ns, bucket)
-        if par.bucket_listing_action != "ListObjects" or par.access_type in ("ObjectRead", "ObjectWrite",
-                                                                              "ObjectReadWrite"):
+        if par.bucket_listing_action != "ListObjects" or par.access_type in (
+            "ObjectRead",
+            "ObjectWrite",
+            "ObjectReadWrite",
+        ):
             raise par_not_found()
         return self.list_objects(request, ns, bucket, within=par.object_name or "")
 
@@ -658,11 +793,14 @@ class FakeOCIResponses:
 
     def _preflight(self, request: Request) -> Response:
         asked = request.header("Access-Control-Request-Headers") or "*"
-        return Response(200, [
-            ("Access-Control-Allow-Methods", "GET, HEAD, PUT, OPTIONS"),
-            ("Access-Control-Allow-Headers", asked),
-            ("Access-Control-Max-Age", "3600"),
-        ])
+        return Response(
+            200,
+            [
+                ("Access-Control-Allow-Methods", "GET, HEAD, PUT, OPTIONS"),
+                ("Access-Control-Allow-Headers", asked),
+                ("Access-Control-Max-Age", "3600"),
+            ],
+        )
 
     # ---- Vault and Secrets ------------------------------------------------------
 
@@ -671,7 +809,9 @@ class FakeOCIResponses:
         compartment_id = q.get("compartmentId")
         if not compartment_id:
             raise OCIError(400, "MissingParameter", "compartmentId is required")
-        secrets = self.model.list_secrets(compartment_id, q.get("name") or None, q.get("lifecycleState") or None)
+        secrets = self.model.list_secrets(
+            compartment_id, q.get("name") or None, q.get("lifecycleState") or None
+        )
         if (q.get("sortBy") or "TIMECREATED").upper() == "NAME":
             secrets.sort(key=lambda s: s.name)
         else:
@@ -688,17 +828,26 @@ class FakeOCIResponses:
         return json_response(200, payload, [("ETag", f"{secret.id}-{len(secret.versions)}")])
 
     def _bundle(self, request: Request, secret: Secret) -> Response:
-        version = _int_param(request.query, "versionNumber", len(secret.versions)) or len(secret.versions)
+        version = _int_param(request.query, "versionNumber", len(secret.versions)) or len(
+            secret.versions
+        )
         if not 1 <= version <= len(secret.versions):
             raise OCIError(404, "NotAuthorizedOrNotFound", f"Secret version {version} not found")
         stages = ["CURRENT", "LATEST"] if version == len(secret.versions) else ["PREVIOUS"]
-        return json_response(200, {
-            "secretId": secret.id,
-            "versionNumber": version,
-            "timeCreated": format_time(secret.time_created),
-            "secretBundleContent": {"contentType": "BASE64", "content": secret.versions[version - 1]},
-            "stages": stages,
-        }, [("ETag", f"{secret.id}-{version}")])
+        return json_response(
+            200,
+            {
+                "secretId": secret.id,
+                "versionNumber": version,
+                "timeCreated": format_time(secret.time_created),
+                "secretBundleContent": {
+                    "contentType": "BASE64",
+                    "content": secret.versions[version - 1],
+                },
+                "stages": stages,
+            },
+            [("ETag", f"{secret.id}-{version}")],
+        )
 
     def get_secret_bundle(self, request: Request, secret_id: str) -> Response:
         return self._bundle(request, self.model.get_secret(secret_id))

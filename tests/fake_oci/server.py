@@ -103,7 +103,11 @@ class FakeOCIServer:
         self.endpoint = self._httpd.endpoint
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-oci", daemon=True)
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fake-oci",
+            daemon=True,
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -117,11 +121,16 @@ class FakeOCIServer:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
 
-def start_fake_oci(model: FakeOCIModel | None = None, host: str = "127.0.0.1", port: int = 0) -> FakeOCIServer:
+def start_fake_oci(
+    model: FakeOCIModel | None = None, host: str = "127.0.0.1", port: int = 0
+) -> FakeOCIServer:
     """Start serving ``model`` (a fresh one if omitted) and return the running server."""
     return FakeOCIServer(model or FakeOCIModel(), host, port)

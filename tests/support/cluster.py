@@ -35,7 +35,8 @@ HAPROXY_CFG = REPO_ROOT / "deploy" / "haproxy.cfg"
 # One `option httplog` line: `client [date] frontend backend/server timers status bytes ...
 # "METHOD PATH PROTO"`. With logasap the byte count is written "+123".
 _LOG_LINE = re.compile(
-    r" web app/(?P<server>\S+) \S+ (?P<status>-?\d+) \+?\d+ .*\"(?P<method>[A-Z]+) (?P<path>\S+) ")
+    r" web app/(?P<server>\S+) \S+ (?P<status>-?\d+) \+?\d+ .*\"(?P<method>[A-Z]+) (?P<path>\S+) "
+)
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,15 @@ def haproxy_config(port: int, replicas: Sequence[Replica], stats_socket: Path) -
     text = HAPROXY_CFG.read_text(encoding="utf-8")
     edits = [
         (r"^(\s*)bind :8080$", rf"\g<1>bind 127.0.0.1:{port}"),
-        (r"^\s*server-template .*$",
-         "\n".join(f"    server {r.name} 127.0.0.1:{r.port}" for r in replicas)),
-        (r"^(\s*)maxconn (\d+)$", rf"\g<1>maxconn \g<2>\n\g<1>stats socket {stats_socket} "
-                                  r"mode 600 level admin"),
+        (
+            r"^\s*server-template .*$",
+            "\n".join(f"    server {r.name} 127.0.0.1:{r.port}" for r in replicas),
+        ),
+        (
+            r"^(\s*)maxconn (\d+)$",
+            rf"\g<1>maxconn \g<2>\n\g<1>stats socket {stats_socket} "
+            r"mode 600 level admin",
+        ),
         (r"^(\s*)option httplog$", r"\g<1>option httplog\n\g<1>option logasap"),
     ]
     for pattern, replacement in edits:
@@ -110,8 +116,9 @@ class Cluster:
         self.stats_socket = directory / "haproxy.sock"
         self.log_path = directory / "haproxy.log"
         self.config_path = directory / "haproxy.cfg"
-        self.config_path.write_text(haproxy_config(self.port, self.replicas, self.stats_socket),
-                                    encoding="utf-8")
+        self.config_path.write_text(
+            haproxy_config(self.port, self.replicas, self.stats_socket), encoding="utf-8"
+        )
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -127,9 +134,12 @@ class Cluster:
     # -- HAProxy ------------------------------------------------------------------------------
     def start_haproxy(self) -> None:
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen([HAPROXY, "-db", "-f", str(self.config_path)],
-                                         stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [HAPROXY, "-db", "-f", str(self.config_path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.wait_for_state({r.name: "UP" for r in self.replicas})
         wait_for_http(self.url + "/health", proc=self.proc)
 
@@ -153,8 +163,11 @@ class Cluster:
         lines = self.admin("show stat").splitlines()
         header = lines[0].lstrip("# ").split(",")
         rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:] if line]
-        return {row["svname"]: row["status"] for row in rows if row["pxname"] == "app"
-                and row["svname"] not in ("FRONTEND", "BACKEND")}
+        return {
+            row["svname"]: row["status"]
+            for row in rows
+            if row["pxname"] == "app" and row["svname"] not in ("FRONTEND", "BACKEND")
+        }
 
     def wait_for_state(self, wanted: dict[str, str], timeout: float = 90) -> None:
         """Wait until HAProxy's health checks agree with `wanted` (production intervals: a
@@ -163,8 +176,10 @@ class Cluster:
         states: dict[str, str] = {}
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"haproxy exited with {self.proc.returncode}: "
-                                   f"{self.log_path.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(
+                    f"haproxy exited with {self.proc.returncode}: "
+                    f"{self.log_path.read_text(errors='replace')[-2000:]}"
+                )
             try:
                 states = self.server_states()
             except OSError:  # the socket is not there yet
@@ -180,8 +195,9 @@ class Cluster:
         for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
             match = _LOG_LINE.search(line)
             if match:
-                found.append(Served(match["server"], int(match["status"]), match["method"],
-                                    match["path"]))
+                found.append(
+                    Served(match["server"], int(match["status"]), match["method"], match["path"])
+                )
         return found
 
     def websockets(self) -> list[Served]:
@@ -207,8 +223,10 @@ class Cluster:
             if len(opened) > after:
                 return opened[after]
             time.sleep(0.1)
-        raise TimeoutError(f"no new websocket through HAProxy within {timeout} s; it logged "
-                           f"{self.websockets()[-5:]}")
+        raise TimeoutError(
+            f"no new websocket through HAProxy within {timeout} s; it logged "
+            f"{self.websockets()[-5:]}"
+        )
 
     def set_state(self, name: str, state: str) -> None:
         """`ready`, `drain` (no new requests: they all go to the other replicas) or `maint`."""
@@ -217,8 +235,12 @@ class Cluster:
 
 
 @contextmanager
-def running_cluster(directory: Path, app_args: Sequence[str], names: Sequence[str] = ("a", "b"),
-                    env: dict[str, str] | None = None) -> Iterator[Cluster]:
+def running_cluster(
+    directory: Path,
+    app_args: Sequence[str],
+    names: Sequence[str] = ("a", "b"),
+    env: dict[str, str] | None = None,
+) -> Iterator[Cluster]:
     """`names` replicas of the app (each given `app_args` plus the shared Redis), one
     redis-server, and HAProxy in front; everything is stopped on exit."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,9 @@ def settle(page: Page) -> None:
     stale, on screen until the new ones replace them."""
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=stStatusWidget] button')", timeout=30_000)
+        " && !document.querySelector('[data-testid=stStatusWidget] button')",
+        timeout=30_000,
+    )
 
 
 def heading(page: Page, title: str):
@@ -45,8 +47,9 @@ def open_folder(page: Page, title: str) -> None:
 
 def card(page: Page, title: str):
     """A video card: one button named "Play <title>" (or "Details of <title>")."""
-    return page.get_by_role("button",
-                            name=re.compile(r"^(Play|Details of) " + re.escape(title) + "$"))
+    return page.get_by_role(
+        "button", name=re.compile(r"^(Play|Details of) " + re.escape(title) + "$")
+    )
 
 
 def play(page: Page, title: str) -> None:
@@ -57,6 +60,7 @@ def play(page: Page, title: str) -> None:
 def log_in_for_good(page: Page, password: str = PASSWORD, user: str = USER) -> None:
     """Log in and wait until the browser holds the login cookie (the page collects it from
     /auth/session right after the login), so that a reload stays logged in."""
-    with page.expect_response(lambda r: r.url.endswith("/auth/session") and r.status == 204,
-                              timeout=30_000):
+    with page.expect_response(
+        lambda r: r.url.endswith("/auth/session") and r.status == 204, timeout=30_000
+    ):
         log_in(page, password, user)
