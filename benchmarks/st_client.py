@@ -35,7 +35,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 XSRF_COOKIE = "_streamlit_xsrf"
-# script_finished statuses that end what a click started (anything but "rerunning now").
+# The one script_finished status that does not end what a click started: a rerun follows.
 _EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
 MAX_CACHED = 2000  # the frontend drops old cached messages too; bounded either way
 
@@ -69,8 +69,7 @@ class Run:
         registered name) drawn in this run."""
         out = []
         for comp in self.widgets("bidi_component"):
-            if comp.component_name == name or comp.component_name.endswith("." + name) \
-                    or comp.component_name.endswith(name):
+            if comp.component_name.endswith(name):  # registered names may get a prefix
                 raw = comp.json or comp.mixed.json
                 out.append((comp.id, json.loads(raw) if raw else {}))
         return out
