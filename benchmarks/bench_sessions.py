@@ -5,7 +5,7 @@ Run against a running app:
   .venv/bin/python benchmarks/bench_sessions.py --url http://127.0.0.1:8501 --sessions 10 \\
       --username mum --password '...' [--server-pid PID ...]
 or let it start the servers itself, fresh for every cell of the table (a library made by
-tests.media.make_library plus a folder of --extra-videos clips; the test cookie key; one
+tests.support.media.make_library plus a folder of --extra-videos clips; the test cookie key; one
 replica on its own cache, or two sharing a redis-server behind HAProxy in round robin):
   .venv/bin/python benchmarks/bench_sessions.py --spawn --sessions 1 10 50 --replicas 1 2
 
@@ -78,8 +78,10 @@ SCRIPT_KINDS = ("open", "login", "back", "folder", "watch", "reload")
 HTTP_KINDS = ("session", "poster", "media", "progress")
 BROWSE_KINDS = ("back", "folder", "watch", "reload")  # what "holds with p95" is about
 SPAWN_USER, SPAWN_PASSWORD = "mum", "benchmark password 1"
-USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/156.0.0.0 Safari/537.36")
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
 FIRST_BYTES = 256 * 1024  # what a browser reads of a video before it starts playing
 P95_LIMIT = 1.0
 
@@ -133,8 +135,9 @@ class Viewer:
         self.folder = ""  # the folder picked last
 
     # Interactions -----------------------------------------------------------------------
-    async def script(self, kind: str, action: Awaitable[Run],
-                     check: Callable[[Run], str | None]) -> Run:
+    async def script(
+        self, kind: str, action: Awaitable[Run], check: Callable[[Run], str | None]
+    ) -> Run:
         try:
             run = await action
         except (ProtocolError, aiohttp.ClientError, OSError, TimeoutError) as exc:
@@ -148,8 +151,9 @@ class Viewer:
         self.record.runs[kind] += run.runs
         return run
 
-    async def fetch(self, kind: str, method: str, url: str, *, expect: tuple[int, ...] = (200,),
-                    **kwargs) -> bytes | None:
+    async def fetch(
+        self, kind: str, method: str, url: str, *, expect: tuple[int, ...] = (200,), **kwargs
+    ) -> bytes | None:
         started = time.perf_counter()
         try:
             async with self.http.request(method, self.tab.url(url), **kwargs) as response:
@@ -164,8 +168,12 @@ class Viewer:
         return body
 
     async def posters(self, run: Run) -> None:
-        urls = {c["poster"] for _, data in run.components("homemovies.cards")
-                for c in data.get("cards", []) if c.get("poster")} - self.fetched
+        urls = {
+            c["poster"]
+            for _, data in run.components("homemovies.cards")
+            for c in data.get("cards", [])
+            if c.get("poster")
+        } - self.fetched
         self.fetched |= urls
         await asyncio.gather(*(self.fetch("poster", "GET", u) for u in sorted(urls)))
 
@@ -177,13 +185,21 @@ class Viewer:
         """Log in now; browse from `browse_at` (once every viewer has logged in) until
         `stop_at`, at least one round."""
         tab = self.tab
-        run = await self.script("open", tab.open(), lambda r: None if any(
-            w.label == "Username" for w in r.widgets("text_input")) else "no login form")
+        run = await self.script(
+            "open",
+            tab.open(),
+            lambda r: (
+                None
+                if any(w.label == "Username" for w in r.widgets("text_input"))
+                else "no login form"
+            ),
+        )
         await self.think()
         tab.type_text(run.widget("text_input", "Username"), self.cfg.username)
         tab.type_text(run.widget("text_input", "Password"), self.cfg.password)
-        run = await self.script("login", tab.rerun([tab.click(run.widget("button", "Log in"))]),
-                                self.library_shown)
+        run = await self.script(
+            "login", tab.rerun([tab.click(run.widget("button", "Log in"))]), self.library_shown
+        )
         await self.collect_cookie(run)
         await self.posters(run)
         await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
@@ -192,8 +208,11 @@ class Viewer:
             rounds += 1
             await self.think()
             if rounds > 1:
-                run = await self.script("back", tab.rerun([tab.click(
-                    run.widget("button", "← Back"))]), self.library_shown)
+                run = await self.script(
+                    "back",
+                    tab.rerun([tab.click(run.widget("button", "← Back"))]),
+                    self.library_shown,
+                )
                 await self.think()
             radio = run.widget("radio", "Folders")
             shown = tab.shown(radio)
@@ -207,36 +226,56 @@ class Viewer:
             if self.cfg.reload_every and rounds % self.cfg.reload_every == 0:
                 await self.think()
                 query = run.query_string
-                run = await self.script("reload", tab.open("watch", query), lambda r: (
-                    "the login form instead of the video (no login from the cookie)"
-                    if any(w.label == "Username" for w in r.widgets("text_input"))
-                    else self.player_missing(r)))
+                run = await self.script(
+                    "reload",
+                    tab.open("watch", query),
+                    lambda r: (
+                        "the login form instead of the video (no login from the cookie)"
+                        if any(w.label == "Username" for w in r.widgets("text_input"))
+                        else self.player_missing(r)
+                    ),
+                )
 
     async def watch(self, library: Run) -> Run:
-        cards = [(cid, c) for cid, data in library.components("homemovies.cards")
-                 for c in data.get("cards", []) if not c.get("download")]
+        cards = [
+            (cid, c)
+            for cid, data in library.components("homemovies.cards")
+            for c in data.get("cards", [])
+            if not c.get("download")
+        ]
         if not cards:
             self.record.fail("watch", f"no playable card in {self.folder!r}")
             raise ViewerError("watch")
         grid, card = self.rng.choice(cards)
-        run = await self.script("watch", self.tab.rerun([self.tab.component_event(
-            grid, "open", card["key"])]), self.player_missing)
+        run = await self.script(
+            "watch",
+            self.tab.rerun([self.tab.component_event(grid, "open", card["key"])]),
+            self.player_missing,
+        )
         player = run.components("homemovies.player")[0][1]
         await self.media(player)
         await self.think()  # watching
         if player.get("progressUrl") and player.get("progressToken"):
-            await self.fetch("progress", "POST", player["progressUrl"], expect=(204,),
-                             json={"token": player["progressToken"],
-                                   "position": round(self.rng.uniform(5, 60), 1),
-                                   "duration": 120.0})
+            await self.fetch(
+                "progress",
+                "POST",
+                player["progressUrl"],
+                expect=(204,),
+                json={
+                    "token": player["progressToken"],
+                    "position": round(self.rng.uniform(5, 60), 1),
+                    "duration": 120.0,
+                },
+            )
         return run
 
     async def media(self, player: dict) -> None:
         """What the player fetches before the first frame."""
         src = player["src"]
         if player.get("kind") != "hls":
-            await self.fetch("media", "GET", src, expect=(206,),
-                             headers={"Range": f"bytes=0-{FIRST_BYTES - 1}"})
+            await self.fetch(
+                "media", "GET", src, expect=(206,), headers={"Range": f"bytes=0-{FIRST_BYTES - 1}"}
+            )
             return
         hls_js = player.get("hlsUrl") or "/player/hls.min.js"  # a browser without native HLS
         if hls_js not in self.fetched:
@@ -247,8 +286,9 @@ class Viewer:
             body = await self.fetch("media", "GET", url)
             if body is None:
                 return
-            lines = [x for x in body.decode(errors="replace").splitlines()
-                     if x and not x.startswith("#")]
+            lines = [
+                x for x in body.decode(errors="replace").splitlines() if x and not x.startswith("#")
+            ]
             if not lines:
                 self.record.fail("media", f"an empty playlist at {url[:60]}")
                 return
@@ -263,8 +303,9 @@ class Viewer:
             self.record.fail("session", "the login drew no cookie hand-off")
             return
         data = handoffs[0][1]
-        await self.fetch("session", "POST", data["url"], expect=(204,),
-                         headers={"X-HM-Handoff": data["id"]})
+        await self.fetch(
+            "session", "POST", data["url"], expect=(204,), headers={"X-HM-Handoff": data["id"]}
+        )
         if not any(c.key == "hm_session" for c in self.http.cookie_jar):
             self.record.fail("session", "no hm_session cookie after POST /auth/session")
 
@@ -289,16 +330,28 @@ class Viewer:
         return "no player: " + ("; ".join(run.alerts()) or "nothing about the video shown")
 
 
-async def one_viewer(n: int, cfg: Config, record: Record, start_at: float, browse_at: float,
-                     stop_at: float, parked: asyncio.Queue, release: asyncio.Event) -> None:
+async def one_viewer(
+    n: int,
+    cfg: Config,
+    record: Record,
+    start_at: float,
+    browse_at: float,
+    stop_at: float,
+    parked: asyncio.Queue,
+    release: asyncio.Event,
+) -> None:
     jar = aiohttp.CookieJar(unsafe=True)  # the app is at an IP address
     # A browser's 6 connections per host. Idle ones are dropped before uvicorn's 5 s
     # keep-alive ends them: a request on a connection the server is closing fails with a reset,
     # which a browser retries unseen and aiohttp does not.
     connector = aiohttp.TCPConnector(limit=6, keepalive_timeout=3.0)
     headers = {"User-Agent": USER_AGENT, "X-Forwarded-For": address(n)}
-    async with aiohttp.ClientSession(cookie_jar=jar, connector=connector, headers=headers,
-                                     timeout=aiohttp.ClientTimeout(total=cfg.timeout)) as http:
+    async with aiohttp.ClientSession(
+        cookie_jar=jar,
+        connector=connector,
+        headers=headers,
+        timeout=aiohttp.ClientTimeout(total=cfg.timeout),
+    ) as http:
         viewer = Viewer(n, cfg, record, http)
         try:
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
@@ -369,21 +422,28 @@ class Meter:
             await asyncio.sleep(0.5)
 
 
-async def run_cell(cfg: Config, sessions: int, meter: Meter | None,
-                   profiler: Callable[[float], Callable[[], list[str]]] | None) -> Cell:
+async def run_cell(
+    cfg: Config,
+    sessions: int,
+    meter: Meter | None,
+    profiler: Callable[[float], Callable[[], list[str]]] | None,
+) -> Cell:
     record = Record()
     release = asyncio.Event()
     parked: asyncio.Queue = asyncio.Queue()
     if meter:
         meter.start()
-    busy0, client0, t0 = bench_stack.machine_busy_seconds(), time.process_time(), \
-        time.monotonic()
+    busy0, client0, t0 = bench_stack.machine_busy_seconds(), time.process_time(), time.monotonic()
     browse_at = t0 + cfg.ramp
     stop_at = browse_at + cfg.duration
     starts = [t0 + cfg.ramp * i / sessions for i in range(sessions)]
     peak = asyncio.create_task(meter.watch_peak()) if meter and meter.replicas else None
-    viewers = [asyncio.create_task(one_viewer(i, cfg, record, starts[i], browse_at, stop_at,
-                                              parked, release)) for i in range(sessions)]
+    viewers = [
+        asyncio.create_task(
+            one_viewer(i, cfg, record, starts[i], browse_at, stop_at, parked, release)
+        )
+        for i in range(sessions)
+    ]
     await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
     cpu_at_browse = meter.cpu() if meter and meter.replicas else None
     finish_profile = None
@@ -404,16 +464,29 @@ async def run_cell(cfg: Config, sessions: int, meter: Meter | None,
     await asyncio.gather(*viewers)
     if peak:
         peak.cancel()
-    return Cell("", sessions, record, end - t0, end - max(browse_at, t0), server_cpu,
-                browse_cpu, rss_growth, peak_growth, helpers_cpu, client, busy,
-                finish_profile() if finish_profile else [])
+    return Cell(
+        "",
+        sessions,
+        record,
+        end - t0,
+        end - max(browse_at, t0),
+        server_cpu,
+        browse_cpu,
+        rss_growth,
+        peak_growth,
+        helpers_cpu,
+        client,
+        busy,
+        finish_profile() if finish_profile else [],
+    )
 
 
 async def warm_up(cfg: Config, viewers: int) -> Record:
     """One visit per replica (round robin spreads them) before anything is measured: first
     imports, compiled pages and cold listings are not what concurrency costs."""
-    quick = Config(**{**cfg.__dict__, "duration": 0.0, "ramp": 0.0, "think": 0.0,
-                      "reload_every": 1})
+    quick = Config(
+        **{**cfg.__dict__, "duration": 0.0, "ramp": 0.0, "think": 0.0, "reload_every": 1}
+    )
     record = Record()
     for i in range(viewers):
         release = asyncio.Event()
@@ -437,11 +510,24 @@ def make_profiler(pids: tuple[int, ...], out: Path, label: str, gil: bool):
         for pid in pids:
             raw = out / f"{label}-{pid}.txt"
             files.append(raw)
-            command = [py_spy(), "record", "--pid", str(pid), "--duration",
-                       str(max(1, int(seconds))), "--rate", "100", "--format", "raw",
-                       "--nonblocking", "-o", str(raw)] + (["--gil"] if gil else [])
-            procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.PIPE))
+            command = [
+                py_spy(),
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(max(1, int(seconds))),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "-o",
+                str(raw),
+            ] + (["--gil"] if gil else [])
+            procs.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            )
 
         def finish() -> list[str]:
             lines = []
@@ -456,7 +542,9 @@ def make_profiler(pids: tuple[int, ...], out: Path, label: str, gil: bool):
                     continue
                 lines += summarize_profile(raw)
             return lines
+
         return finish
+
     return start
 
 
@@ -491,8 +579,7 @@ def summarize_profile(raw: Path, top: int = 14) -> list[str]:
         own[frames[-1]] += n
     if not total:
         return [f"{raw.name}: no samples"]
-    out = [f"{raw.name}: {total} samples (100 Hz, threads on CPU)",
-           "  inclusive % | function"]
+    out = [f"{raw.name}: {total} samples (100 Hz, threads on CPU)", "  inclusive % | function"]
     out += [f"  {100 * c / total:9.1f}   | {f}" for f, c in inclusive.most_common(top)]
     out += ["  self %      | function"]
     out += [f"  {100 * c / total:9.1f}   | {f}" for f, c in own.most_common(top)]
@@ -515,55 +602,89 @@ def ms(value: float | None) -> str:
 def holds(cell: Cell) -> bool:
     """p95 of every browsing interaction within the limit, and no errors at all."""
     return not sum(cell.record.errors.values()) and all(
-        (p := pct(cell.record.seconds[k], 95)) is None or p <= P95_LIMIT for k in BROWSE_KINDS)
+        (p := pct(cell.record.seconds[k], 95)) is None or p <= P95_LIMIT for k in BROWSE_KINDS
+    )
 
 
 def _print_rows(head: list[list[str]], rows: list[list[str]]) -> None:
     widths = [max(len(r[i]) for r in [*head, *rows]) for i in range(len(head[0]))]
     for row in [*head, *rows]:
-        print("  ".join([row[0].ljust(widths[0])] + [v.rjust(w) for v, w in
-                                                     zip(row[1:], widths[1:], strict=True)]))
+        print(
+            "  ".join(
+                [row[0].ljust(widths[0])]
+                + [v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+            )
+        )
 
 
 def print_table(cells: list[Cell], cores: int) -> None:
     """One column per cell (setup, N); times p50/p95 in ms with the count in parentheses."""
-    head = [[""] + [c.setup.split(" + ")[0] for c in cells],
-            ["p50/p95 ms (count)"] + [f"N={c.sessions}" for c in cells]]
+    head = [
+        [""] + [c.setup.split(" + ")[0] for c in cells],
+        ["p50/p95 ms (count)"] + [f"N={c.sessions}" for c in cells],
+    ]
     rows: list[list[str]] = []
 
     def opt(value: float | None, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
     def times(kind: str) -> list[str]:
-        return [f"{ms(pct(c.record.seconds[kind], 50))}/{ms(pct(c.record.seconds[kind], 95))} "
-                f"({len(c.record.seconds[kind])})" for c in cells]
+        return [
+            f"{ms(pct(c.record.seconds[kind], 50))}/{ms(pct(c.record.seconds[kind], 95))} "
+            f"({len(c.record.seconds[kind])})"
+            for c in cells
+        ]
 
     for kind in ("open", "login", "session"):
         rows.append([f"  {kind} (during the ramp)"] + times(kind))
     for kind in (*BROWSE_KINDS, "poster", "media", "progress"):
         rows.append([f"  {kind}"] + times(kind))
-    rows.append(["script runs per interaction"] + [
-        f"{sum(c.record.runs.values()) / max(1, c.script_done):.2f}" for c in cells])
-    rows.append(["browse interactions per second"] + [
-        f"{c.browsed / max(c.browse_wall, 1e-9):.1f}" for c in cells])
+    rows.append(
+        ["script runs per interaction"]
+        + [f"{sum(c.record.runs.values()) / max(1, c.script_done):.2f}" for c in cells]
+    )
+    rows.append(
+        ["browse interactions per second"]
+        + [f"{c.browsed / max(c.browse_wall, 1e-9):.1f}" for c in cells]
+    )
     rows.append(["errors (all kinds)"] + [str(sum(c.record.errors.values())) for c in cells])
-    rows.append([f"browse p95 <= {P95_LIMIT:g} s and no errors"] + [
-        "yes" if holds(c) else "NO" for c in cells])
-    rows.append(["wall s: whole cell / browsing"] + [
-        f"{c.wall:.0f} / {c.browse_wall:.0f}" for c in cells])
-    rows.append(["server CPU s: whole cell / browsing"] + [
-        "-" if c.server_cpu is None else f"{c.server_cpu:.1f} / {c.browse_cpu:.1f}"
-        for c in cells])
-    rows.append([f"server CPU browsing, % of {cores} cores"] + [
-        opt(None if c.browse_cpu is None else 100 * c.browse_cpu / c.browse_wall / cores,
-            ".0f") for c in cells])
-    rows.append(["server CPU ms per browse interaction"] + [
-        opt(None if c.browse_cpu is None else 1000 * c.browse_cpu / max(1, c.browsed), ".0f")
-        for c in cells])
-    rows.append(["RSS growth/session MB: connected/peak"] + [
-        "-" if c.rss_growth is None else
-        f"{c.rss_growth / c.sessions:.2f}/{c.rss_peak_growth / c.sessions:.2f}"
-        for c in cells])
+    rows.append(
+        [f"browse p95 <= {P95_LIMIT:g} s and no errors"]
+        + ["yes" if holds(c) else "NO" for c in cells]
+    )
+    rows.append(
+        ["wall s: whole cell / browsing"] + [f"{c.wall:.0f} / {c.browse_wall:.0f}" for c in cells]
+    )
+    rows.append(
+        ["server CPU s: whole cell / browsing"]
+        + [
+            "-" if c.server_cpu is None else f"{c.server_cpu:.1f} / {c.browse_cpu:.1f}"
+            for c in cells
+        ]
+    )
+    rows.append(
+        [f"server CPU browsing, % of {cores} cores"]
+        + [
+            opt(None if c.browse_cpu is None else 100 * c.browse_cpu / c.browse_wall / cores, ".0f")
+            for c in cells
+        ]
+    )
+    rows.append(
+        ["server CPU ms per browse interaction"]
+        + [
+            opt(None if c.browse_cpu is None else 1000 * c.browse_cpu / max(1, c.browsed), ".0f")
+            for c in cells
+        ]
+    )
+    rows.append(
+        ["RSS growth/session MB: connected/peak"]
+        + [
+            "-"
+            if c.rss_growth is None
+            else f"{c.rss_growth / c.sessions:.2f}/{c.rss_peak_growth / c.sessions:.2f}"
+            for c in cells
+        ]
+    )
     rows.append(["HAProxy + Redis CPU s"] + [opt(c.helpers_cpu, ".1f") for c in cells])
     rows.append(["this benchmark's own CPU s"] + [f"{c.client_cpu:.1f}" for c in cells])
     rows.append(["other processes' CPU s"] + [opt(c.other_cpu(), ".1f") for c in cells])
@@ -585,14 +706,27 @@ def print_ratios(one: list[Cell], two: list[Cell], label_two: str) -> None:
         return "-" if x in (None, 0) or y is None else f"{y / x:.2f}"
 
     for kind in (*BROWSE_KINDS, "poster"):
-        rows.append([f"  {kind} p95"] + [ratio(pct(a.record.seconds[kind], 95),
-                                               pct(b.record.seconds[kind], 95))
-                                         for a, b in pairs])
-    rows.append(["  server CPU per browse interaction"] + [
-        ratio(a.browse_cpu and a.browse_cpu / max(1, a.browsed),
-              b.browse_cpu and b.browse_cpu / max(1, b.browsed)) for a, b in pairs])
-    rows.append(["  browse interactions per second"] + [
-        ratio(a.browsed / a.browse_wall, b.browsed / b.browse_wall) for a, b in pairs])
+        rows.append(
+            [f"  {kind} p95"]
+            + [
+                ratio(pct(a.record.seconds[kind], 95), pct(b.record.seconds[kind], 95))
+                for a, b in pairs
+            ]
+        )
+    rows.append(
+        ["  server CPU per browse interaction"]
+        + [
+            ratio(
+                a.browse_cpu and a.browse_cpu / max(1, a.browsed),
+                b.browse_cpu and b.browse_cpu / max(1, b.browsed),
+            )
+            for a, b in pairs
+        ]
+    )
+    rows.append(
+        ["  browse interactions per second"]
+        + [ratio(a.browsed / a.browse_wall, b.browsed / b.browse_wall) for a, b in pairs]
+    )
     _print_rows(head, rows)
 
 
@@ -601,49 +735,108 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="base URL of a running app (or of its load balancer)")
-    target.add_argument("--spawn", action="store_true",
-                        help="start the servers here, fresh for every cell")
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 50],
-                        help="concurrent viewers; several values make several cells")
-    parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2],
-                        help="--spawn: 1 = one replica on its own cache; 2+ = behind HAProxy "
-                             "with Redis")
+    target.add_argument(
+        "--spawn", action="store_true", help="start the servers here, fresh for every cell"
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        nargs="+",
+        default=[1, 10, 50],
+        help="concurrent viewers; several values make several cells",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="--spawn: 1 = one replica on its own cache; 2+ = behind HAProxy with Redis",
+    )
     parser.add_argument("--username", help="login user (--spawn: %(default)s)")
     parser.add_argument("--password", help="login password")
-    parser.add_argument("--duration", type=float, default=60.0,
-                        help="seconds of browsing after the ramp (default %(default)s)")
-    parser.add_argument("--ramp", type=float,
-                        help="viewers start (and log in) evenly over this many seconds; "
-                             "browsing starts after it (default: 0.5 s per viewer, at least "
-                             "10 s: a login is ~0.3 s of bcrypt)")
-    parser.add_argument("--think", type=float, default=2.0,
-                        help="mean pause between a viewer's interactions, s (default %(default)s)")
-    parser.add_argument("--reload-every", type=int, default=2,
-                        help="reload the watch page every this many rounds; 0 never")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds an interaction may take before it counts as an error")
-    parser.add_argument("--server-pid", type=int, action="append", default=[],
-                        help="with --url: pid of an app server, for its CPU and memory")
-    parser.add_argument("--extra-videos", type=int, default=40,
-                        help="--spawn: clips (with posters) in an extra folder 'Birthdays'")
-    parser.add_argument("--commit",
-                        help="--spawn: run this commit (checked out in a temporary git "
-                             "worktree) instead of the working tree, which others may be "
-                             "editing")
-    parser.add_argument("--app-dir", type=Path,
-                        help="--spawn: run the app in this directory (a copy with a fix "
-                             "applied, say) instead of the working tree")
-    parser.add_argument("--streamlit-option", action="append", default=[],
-                        metavar="SECTION.NAME=VALUE",
-                        help="--spawn: a Streamlit config override for every replica, e.g. "
-                             "runner.postScriptGC=false (to measure a fix before making it)")
-    parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help="record the replicas with py-spy during each cell (after the ramp)")
-    parser.add_argument("--profile-gil", action="store_true",
-                        help="with --profile: only samples of threads holding the GIL")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="before each cell, wait up to this long for the machine to be "
-                             "busy less than --quiet-cores (others may share it)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=60.0,
+        help="seconds of browsing after the ramp (default %(default)s)",
+    )
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        help="viewers start (and log in) evenly over this many seconds; "
+        "browsing starts after it (default: 0.5 s per viewer, at least "
+        "10 s: a login is ~0.3 s of bcrypt)",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=2.0,
+        help="mean pause between a viewer's interactions, s (default %(default)s)",
+    )
+    parser.add_argument(
+        "--reload-every",
+        type=int,
+        default=2,
+        help="reload the watch page every this many rounds; 0 never",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds an interaction may take before it counts as an error",
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --url: pid of an app server, for its CPU and memory",
+    )
+    parser.add_argument(
+        "--extra-videos",
+        type=int,
+        default=40,
+        help="--spawn: clips (with posters) in an extra folder 'Birthdays'",
+    )
+    parser.add_argument(
+        "--commit",
+        help="--spawn: run this commit (checked out in a temporary git "
+        "worktree) instead of the working tree, which others may be "
+        "editing",
+    )
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        help="--spawn: run the app in this directory (a copy with a fix "
+        "applied, say) instead of the working tree",
+    )
+    parser.add_argument(
+        "--streamlit-option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="--spawn: a Streamlit config override for every replica, e.g. "
+        "runner.postScriptGC=false (to measure a fix before making it)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record the replicas with py-spy during each cell (after the ramp)",
+    )
+    parser.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="with --profile: only samples of threads holding the GIL",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each cell, wait up to this long for the machine to be "
+        "busy less than --quiet-cores (others may share it)",
+    )
     parser.add_argument("--quiet-cores", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -665,53 +858,91 @@ def ramp(args: argparse.Namespace, sessions: int) -> float:
 
 
 def config(args: argparse.Namespace, url: str, sessions: int) -> Config:
-    return Config(url=url, username=args.username or SPAWN_USER,
-                  password=args.password or SPAWN_PASSWORD, duration=args.duration,
-                  ramp=ramp(args, sessions), think=args.think,
-                  reload_every=args.reload_every, timeout=args.timeout, seed=args.seed)
+    return Config(
+        url=url,
+        username=args.username or SPAWN_USER,
+        password=args.password or SPAWN_PASSWORD,
+        duration=args.duration,
+        ramp=ramp(args, sessions),
+        think=args.think,
+        reload_every=args.reload_every,
+        timeout=args.timeout,
+        seed=args.seed,
+    )
 
 
-def measure(args, cfg: Config, sessions: int, replicas: tuple[int, ...],
-            helpers: tuple[int, ...], label: str, warm: int) -> Cell:
+def measure(
+    args,
+    cfg: Config,
+    sessions: int,
+    replicas: tuple[int, ...],
+    helpers: tuple[int, ...],
+    label: str,
+    warm: int,
+) -> Cell:
     async def go() -> Cell:
         warm_record = await warm_up(cfg, warm)
         if warm_record.errors:
             raise SystemExit(f"the warm-up visit failed: {dict(warm_record.messages)}")
         await asyncio.sleep(2.0)  # let background work of the warm-up settle
         if args.wait_quiet:
-            busy = await asyncio.to_thread(bench_stack.wait_for_quiet, args.quiet_cores,
-                                           args.wait_quiet)
-            print(f"[{label}, N={sessions}] machine busy {busy:.2f} cores before the cell",
-                  flush=True)
+            busy = await asyncio.to_thread(
+                bench_stack.wait_for_quiet, args.quiet_cores, args.wait_quiet
+            )
+            print(
+                f"[{label}, N={sessions}] machine busy {busy:.2f} cores before the cell", flush=True
+            )
         meter = Meter(replicas, helpers) if replicas else None
         profiler = None
         if args.profile and replicas:
             args.profile.mkdir(parents=True, exist_ok=True)
-            profiler = make_profiler(replicas, args.profile,
-                                     f"{re.sub(r'[^a-z0-9]+', '-', label.lower())}-N{sessions}",
-                                     args.profile_gil)
+            profiler = make_profiler(
+                replicas,
+                args.profile,
+                f"{re.sub(r'[^a-z0-9]+', '-', label.lower())}-N{sessions}",
+                args.profile_gil,
+            )
         return await run_cell(cfg, sessions, meter, profiler)
 
     cell = asyncio.run(go())
     cell.setup = label
     errors = sum(cell.record.errors.values())
-    print(f"[{label}, N={sessions}] {cell.browsed} browse interactions in "
-          f"{cell.browse_wall:.0f} s, {errors} errors" + (
-              f", server CPU {cell.browse_cpu:.1f} s" if cell.browse_cpu is not None else ""),
-          flush=True)
+    print(
+        f"[{label}, N={sessions}] {cell.browsed} browse interactions in "
+        f"{cell.browse_wall:.0f} s, {errors} errors"
+        + (f", server CPU {cell.browse_cpu:.1f} s" if cell.browse_cpu is not None else ""),
+        flush=True,
+    )
     for line in cell.profile:
         print(line)
     return cell
 
 
 @contextmanager
-def spawned(replicas: int, library: Path, workdir: Path, username: str, password: str,
-            streamlit_options: list[str], app: Path):
+def spawned(
+    replicas: int,
+    library: Path,
+    workdir: Path,
+    username: str,
+    password: str,
+    streamlit_options: list[str],
+    app: Path,
+):
     sys.path.insert(0, str(bench_stack.ROOT))
     from tests.conftest import COOKIE_KEY
 
-    app_args = ["--media_dir", str(library), "--username", username, "--password", password,
-                "--cookie_key", COOKIE_KEY, "--trusted_proxies", "127.0.0.1"]
+    app_args = [
+        "--media_dir",
+        str(library),
+        "--username",
+        username,
+        "--password",
+        password,
+        "--cookie_key",
+        COOKIE_KEY,
+        "--trusted_proxies",
+        "127.0.0.1",
+    ]
     with bench_stack.stack(replicas, app_args, workdir, streamlit_options, app) as running:
         yield running
 
@@ -719,12 +950,14 @@ def spawned(replicas: int, library: Path, workdir: Path, username: str, password
 def _label(commit: str | None) -> str:
     """The commit measured; for the working tree, HEAD and whether it has changes."""
     git = ["git", "-C", str(bench_stack.ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", commit or "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        [*git, "rev-parse", "--short", commit or "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     if commit:
         return head
-    dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+    ).stdout.strip()
     return head + ("+changes" if dirty else "") + " (working tree)"
 
 
@@ -733,45 +966,66 @@ def main() -> None:
     cores = os.cpu_count() or 1
     results: dict[str, list[Cell]] = defaultdict(list)
     started = time.strftime("%Y-%m-%d %H:%M")
-    measured = (str(args.app_dir) if args.app_dir else _label(args.commit)) if args.spawn \
-        else args.url
+    measured = (
+        (str(args.app_dir) if args.app_dir else _label(args.commit)) if args.spawn else args.url
+    )
     load = os.getloadavg()
     if args.url:
         label = f"app at {args.url}"
         pids = tuple(args.server_pid)
         for sessions in args.sessions:
-            results[label].append(measure(args, config(args, args.url, sessions), sessions,
-                                          pids, (), label, warm=1))
+            results[label].append(
+                measure(args, config(args, args.url, sessions), sessions, pids, (), label, warm=1)
+            )
     else:
         with ExitStack() as stack:
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hm-bench-")))
             library = bench_stack.make_bench_library(tmp / "library", args.extra_videos)
-            app = stack.enter_context(bench_stack.checkout(args.commit, tmp / "app")) \
-                if args.commit else (args.app_dir or bench_stack.ROOT).resolve()
+            app = (
+                stack.enter_context(bench_stack.checkout(args.commit, tmp / "app"))
+                if args.commit
+                else (args.app_dir or bench_stack.ROOT).resolve()
+            )
             for replicas in args.replicas:
                 for sessions in args.sessions:
-                    with spawned(replicas, library, tmp / f"r{replicas}-n{sessions}",
-                                 args.username or SPAWN_USER,
-                                 args.password or SPAWN_PASSWORD,
-                                 args.streamlit_option, app) as running:
-                        cell = measure(args, config(args, running.url, sessions), sessions,
-                                       running.replicas, running.helpers, running.label,
-                                       warm=2 * replicas)
+                    with spawned(
+                        replicas,
+                        library,
+                        tmp / f"r{replicas}-n{sessions}",
+                        args.username or SPAWN_USER,
+                        args.password or SPAWN_PASSWORD,
+                        args.streamlit_option,
+                        app,
+                    ) as running:
+                        cell = measure(
+                            args,
+                            config(args, running.url, sessions),
+                            sessions,
+                            running.replicas,
+                            running.helpers,
+                            running.label,
+                            warm=2 * replicas,
+                        )
                     results[running.label].append(cell)
-    options = f", Streamlit options {' '.join(args.streamlit_option)}" \
-        if args.streamlit_option else ""
-    print(f"\nConcurrent viewers of {measured}{options}, started {started} on {cores} cores "
-          f"(load average before: "
-          f"{load[0]:.1f}).\nViewers start and log in over the ramp ("
-          + ("0.5 s per viewer, at least 10 s" if args.ramp is None else f"{args.ramp:g} s")
-          + f"), then browse for {args.duration:g} s: rounds of back/folder/watch, reload "
-          f"every {args.reload_every} rounds, think {args.think * 0.5:g}-{args.think * 1.5:g} "
-          f"s between interactions.")
+    options = (
+        f", Streamlit options {' '.join(args.streamlit_option)}" if args.streamlit_option else ""
+    )
+    print(
+        f"\nConcurrent viewers of {measured}{options}, started {started} on {cores} cores "
+        f"(load average before: "
+        f"{load[0]:.1f}).\nViewers start and log in over the ramp ("
+        + ("0.5 s per viewer, at least 10 s" if args.ramp is None else f"{args.ramp:g} s")
+        + f"), then browse for {args.duration:g} s: rounds of back/folder/watch, reload "
+        f"every {args.reload_every} rounds, think {args.think * 0.5:g}-{args.think * 1.5:g} "
+        f"s between interactions."
+    )
     print()
     print_table([c for cells in results.values() for c in cells], cores)
-    print("Times: a script interaction from its BackMsg to script_finished; an HTTP one per "
-          "request, waiting for one of\nthe browser's 6 connections included. '2 replicas': "
-          "two sharing one redis-server behind HAProxy\n(round robin, no affinity).")
+    print(
+        "Times: a script interaction from its BackMsg to script_finished; an HTTP one per "
+        "request, waiting for one of\nthe browser's 6 connections included. '2 replicas': "
+        "two sharing one redis-server behind HAProxy\n(round robin, no affinity)."
+    )
     setups = list(results)
     if len(setups) > 1 and setups[0] == "1 replica":
         for other in setups[1:]:
@@ -780,15 +1034,23 @@ def main() -> None:
     held = [c.sessions for c in one if holds(c)]
     missed = [c.sessions for c in one if not holds(c)]
     if one:
-        print(f"\nOne replica: p95 <= {P95_LIMIT:g} s with no errors at N = "
-              f"{', '.join(map(str, held)) or 'none'}"
-              + (f"; not at N = {', '.join(map(str, missed))}" if missed else ""))
-    busy = [c for cs in results.values() for c in cs if (o := c.other_cpu()) is not None
-            and o > 0.25 * c.wall]
+        print(
+            f"\nOne replica: p95 <= {P95_LIMIT:g} s with no errors at N = "
+            f"{', '.join(map(str, held)) or 'none'}"
+            + (f"; not at N = {', '.join(map(str, missed))}" if missed else "")
+        )
+    busy = [
+        c
+        for cs in results.values()
+        for c in cs
+        if (o := c.other_cpu()) is not None and o > 0.25 * c.wall
+    ]
     if busy:
-        print("Note: other processes used more than a quarter of a core during "
-              + ", ".join(f"{c.setup} N={c.sessions}" for c in busy)
-              + ": those numbers are disturbed.")
+        print(
+            "Note: other processes used more than a quarter of a core during "
+            + ", ".join(f"{c.setup} N={c.sessions}" for c in busy)
+            + ": those numbers are disturbed."
+        )
 
 
 if __name__ == "__main__":

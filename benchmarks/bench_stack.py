@@ -82,8 +82,10 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120.0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before {url} "
-                               f"answered; its output:\n{_tail(log)}")
+            raise RuntimeError(
+                f"{proc.args[0]} exited with {proc.returncode} before {url} "
+                f"answered; its output:\n{_tail(log)}"
+            )
         try:
             if httpx.get(url, timeout=2.0).status_code == 200:
                 return
@@ -113,11 +115,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def _process(command: Sequence[str], log: Path, env: dict[str, str] | None = None,
-             cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
+def _process(
+    command: Sequence[str], log: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Iterator[subprocess.Popen]:
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield proc
     finally:
@@ -125,21 +129,41 @@ def _process(command: Sequence[str], log: Path, env: dict[str, str] | None = Non
 
 
 @contextmanager
-def replica(app_args: Sequence[str], workdir: Path, name: str,
-            streamlit_options: Sequence[str] = (), app: Path = ROOT
-            ) -> Iterator[tuple[str, int]]:
+def replica(
+    app_args: Sequence[str],
+    workdir: Path,
+    name: str,
+    streamlit_options: Sequence[str] = (),
+    app: Path = ROOT,
+) -> Iterator[tuple[str, int]]:
     """`streamlit run Home.py [--OPTION VALUE ...] -- APP_ARGS` of the checkout `app` (its
     imports, its .streamlit/config.toml) on a free port: (url, pid). `streamlit_options` are
     "section.name=value" config overrides."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(app)}
     log = workdir / f"{name}.log"
-    command = [sys.executable, "-m", "streamlit", "run", str(app / "Home.py"),
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               *[part for option in streamlit_options
-                 for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])],
-               "--", *app_args]
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app / "Home.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *[
+            part
+            for option in streamlit_options
+            for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])
+        ],
+        "--",
+        *app_args,
+    ]
     with _process(command, log, env, cwd=app) as proc:
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/health", proc, log)
@@ -149,7 +173,7 @@ def replica(app_args: Sequence[str], workdir: Path, name: str,
 @contextmanager
 def redis(workdir: Path) -> Iterator[tuple[str, int]]:
     sys.path.insert(0, str(ROOT))
-    from tests.redis_server import start_redis, stop
+    from tests.support.redis_server import start_redis, stop
 
     proc, url = start_redis(workdir / "redis")
     try:
@@ -159,8 +183,10 @@ def redis(workdir: Path) -> Iterator[tuple[str, int]]:
 
 
 def haproxy_config(port: int, backends: Sequence[str]) -> str:
-    servers = "\n".join(f"    server app{i} {b.removeprefix('http://')} check inter 2s fall 3 "
-                        f"rise 2" for i, b in enumerate(backends, 1))
+    servers = "\n".join(
+        f"    server app{i} {b.removeprefix('http://')} check inter 2s fall 3 rise 2"
+        for i, b in enumerate(backends, 1)
+    )
     return f"""# Written by benchmarks/bench_stack.py from deploy/haproxy.cfg's settings.
 global
     maxconn 4096
@@ -206,40 +232,64 @@ def balancer(backends: Sequence[str], workdir: Path) -> Iterator[tuple[str, int]
 
 
 @contextmanager
-def stack(replicas: int, app_args: Sequence[str], workdir: Path,
-          streamlit_options: Sequence[str] = (), app: Path = ROOT) -> Iterator[Stack]:
+def stack(
+    replicas: int,
+    app_args: Sequence[str],
+    workdir: Path,
+    streamlit_options: Sequence[str] = (),
+    app: Path = ROOT,
+) -> Iterator[Stack]:
     """One replica on its own (its in-process cache), or `replicas` sharing one Redis behind
     HAProxy."""
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack_:
         if replicas == 1:
-            url, pid = stack_.enter_context(replica(app_args, workdir, "replica1",
-                                                    streamlit_options, app))
+            url, pid = stack_.enter_context(
+                replica(app_args, workdir, "replica1", streamlit_options, app)
+            )
             yield Stack(url, (pid,), (), "1 replica")
             return
         redis_url, redis_pid = stack_.enter_context(redis(workdir))
-        started = [stack_.enter_context(replica([*app_args, "--redis_url", redis_url,
-                                                 "--redis_plaintext_ok"], workdir,
-                                                f"replica{i}", streamlit_options, app))
-                   for i in range(1, replicas + 1)]
+        started = [
+            stack_.enter_context(
+                replica(
+                    [*app_args, "--redis_url", redis_url, "--redis_plaintext_ok"],
+                    workdir,
+                    f"replica{i}",
+                    streamlit_options,
+                    app,
+                )
+            )
+            for i in range(1, replicas + 1)
+        ]
         url, proxy_pid = stack_.enter_context(balancer([u for u, _ in started], workdir))
-        yield Stack(url, tuple(p for _, p in started), (proxy_pid, redis_pid),
-                    f"{replicas} replicas + HAProxy + Redis")
+        yield Stack(
+            url,
+            tuple(p for _, p in started),
+            (proxy_pid, redis_pid),
+            f"{replicas} replicas + HAProxy + Redis",
+        )
 
 
 @contextmanager
 def checkout(commit: str, where: Path) -> Iterator[Path]:
     """`commit` of this repository as a git worktree at `where` (with this checkout's
     node_modules for hls.js): what is measured stays put while others edit the working tree."""
+
     def remove() -> None:
         if where.exists():
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
-                           check=False, capture_output=True)
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)],
+                check=False,
+                capture_output=True,
+            )
         subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
 
     remove()
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(where),
-                    commit], check=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(where), commit],
+        check=True,
+    )
     try:
         (where / "node_modules").symlink_to(ROOT / "node_modules")
         yield where
@@ -248,10 +298,10 @@ def checkout(commit: str, where: Path) -> Iterator[Path]:
 
 
 def make_bench_library(root: Path, extra_videos: int) -> Path:
-    """tests.media.make_library, plus a folder of `extra_videos` clips with posters (a family
+    """tests.support.media.make_library, plus a folder of `extra_videos` clips with posters (a family
     folder is dozens of videos, not three)."""
     sys.path.insert(0, str(ROOT))
-    from tests.media import make_library
+    from tests.support.media import make_library
 
     make_library(root)
     if extra_videos:

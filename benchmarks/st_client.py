@@ -76,8 +76,11 @@ class Run:
 
     def problems(self) -> list[str]:
         """Exceptions shown on the page (a traceback or a user-facing st.exception)."""
-        return [f"{e.exception.type}: {e.exception.message}"[:200] for e in self.elements
-                if e.WhichOneof("type") == "exception"]
+        return [
+            f"{e.exception.type}: {e.exception.message}"[:200]
+            for e in self.elements
+            if e.WhichOneof("type") == "exception"
+        ]
 
     def alerts(self) -> list[str]:
         return [e.alert.body[:200] for e in self.elements if e.WhichOneof("type") == "alert"]
@@ -119,15 +122,21 @@ class Tab:
         if xsrf is None:
             raise ProtocolError("/_stcore/health set no _streamlit_xsrf cookie")
         self.ws = await self.http.ws_connect(
-            f"{self.base}/_stcore/stream", protocols=("streamlit", xsrf),
-            headers={"Origin": self.base}, max_msg_size=0, autoping=True, heartbeat=None)
+            f"{self.base}/_stcore/stream",
+            protocols=("streamlit", xsrf),
+            headers={"Origin": self.base},
+            max_msg_size=0,
+            autoping=True,
+            heartbeat=None,
+        )
         self._finished = asyncio.Queue()
         self._reader = asyncio.create_task(self._read(self.ws))
         return await self.rerun()
 
     def page_url(self) -> str:
         return f"{self.base}/{quote(self.page_name)}" + (
-            f"?{self.query_string}" if self.query_string else "")
+            f"?{self.query_string}" if self.query_string else ""
+        )
 
     async def _get(self, url: str) -> None:
         async with self.http.get(url) as response:
@@ -197,19 +206,23 @@ class Tab:
     @staticmethod
     def component_event(component_id: str, event: str, value: object) -> WidgetState:
         """A components-v2 `setTriggerValue(event, value)`, as the frontend aggregates it."""
-        return WidgetState(id=_make_trigger_id(component_id, "events"),
-                           json_trigger_value=json.dumps([{"event": event, "value": value}]))
+        return WidgetState(
+            id=_make_trigger_id(component_id, "events"),
+            json_trigger_value=json.dumps([{"event": event, "value": value}]),
+        )
 
     def _server_set(self, element: Element) -> None:
         """A widget whose value the script set (`st.session_state[key] = ...`) shows that value
         from now on, and the frontend sends it back with later reruns: so does this tab."""
         kind = element.WhichOneof("type")
         if kind == "radio" and element.radio.set_value:
-            self.values[element.radio.id] = WidgetState(id=element.radio.id,
-                                                        string_value=element.radio.raw_value)
+            self.values[element.radio.id] = WidgetState(
+                id=element.radio.id, string_value=element.radio.raw_value
+            )
         elif kind == "text_input" and element.text_input.set_value:
             self.values[element.text_input.id] = WidgetState(
-                id=element.text_input.id, string_value=element.text_input.value)
+                id=element.text_input.id, string_value=element.text_input.value
+            )
 
     @staticmethod
     def shown(radio) -> str | None:
@@ -228,11 +241,13 @@ class Tab:
             async for frame in ws:
                 if frame.type == aiohttp.WSMsgType.BINARY:
                     self._handle(frame.data)
-                elif frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                    aiohttp.WSMsgType.ERROR):
+                elif frame.type in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.ERROR,
+                ):
                     break
-            self._finished.put_nowait(ProtocolError(
-                f"the websocket closed (code {ws.close_code})"))
+            self._finished.put_nowait(ProtocolError(f"the websocket closed (code {ws.close_code})"))
         except Exception as exc:  # noqa: BLE001 - handed to the waiting interaction
             self._finished.put_nowait(ProtocolError(f"reading the websocket failed: {exc!r}"))
 
