@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 
+Args = list[str] | None  # arguments placed before `-i` (a remote input's options)
+
+
 class FfmpegError(Exception):
     """ffmpeg is missing, or it could not read or write a video."""
 
@@ -161,11 +164,7 @@ def last_line(text: str) -> str:
 
 
 def probe_with_ffprobe(
-    path: str | Path,
-    ffprobe: str,
-    *,
-    timeout: float | None = None,
-    input_args: list[str] | None = None,
+    path: str | Path, ffprobe: str, *, timeout: float | None = None, input_args: Args = None
 ) -> Probe:
     """Probe with ffprobe's JSON output (exact, and immune to report-format changes)."""
     result = _probe_output(
@@ -242,11 +241,7 @@ _ROTATE_TAG = re.compile(r"^\s*rotate\s*:\s*(-?\d+)", re.MULTILINE)
 
 
 def probe_with_ffmpeg(
-    path: str | Path,
-    ffmpeg: str,
-    *,
-    timeout: float | None = None,
-    input_args: list[str] | None = None,
+    path: str | Path, ffmpeg: str, *, timeout: float | None = None, input_args: Args = None
 ) -> Probe:
     """Probe by parsing the stream report ``ffmpeg -i`` prints on stderr.
 

@@ -84,14 +84,7 @@ class ProgressStore:
 
     def verify(self, token: object) -> tuple[str, str] | None:
         """(username, video key) for a genuine, unexpired token; else None (any input)."""
-        payload = signing.verify(self._token_key, token, now=self._clock())
-        if (
-            payload is None
-            or not isinstance(payload.get("u"), str)
-            or not isinstance(payload.get("v"), str)
-        ):
-            return None
-        return payload["u"], payload["v"]
+        return signing.verify_strings(self._token_key, token, "u", "v", now=self._clock())
 
     # -- positions ----------------------------------------------------------------------
     def _key(self, username: str, video_key: str) -> str:

@@ -105,15 +105,12 @@ class SessionStore:
         """The live session a cookie names; None for missing, forged, expired or ended."""
         if not value or len(value) > MAX_COOKIE:
             return None
-        payload = signing.verify(self._key, value, now=self._clock())
-        if (
-            payload is None
-            or not isinstance(payload.get("s"), str)
-            or not isinstance(payload.get("u"), str)
-        ):
+        found = signing.verify_strings(self._key, value, "s", "u", now=self._clock())
+        if found is None:
             return None
-        session = self.get(payload["s"])
-        return session if session is not None and session.username == payload["u"] else None
+        session_id, username = found
+        session = self.get(session_id)
+        return session if session is not None and session.username == username else None
 
     def get(self, session_id: str) -> LoginSession | None:
         try:
@@ -193,19 +190,23 @@ class SessionStore:
         return value
 
 
+# Field → (key in the Cache entry, its type): the entry is written by `_save`.
+_STORED = {
+    "username": ("u", str),
+    "device": ("d", str),
+    "address": ("a", str),
+    "via": ("v", str),
+    "created": ("c", float),
+    "last_seen": ("l", float),
+    "expires": ("e", float),
+}
+
+
 def _parse(session_id: str, data: object) -> LoginSession | None:
     if not isinstance(data, dict):
         return None
     try:
-        return LoginSession(
-            id=session_id,
-            username=str(data["u"]),
-            device=str(data["d"]),
-            address=str(data["a"]),
-            via=str(data["v"]),
-            created=float(data["c"]),
-            last_seen=float(data["l"]),
-            expires=float(data["e"]),
-        )
+        values = {name: kind(data[key]) for name, (key, kind) in _STORED.items()}
     except (KeyError, TypeError, ValueError):  # a corrupt entry is no session
         return None
+    return LoginSession(id=session_id, **values)

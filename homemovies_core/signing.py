@@ -99,6 +99,16 @@ def verify(key: bytes, token: object, now: float | None = None) -> dict[str, Any
     return _payload(data, now)
 
 
+def verify_strings(
+    key: bytes, token: object, *fields: str, now: float | None = None
+) -> tuple[str, ...] | None:
+    """The payload's `fields`, all text, if the token is genuine and unexpired, else None."""
+    payload = verify(key, token, now)
+    if payload is None or not all(isinstance(payload.get(f), str) for f in fields):
+        return None
+    return tuple(payload[f] for f in fields)
+
+
 def seal(key: bytes, payload: dict[str, Any], expires_at: float) -> str:
     """An opaque token: nobody without `key` can read the payload or forge one."""
     nonce = os.urandom(_NONCE_BYTES)

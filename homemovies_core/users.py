@@ -31,6 +31,8 @@ from types import MappingProxyType
 import bcrypt
 import yaml
 
+from .files import read_head
+
 __all__ = [
     "MAX_BYTES",
     "Credentials",
@@ -108,17 +110,7 @@ def hash_password(password: str) -> str:
 # -- reading ---------------------------------------------------------------------------------
 def read_text(path: Path) -> str:
     """The whole file as text, refusing anything larger than `MAX_BYTES` before reading it."""
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise UsersError(f"The users file {path} does not exist.") from None
-    except IsADirectoryError:
-        raise UsersError(f"The users file {path} is a folder, not a file.") from None
-    except OSError as exc:
-        raise UsersError(
-            f"The users file {path} cannot be read ({exc.strerror or type(exc).__name__})."
-        ) from None
+    data = read_head(path, MAX_BYTES + 1, called=f"The users file {path}", error=UsersError)
     if len(data) > MAX_BYTES:
         raise UsersError(
             f"The users file {path} is larger than {MAX_BYTES // 1024} KiB; it "

@@ -39,16 +39,19 @@ def count_caption(count: int | None) -> str:
 def grid(
     svc: services.Services,
     videos: list[Video],
-    progress: dict[str, Progress],
     *,
     row: str,
+    label: str,
+    progress: dict[str, Progress] | None = None,
     show_folder: bool = False,
     query: str = "",
-    label: str,
     notes: dict[str, str] | None = None,
 ) -> None:
+    """Cards for `videos`; each shows how much of it this person watched."""
     # The row is part of the key: one video may be in "Continue watching" and the grid.
     zone = auth.viewer_zone()
+    if progress is None:
+        progress = svc.progress.many(auth.require_user(), [v.key for v in videos])
     cards.grid(
         [
             widgets.card(
@@ -67,7 +70,7 @@ def grid(
     )
 
 
-def on_this_day(svc: services.Services, store: ProgressStore, user: str) -> None:
+def on_this_day(svc: services.Services) -> None:
     """Videos filmed on this day in earlier years, on the landing view; nothing if none."""
     zone = auth.viewer_zone()
     videos, _pending = svc.catalog.cached_videos()
@@ -76,15 +79,8 @@ def on_this_day(svc: services.Services, store: ProgressStore, user: str) -> None
     if memories:
         st.subheader("On this day")
         shown = [m.video for m in memories]
-        grid(
-            svc,
-            shown,
-            store.many(user, [v.key for v in shown]),
-            row="memories",
-            show_folder=True,
-            label="On this day",
-            notes={m.video.key: m.caption for m in memories},
-        )
+        notes = {m.video.key: m.caption for m in memories}
+        grid(svc, shown, row="memories", label="On this day", show_folder=True, notes=notes)
         st.divider()
 
 
@@ -97,13 +93,18 @@ def continue_watching(svc: services.Services, store: ProgressStore, user: str) -
             progress[video.key] = entry
     if videos:
         st.subheader("Continue watching")
-        grid(svc, videos, progress, row="continue", show_folder=True, label="Continue watching")
+        grid(
+            svc,
+            videos,
+            row="continue",
+            label="Continue watching",
+            progress=progress,
+            show_folder=True,
+        )
         st.divider()
 
 
-def search_results(
-    svc: services.Services, store: ProgressStore, user: str, query: str, folder: str | None
-) -> None:
+def search_results(svc: services.Services, query: str, folder: str | None) -> None:
     videos, pending = svc.catalog.cached_videos()
     result = search(videos, query, limit=SEARCH_LIMIT, pending_folders=pending)
     top, clear = st.columns([5, 1], vertical_alignment="center")
@@ -127,15 +128,7 @@ def search_results(
         st.info("No video title matches. Try the start of a word from the title.")
         return
     shown = list(result.videos)
-    grid(
-        svc,
-        shown,
-        store.many(user, [v.key for v in shown]),
-        row="search",
-        show_folder=True,
-        query=query,
-        label="Search results",
-    )
+    grid(svc, shown, row="search", label="Search results", show_folder=True, query=query)
 
 
 def set_url(params: dict[str, str]) -> None:
@@ -188,7 +181,7 @@ def folder_page(
     request: library_view.LibraryRequest,
 ) -> None:
     if request.landing:
-        on_this_day(svc, store, user)
+        on_this_day(svc)
     continue_watching(svc, store, user)
     view = svc.catalog.folder_view(current)
     st.title(plain(view.folder.title))
@@ -230,14 +223,8 @@ def folder_page(
     for number, group in enumerate(groups):
         if group.heading and (len(groups) > 1 or group.year is not None):
             st.subheader(plain(group.heading))
-        grid(
-            svc,
-            list(group.videos),
-            progress,
-            row=f"grid:{number}",
-            label=f"Videos in {view.folder.title}"
-            + (f", {group.heading}" if group.heading else ""),
-        )
+        title = f"Videos in {view.folder.title}" + (f", {group.heading}" if group.heading else "")
+        grid(svc, list(group.videos), row=f"grid:{number}", label=title, progress=progress)
     if paging.pages > 1:
         here = library_view.folder_params(current, request.sort)
         prev_col, _, next_col = st.columns([1, 4, 1])
@@ -274,7 +261,7 @@ def main() -> None:
     current = library_view.choose_folder(request.folder, [f.key for f in folders])
     sidebar(folders, current, request.query)
     if request.query:
-        search_results(svc, store, user, request.query, current)
+        search_results(svc, request.query, current)
     else:
         folder_page(svc, store, user, current, request)
 

@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium, serving_app
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
-from tests.media import make_library
-from tests.oci_env import BUCKET, NS
-
-USER = "mum"
-PASSWORD = "correct horse battery"
-# 32 random bytes, hex: what `openssl rand -hex 32` prints (the app refuses weak keys).
-COOKIE_KEY = "5f0c3e9a1b7d4c2e8f6a0b3d5c7e9f1a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e"
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import chromium, serving_app
+from tests.support.media import make_library
+from tests.support.oci_env import BUCKET, NS
 
 
 def pytest_collection_modifyitems(config, items):

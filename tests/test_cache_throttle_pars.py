@@ -4,18 +4,11 @@ from homemovies_core.cache import LocalCache
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.redis_cache import redis_url_from_setting
 from homemovies_core.storage.base import Grant
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_local_cache_ttl_add_incr():
-    clock = Clock()
+    clock = Clock(1000.0)
     c = LocalCache(timer=clock)
     c.set("a", "1", 10)
     assert c.get("a") == "1" and 9.9 < c.ttl("a") <= 10
@@ -59,7 +52,7 @@ class CountingStorage:
 
 
 def test_grant_reused_until_min_remaining_then_reissued():
-    clock = Clock()
+    clock = Clock(1000.0)
     storage = CountingStorage()
     urls = PlaybackUrls(
         storage,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import REFRESHING, Catalog
 from homemovies_core.oci.storage import OciStorage
-from tests.oci_env import BUCKET, oci_settings
+from tests.support.oci_env import BUCKET, oci_settings
 
 
 def test_a_hanging_listing_shows_the_older_copy_at_once(server, config_path):

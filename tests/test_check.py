@@ -12,9 +12,9 @@ import redis
 from homemovies_core import check
 from homemovies_core.redis_cache import RedisFacts
 from tests.fake_oci import FakeOCIModel, start_fake_oci
-from tests.oci_env import BUCKET, NS
-from tests.redis6 import server_version, start_redis6
-from tests.redis_server import start_redis, stop
+from tests.support.oci_env import BUCKET, NS
+from tests.support.redis6 import server_version, start_redis6
+from tests.support.redis_server import start_redis, stop
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import serving_app
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import serving_app
 from tests.support.flows import card, heading, log_in
 
 COLD_STARTS = 6

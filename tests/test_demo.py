@@ -12,7 +12,7 @@ import pytest
 
 from homemovies_core import demo
 from homemovies_core.ffmpeg import probe
-from tests.media import LIBRARY_FILES, make_library
+from tests.support.media import LIBRARY_FILES, make_library
 
 EXPECTED_DEMO = {
     ".demo-complete",

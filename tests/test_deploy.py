@@ -27,8 +27,8 @@ import pytest
 import yaml
 
 from homemovies_core import settings
-from tests.browser import wait_for_http
-from tests.redis_server import free_port, stop
+from tests.support.browser import wait_for_http
+from tests.support.redis_server import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -218,7 +218,7 @@ def _interpolate(value: str, variables: dict[str, str]) -> str:
 
 def test_the_app_configured_as_in_compose_gets_its_secrets_from_the_files(tmp_path):
     """settings.load() with compose's command and environment, container paths mapped here."""
-    from tests.conftest import COOKIE_KEY
+    from tests.support.accounts import COOKIE_KEY
 
     _, app = app_service(load_compose())
     secrets_dir, media = tmp_path / "secrets", tmp_path / "media"

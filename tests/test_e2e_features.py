@@ -12,9 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import REPO_ROOT, serving_app, wait_for_video
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
-from tests.media import make_clip, make_library
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import REPO_ROOT, serving_app, wait_for_video
 from tests.support.flows import (
     heading,
     log_in,
@@ -24,6 +23,7 @@ from tests.support.flows import (
     play,
     settle,
 )
+from tests.support.media import make_clip, make_library
 
 FRENCH = "WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nUne fête, un test.\n"
 TV_AGENT = (

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import wait_for_video
+from tests.support.browser import wait_for_video
 from tests.support.flows import card, heading, log_in, log_in_for_good, open_folder, play
 
 # Screenshots go to an untracked build folder; `scripts/screenshots.sh` points this at

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import REPO_ROOT, serving_app
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
-from tests.media import make_library, tagged_clip
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import REPO_ROOT, serving_app
 from tests.support.flows import card, heading, log_in_for_good, open_folder
+from tests.support.media import make_library, tagged_clip
 
 ZONE = "Europe/Lisbon"
 

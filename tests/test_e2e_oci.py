@@ -13,9 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import serving_app, wait_for_video
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.fake_oci import start_fake_oci, write_oci_config
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import serving_app, wait_for_video
 from tests.support.flows import heading, log_in_for_good, open_folder, play
 
 BUCKET = "family-movies"

@@ -26,7 +26,7 @@ from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.storage import local_routes
 from homemovies_core.storage.local import LocalStorage
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
 
 
 # -- bounded bodies --------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from homemovies_core.ffmpeg import (
 from homemovies_core.ffmpeg_run import run_with_progress
 from homemovies_core.library import videos_in
 from homemovies_core.storage.base import Listing, ObjectInfo
-from tests.media import make_clip
+from tests.support.media import make_clip
 
 SYSTEM_FFPROBE = "/usr/bin/ffprobe"
 SYSTEM_FFMPEG = "/usr/bin/ffmpeg"

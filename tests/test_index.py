@@ -37,8 +37,8 @@ from homemovies_core.index.formats import (
     encode_info,
 )
 from homemovies_core.storage.local import LocalStorage
-from tests.media import make_clip, make_library, tagged_clip
-from tests.oci_env import BUCKET, oci_settings
+from tests.support.media import make_clip, make_library, tagged_clip
+from tests.support.oci_env import BUCKET, oci_settings
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = "Summer 2023"
@@ -476,7 +476,7 @@ def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path,
 
     # The app shows the facts, from one listing and one small read of the folder.
     from homemovies_core.oci.storage import OciStorage
-    from tests.oci_env import QUICK
+    from tests.support.oci_env import QUICK
 
     storage = OciStorage.from_settings(
         oci_settings(server.endpoint, config_path), policy=QUICK, background=QUICK

@@ -28,8 +28,9 @@ from homemovies_core.oci.client import open_bucket
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.oci.transfer import Uploader, hash_file
 from homemovies_core.storage.local import LocalStorage
-from tests.media import make_clip, tagged_clip
-from tests.oci_env import BUCKET, NS, QUICK, oci_settings
+from tests.support.media import make_clip, tagged_clip
+from tests.support.oci_cli import find_oci_cli
+from tests.support.oci_env import BUCKET, NS, QUICK, oci_settings
 
 REPO = Path(__file__).resolve().parent.parent
 FOLDER = "Family 2023"
@@ -612,16 +613,6 @@ def test_parallel_uploads_reuse_their_connections(server, config_path, tmp_path,
 
 
 # -- the real `oci` CLI as a peer ---------------------------------------------------------------
-def find_oci_cli() -> str | None:
-    candidates = [
-        os.environ.get("HM_OCI_CLI"),
-        str(Path(sys.executable).parent / "oci"),
-        str(REPO / ".venv-cli" / "bin" / "oci"),
-        shutil.which("oci"),
-    ]
-    return next((c for c in candidates if c and os.access(c, os.X_OK)), None)
-
-
 def test_oci_cli_bulk_upload_gives_the_same_objects(server, config_path, library):
     cli = find_oci_cli()
     if cli is None:

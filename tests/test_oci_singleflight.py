@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
-from tests.oci_env import BUCKET, NS
-from tests.redis_server import start_redis, stop
+from tests.support.oci_env import BUCKET, NS
+from tests.support.redis_server import start_redis, stop
 
-WORKER = Path(__file__).with_name("oci_grant_worker.py")
+WORKER = Path(__file__).parent / "support" / "oci_grant_worker.py"
 TARGET = "Holidays/Beach day #1.mp4"
 
 

@@ -26,8 +26,8 @@ from tests.fake_oci import (
     mint_resource_principal_env,
     start_fake_oci,
 )
-from tests.oci_env import BUCKET, NS, QUICK, oci_settings
-from tests.redis_server import start_redis, stop
+from tests.support.oci_env import BUCKET, NS, QUICK, oci_settings
+from tests.support.redis_server import start_redis, stop
 
 HOUR = 3600.0
 

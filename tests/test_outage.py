@@ -11,8 +11,8 @@ import pytest
 from homemovies_core import services, settings
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.library import Kind, Video
-from tests.conftest import COOKIE_KEY
-from tests.redis_server import start_redis, stop
+from tests.support.accounts import COOKIE_KEY
+from tests.support.redis_server import start_redis, stop
 
 VIDEO = Video(key="A/one.mp4", folder="A/", title="one", kind=Kind.PROGRESSIVE, badge="MP4")
 

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from homemovies_core.formatting import plain
-from tests.apptest import app, cards, logged_in
+from tests.support.apptest import app, cards, logged_in
 
 PASSWORD = "s3cret pass"
 

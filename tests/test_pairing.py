@@ -22,14 +22,7 @@ from homemovies_core.pairing import (
     network_clue,
     normalise_code,
 )
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import Clock
 
 
 @pytest.fixture
@@ -209,7 +202,7 @@ def test_describe_device(agent, summary):
 
 def test_the_same_flow_on_redis(tmp_path):
     from homemovies_core.redis_cache import FailoverCache, RedisCache
-    from tests.redis_server import start_redis, stop
+    from tests.support.redis_server import start_redis, stop
 
     proc, url = start_redis(tmp_path)
     try:

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 from homemovies_core.ffmpeg import probe
 from homemovies_core.ingest import main as ingest
 from homemovies_core.previews import make_previews
-from tests.browser import (
+from tests.support.accounts import COOKIE_KEY
+from tests.support.browser import (
     free_port,
     run_streamlit,
     serving_app,
@@ -25,9 +26,8 @@ from tests.browser import (
     wait_for_http,
     wait_for_video,
 )
-from tests.conftest import COOKIE_KEY
-from tests.media import make_clip
 from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play
+from tests.support.media import make_clip
 
 APP = Path(__file__).parent / "apps" / "player_app.py"
 DURATION_S = 6

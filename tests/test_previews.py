@@ -24,7 +24,7 @@ from homemovies_core.previews import (
 )
 from homemovies_core.storage.base import Listing, ObjectInfo
 from homemovies_core.storage.local import LocalStorage
-from tests.media import make_clip
+from tests.support.media import make_clip
 
 CUE = re.compile(
     r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n"

@@ -9,17 +9,10 @@ from starlette.testclient import TestClient
 from homemovies_core import routes, services, settings
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import Progress, ProgressStore, end_margin, resume_position
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
+from tests.support.clock import Clock
 
 KEY = b"k" * 32
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.mark.parametrize(
@@ -158,7 +151,7 @@ def test_route_refuses_bad_numbers_and_big_bodies(client):
 
 def test_progress_on_redis_survives_a_new_store(tmp_path):
     from homemovies_core.redis_cache import FailoverCache, RedisCache
-    from tests.redis_server import start_redis, stop
+    from tests.support.redis_server import start_redis, stop
 
     proc, url = start_redis(tmp_path)
     try:

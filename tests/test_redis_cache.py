@@ -1,6 +1,6 @@
 """RedisCache and FailoverCache against a real redis-server on a free port.
 
-The cache's own tests run against Redis 7 (Debian) and Redis 6 (tests/redis6.py): the app
+The cache's own tests run against Redis 7 (Debian) and Redis 6 (tests/support/redis6.py): the app
 must work on every Redis from 5 on, and a Redis-7-only argument once switched every
 throttle off on Redis 6."""
 
@@ -14,8 +14,8 @@ from homemovies_core import services, settings
 from homemovies_core.cache import LocalCache
 from homemovies_core.redis_cache import FailoverCache, RedisCache
 from homemovies_core.throttle import LoginThrottle
-from tests.redis6 import server_version, start_redis6
-from tests.redis_server import start_redis, stop
+from tests.support.redis6 import server_version, start_redis6
+from tests.support.redis_server import start_redis, stop
 
 
 @pytest.fixture(params=["7", "6"], ids=["redis7", "redis6"])

@@ -18,14 +18,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Request, Response, expect
 
-from tests.browser import wait_for_video
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
 from tests.fake_oci import start_fake_oci, write_oci_config
-from tests.media import make_clip
-from tests.redis_server import start_redis
-from tests.redis_server import stop as stop_redis
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import wait_for_video
 from tests.support.cluster import Cluster, Replica, running_cluster
 from tests.support.flows import heading, log_in_for_good, open_folder, play, settle
+from tests.support.media import make_clip
+from tests.support.redis_server import start_redis
+from tests.support.redis_server import stop as stop_redis
 
 BUCKET = "family-movies"
 RESUMING = re.compile("Resuming at 0:0[5-6]")

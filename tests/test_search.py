@@ -13,7 +13,7 @@ from homemovies_core.formatting import plain
 from homemovies_core.library import Kind, Video
 from homemovies_core.search import matches, search, words
 from homemovies_core.storage.local import LocalStorage
-from tests.apptest import cards, logged_in
+from tests.support.apptest import cards, logged_in
 
 
 def video(title: str, folder: str = "F/") -> Video:

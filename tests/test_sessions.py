@@ -8,15 +8,8 @@ import pytest
 from homemovies_core import signing
 from homemovies_core.cache import LocalCache
 from homemovies_core.sessions import SESSION_SECONDS, SessionStore
-from tests.conftest import COOKIE_KEY
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1_800_000_000.0
-
-    def __call__(self):
-        return self.now
+from tests.support.accounts import COOKIE_KEY
+from tests.support.clock import Clock
 
 
 @pytest.fixture

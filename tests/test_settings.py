@@ -5,7 +5,7 @@ import pytest
 from homemovies_core import settings
 from homemovies_core.settings import SettingsError
 from homemovies_core.users import parse
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
 
 # What `openssl rand -base64 32` prints: 32 random bytes in base64.
 BASE64_KEY = "x6Y0Xmxq8OaFpTZm/eXk/1HQOVYJOL0fd/A54/ZWrho="
@@ -315,7 +315,7 @@ def test_bad_secret_files_are_one_sentence(tmp_path):
     missing = tmp_path / "missing"
     for path, sentence in [
         (missing, f"The file {missing} given by --password_file does not exist."),
-        (tmp_path, f"{tmp_path}, given by --password_file, is a folder, not a file."),
+        (tmp_path, f"The file {tmp_path} given by --password_file is a folder, not a file."),
         (
             empty,
             f"The first line of {empty} (given by --password_file) is empty: put the secret there.",
@@ -443,7 +443,7 @@ VAULT = "ocid1.compartment.oc1..family"
 
 def _from_vault(server, config_path, *argv):
     from homemovies_core.oci.vault import fill_from_vault
-    from tests.oci_env import QUICK
+    from tests.support.oci_env import QUICK
 
     return fill_from_vault(
         load(

@@ -9,7 +9,7 @@ import bcrypt
 import pytest
 
 from homemovies_core import settings
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
 
 WEAK_KEY_SENTENCE = (
     " is too weak: a cookie key must be at least 32 random bytes; make one with "

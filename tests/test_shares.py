@@ -20,7 +20,8 @@ from homemovies_core.shares import (
     token_id,
 )
 from homemovies_core.throttle import LoginThrottle
-from tests.redis_server import start_redis, stop
+from tests.support.clock import Clock
+from tests.support.redis_server import start_redis, stop
 
 VIDEO = Video(
     key="Summer/Beach day.mp4",
@@ -29,14 +30,6 @@ VIDEO = Video(
     kind=Kind.PROGRESSIVE,
     badge="MP4",
 )
-
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["local", "redis"])

@@ -9,7 +9,7 @@ import bcrypt
 import pytest
 
 from homemovies_core import services
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -180,7 +180,7 @@ def test_streamlit_run_with_a_bad_flag_says_one_sentence_and_nothing_else(tmp_pa
     ("missing ScriptRunContext" read like an error to a newcomer)."""
     import subprocess
 
-    from tests.browser import REPO_ROOT, free_port
+    from tests.support.browser import REPO_ROOT, free_port
 
     done = subprocess.run(
         [

@@ -7,18 +7,11 @@ import threading
 
 from homemovies_core.cache import LocalCache
 from homemovies_core.throttle import Throttle, client_address, client_key
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_five_attempts_then_a_wait_per_user_and_address():
-    clock = Clock()
+    clock = Clock(1000.0)
     t = Throttle(LocalCache(timer=clock))
     left = [t.attempt("Mum", "203.0.113.9") for _ in range(5)]
     assert [a.left for a in left] == [4, 3, 2, 1, 0] and all(a.allowed for a in left)

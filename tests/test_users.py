@@ -15,8 +15,8 @@ import pytest
 
 from homemovies_core import auth, services, settings, users
 from homemovies_core.users import UsersError
-from tests.browser import REPO_ROOT
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
+from tests.support.browser import REPO_ROOT
 
 # Cheap hashes for reading tests (cost 4); the `users` command makes real ones (cost 12).
 MUM_HASH = bcrypt.hashpw(b"mum's password", bcrypt.gensalt(rounds=4)).decode()

@@ -9,9 +9,9 @@ from homemovies_core.oci.auth import load_auth
 from homemovies_core.oci.vault import fill_from_vault
 from homemovies_core.settings import SettingsError
 from homemovies_core.storage.base import StorageError
-from tests.conftest import COOKIE_KEY
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
-from tests.oci_env import QUICK
+from tests.support.accounts import COOKIE_KEY
+from tests.support.oci_env import QUICK
 
 FAMILY = "ocid1.compartment.oc1..family"
 SECRETS = {

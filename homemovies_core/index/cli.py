@@ -17,13 +17,13 @@ from collections.abc import Sequence
 
 from .. import library
 from .. import settings as settings_mod
-from ..ffmpeg import FfmpegError, find_ffmpeg
+from ..commands import run_command
+from ..ffmpeg import find_ffmpeg
 from ..ingest.console import Progress
 from ..oci.storage import OciStorage
 from ..oci.vault import fill_from_vault
 from ..services import APP_DIR
-from ..settings import SettingsError
-from ..storage.base import Storage, StorageError
+from ..storage.base import Storage
 from ..storage.local import LocalStorage
 from .folder import DEFAULT_WORKERS, index_folder
 
@@ -129,23 +129,12 @@ def run(argv: Sequence[str], ui: Progress | None = None) -> int:
     return 0
 
 
-def fail(message: str, code: int = 1) -> int:
-    print(f"index: error: {message}", file=sys.stderr, flush=True)
-    return code
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        return run(argv)
-    except (IndexCommandError, SettingsError, StorageError, FfmpegError) as exc:
-        return fail(str(exc))
-    except KeyboardInterrupt:
-        return fail(
-            "Interrupted. Folders already indexed keep their index; run it again to "
-            "finish the rest.",
-            130,
-        )
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return fail(f"A file could not be read or written{where}: {exc.strerror or exc}.")
+    return run_command(
+        lambda: run(argv),
+        name="index",
+        errors=(IndexCommandError,),
+        interrupted="Interrupted. Folders already indexed keep their index; "
+        "run it again to finish the rest.",
+    )

@@ -7,11 +7,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ..ffmpeg import FfmpegError, find_ffmpeg
-from ..settings import SettingsError
-from ..storage.base import StorageError
+from ..commands import run_command
+from ..ffmpeg import find_ffmpeg
 from .cli import PROG, IngestError, parse
-from .console import Progress, fail
+from .console import Progress
 from .info import recorded_line
 from .movie import sweep_cache
 from .plan import describe, plan_jobs
@@ -61,19 +60,10 @@ def _sweep_leftovers(target: Target, ui: Progress) -> None:
 
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        return run(argv, prog=prog)
-    except (IngestError, SettingsError, StorageError, FfmpegError) as exc:
-        return fail(str(exc))
-    except KeyboardInterrupt:
-        return fail(
-            "Interrupted. A local library is left as it was; an upload resumes when "
-            "the same command is run again.",
-            130,
-        )
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return fail(f"A file could not be read or written{where}: {exc.strerror or exc}.")
-    except Exception as exc:
-        detail = " ".join(str(exc).split())[:300]
-        return fail(f"Ingesting stopped on an unexpected {type(exc).__name__}: {detail}")
+    return run_command(
+        lambda: run(argv, prog=prog),
+        name="ingest",
+        errors=(IngestError,),
+        interrupted="Interrupted. A local library is left as it was; an upload "
+        "resumes when the same command is run again.",
+    )

@@ -52,9 +52,3 @@ class Progress:
     def byte_bar(self, label: str, total: int):
         """A bar counting bytes (the shape `oci.transfer` asks for)."""
         return self.bar(label, total, "B", scale=True)
-
-
-def fail(message: str, code: int = 1) -> int:
-    """Print the one sentence of a failed run; returns the exit status."""
-    print(f"ingest: error: {message}", file=sys.stderr, flush=True)
-    return code

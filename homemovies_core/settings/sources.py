@@ -11,6 +11,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..files import read_head
 from ..users import MAX_BYTES as WHOLE_FILE_MAX_BYTES
 from .model import BY_NAME, OPTIONS, SECRET_FILES, Option, Settings, SettingsError
 
@@ -158,15 +159,4 @@ def read_whole_file(path: Path, where: str) -> str:
 
 def _read_head(path: Path, where: str, limit: int) -> bytes:
     """At most `limit` bytes from the start of `path`: bounded before it is read."""
-    try:
-        with path.open("rb") as f:
-            return f.read(limit)
-    except FileNotFoundError:
-        raise SettingsError(f"The file {path} given by {where} does not exist.") from None
-    except IsADirectoryError:
-        raise SettingsError(f"{path}, given by {where}, is a folder, not a file.") from None
-    except OSError as exc:
-        raise SettingsError(
-            f"The file {path} given by {where} cannot be read "
-            f"({exc.strerror or type(exc).__name__})."
-        ) from None
+    return read_head(path, limit, called=f"The file {path} given by {where}", error=SettingsError)

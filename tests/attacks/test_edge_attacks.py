@@ -25,9 +25,9 @@ from homemovies_core import signing
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import ProgressStore
 from homemovies_core.storage.local import LocalStorage
-from tests.browser import serving_app
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
-from tests.media import make_library
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import serving_app
+from tests.support.media import make_library
 
 HLS = "Home videos/Party #2 ?.hls/"
 BEACH = "Summer 2023 #1/Beach day.mp4"
@@ -118,7 +118,7 @@ def test_media_is_served_sandboxed_and_nosniffed(app, storage):
 
 def test_a_video_opened_in_a_tab_of_its_own_still_plays(app, storage):
     # The sandbox gives the browser's own media page an opaque origin: it must still load.
-    from tests.browser import chromium
+    from tests.support.browser import chromium
 
     url = storage.grant(BEACH, prefix=False, expires_at=time.time() + 600).url
     with chromium() as browser:

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import serving_app, wait_for_video
-from tests.conftest import COOKIE_KEY, PASSWORD, USER
-from tests.media import make_clip, make_library
+from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.browser import serving_app, wait_for_video
 from tests.support.flows import heading, log_in_for_good, open_folder, settle
+from tests.support.media import make_clip, make_library
 
 PHISH = "[Session expired – log in](https://evil.example/login)"
 PIXEL = "![](https://evil.example/pixel.png)"

@@ -25,9 +25,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http
-from tests.redis_server import start_redis
-from tests.redis_server import stop as stop_redis
+from tests.support.browser import REPO_ROOT, free_port, run_streamlit, stop, wait_for_http
+from tests.support.redis_server import start_redis
+from tests.support.redis_server import stop as stop_redis
 
 HAPROXY = "/usr/sbin/haproxy"
 HAPROXY_CFG = REPO_ROOT / "deploy" / "haproxy.cfg"

@@ -9,8 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-USER = "mum"
-PASSWORD = "correct horse battery"
+from tests.support.accounts import PASSWORD, USER
 
 
 def settle(page: Page) -> None:

@@ -20,7 +20,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.redis_server import free_port, stop
+from tests.support.redis_server import free_port, stop
 
 __all__ = ["REDIS6_SERVER", "server_version", "start_redis6", "stop"]
 

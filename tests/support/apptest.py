@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-HOME = Path(__file__).resolve().parents[1] / "Home.py"
+HOME = Path(__file__).resolve().parents[2] / "Home.py"
 
 
 def app(**query) -> AppTest:

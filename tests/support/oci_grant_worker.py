@@ -1,6 +1,6 @@
 """A second process for the single-flight test: many threads ask for one video's URL.
 
-    python tests/oci_grant_worker.py ENDPOINT CONFIG REDIS_URL TARGET THREADS
+    python tests/support/oci_grant_worker.py ENDPOINT CONFIG REDIS_URL TARGET THREADS
 
 Prints "ready", waits for a line on stdin (so two workers start together), then prints
 one JSON line: the distinct URLs its threads received.
@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from homemovies_core import settings as settings_mod
 from homemovies_core.cache import make_cache
