@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import chromium, free_port, run_streamlit, stop, wait_for_http  # noqa: E402
-from tests.media import make_library  # noqa: E402
-from tests.test_e2e_local import log_in, settle  # noqa: E402
+from tests.support.browser import chromium, free_port, run_streamlit, stop, wait_for_http  # noqa: E402
+from tests.support.flows import log_in, settle  # noqa: E402
+from tests.support.media import make_library  # noqa: E402
 
 PASSWORD = "benchmark password"
 CASES = {"MP4": ("Summer 2023 #1", "Beach day"), "HLS": ("Home videos", "Party #2 ?")}

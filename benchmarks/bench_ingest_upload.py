@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from homemovies_core.oci.client import open_bucket
 from homemovies_core.oci.transfer import Uploader
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
-from tests.oci_env import BUCKET, NS, oci_settings
-from tests.test_ingest import find_oci_cli
+from tests.support.oci_cli import find_oci_cli
+from tests.support.oci_env import BUCKET, NS, oci_settings
 
 RENDITIONS = 4
 SEGMENT_BYTES = 2048

@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 
 from homemovies_core import auth, services, settings
 from homemovies_core.state import SESSION
-from tests.conftest import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY
 
 
 def make_folder(root: Path, count: int) -> None:

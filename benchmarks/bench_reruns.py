@@ -53,8 +53,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
-from tests.browser import chromium, free_port, stop, wait_for_http  # noqa: E402
-from tests.media import make_library  # noqa: E402
+from tests.support.browser import chromium, free_port, stop, wait_for_http  # noqa: E402
+from tests.support.media import make_library  # noqa: E402
 
 BASELINE = "082cbf3"
 USER = "mum"

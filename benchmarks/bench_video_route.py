@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from homemovies_core import signing  # noqa: E402
 from homemovies_core.storage.local import LocalStorage  # noqa: E402
-from tests.browser import free_port, run_streamlit, stop, wait_for_http  # noqa: E402
+from tests.support.browser import free_port, run_streamlit, stop, wait_for_http  # noqa: E402
 
 CHUNK = 1024 * 1024
 KEY = secrets.token_hex(32)
