@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.browser import chromium, free_port, run_streamlit, stop, wait_for_http  # noqa: E402
-from tests.support.flows import log_in, settle  # noqa: E402
+from tests.support.flows import card, log_in_for_good, settle  # noqa: E402
 from tests.support.media import make_library  # noqa: E402
 
 PASSWORD = "benchmark password"
@@ -43,12 +43,7 @@ UNTIL_PLAYING = """(t0) => new Promise(resolve => {
 def first_frame_ms(page, base: str, folder: str, title: str) -> float:
     page.goto(f"{base}/?{urlencode({'folder': folder})}")
     settle(page)
-    button = (
-        page.get_by_test_id("stVerticalBlock")
-        .filter(has=page.get_by_text(title, exact=True))
-        .filter(has=page.get_by_role("button", name="▶ Play"))
-        .last.get_by_role("button", name="▶ Play")
-    )
+    button = card(page, title).first
     button.wait_for()
     t0 = page.evaluate("() => performance.now()")
     button.click()
@@ -83,9 +78,7 @@ def main() -> None:
             with chromium() as browser:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 page.goto(base)
-                log_in(page, PASSWORD)
-                # The login cookie is written by a component a moment after the rerun.
-                page.wait_for_function("() => document.cookie.includes('home_movies_auth')")
+                log_in_for_good(page, PASSWORD)  # waits for the login cookie
                 for _ in range(args.runs):
                     for name, (folder, title) in CASES.items():
                         results[name].append(first_frame_ms(page, base, folder, title))
