@@ -929,7 +929,7 @@ def spawned(
     app: Path,
 ):
     sys.path.insert(0, str(bench_stack.ROOT))
-    from tests.conftest import COOKIE_KEY
+    from tests.support.accounts import COOKIE_KEY
 
     app_args = [
         "--media_dir",
