@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -66,7 +67,7 @@ def routes(svc: Services) -> list[BaseRoute]:
 
     async def session(request: Request) -> Response:
         try:
-            value = store.collect(request.headers.get(HANDOFF_HEADER, ""))
+            value = await run_in_threadpool(store.collect, request.headers.get(HANDOFF_HEADER, ""))
         except CacheUnavailable as exc:
             return PlainTextResponse(
                 str(exc), status_code=503, headers={"Cache-Control": "no-store"}
@@ -84,10 +85,10 @@ def routes(svc: Services) -> list[BaseRoute]:
     async def logout(request: Request) -> Response:
         if HANDOFF_HEADER not in request.headers:  # only our page sends it
             return PlainTextResponse("Not allowed.", status_code=403)
-        current = store.from_cookie(request.cookies.get(COOKIE_NAME))
+        current = await run_in_threadpool(store.from_cookie, request.cookies.get(COOKIE_NAME))
         if current is not None:
             try:
-                store.end(current.id)
+                await run_in_threadpool(store.end, current.id)
             except CacheUnavailable:
                 pass  # the page already said so; the cookie goes all the same
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})

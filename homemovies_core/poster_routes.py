@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -40,7 +41,8 @@ def routes(svc: Services) -> list[BaseRoute]:
             return PlainTextResponse(
                 "This link is not valid (it may have expired).", status_code=403
             )
-        data = svc.catalog.poster_bytes(name)
+        # Storage and Pillow block: off the event loop, which every websocket shares.
+        data = await run_in_threadpool(svc.catalog.poster_bytes, name)
         if data is None:
             return PlainTextResponse(
                 "No poster.", status_code=404, headers={"Cache-Control": "private, max-age=300"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -65,7 +66,7 @@ def progress_endpoint(store: ProgressStore):
         if owner is None:
             return PlainTextResponse("Not allowed.", status_code=403)
         try:
-            store.record(*owner, data["position"], data.get("duration"))
+            await run_in_threadpool(store.record, *owner, data["position"], data.get("duration"))
         except ValueError:
             return PlainTextResponse("Bad request.", status_code=400)
         return Response(status_code=204, headers={"Cache-Control": "no-store"})

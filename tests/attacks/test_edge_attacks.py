@@ -116,16 +116,14 @@ def test_media_is_served_sandboxed_and_nosniffed(app, storage):
         assert answer.headers["x-content-type-options"] == "nosniff"
 
 
-def test_a_video_opened_in_a_tab_of_its_own_still_plays(app, storage):
+def test_a_video_opened_in_a_tab_of_its_own_still_plays(app, storage, browser):
     # The sandbox gives the browser's own media page an opaque origin: it must still load.
-    from tests.support.browser import chromium
-
     url = storage.grant(BEACH, prefix=False, expires_at=time.time() + 600).url
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(app + url)
-        page.wait_for_function("() => document.querySelector('video')?.readyState >= 2")
-        assert page.evaluate("document.querySelector('video').error") is None
+    page = browser.new_page()
+    page.goto(app + url)
+    page.wait_for_function("() => document.querySelector('video')?.readyState >= 2")
+    assert page.evaluate("document.querySelector('video').error") is None
+    page.close()
 
 
 @pytest.mark.parametrize(
