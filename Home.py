@@ -59,7 +59,7 @@ def rerun_after_reconnect() -> None:
 
 
 def main() -> None:
-    from homemovies_core import auth, navigation, state
+    from homemovies_core import auth, login_page, navigation, state
     from homemovies_core.cache import CacheUnavailable
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
@@ -74,7 +74,7 @@ def main() -> None:
 
     if user is None and page.url_path not in PUBLIC_PAGES:
         phone = page.url_path == "pair"  # a phone about to approve a TV needs no QR code itself
-        auth.login_screen(
+        login_page.login_screen(
             svc,
             base=base,
             device_login=not phone,

@@ -1,12 +1,11 @@
-"""The Streamlit side of logging in: who is logged in, the login form, the phone login panel,
-logging out.
+"""The Streamlit side of who is logged in: the session of this tab, the client's address,
+handing the login cookie to the browser, logging out. (The login form and the phone panel
+are login_page.py.)
 
 - Who is logged in comes from our HttpOnly session cookie, read server-side from the
   websocket's request (`st.context.cookies`) and checked against the session in the Cache
   (sessions.py). Nothing in the browser has to report it, so there is no component whose
   rerun could swallow a click, and no flash of the login form for someone logged in.
-- streamlit-authenticator checks the password (its `AuthenticationController`, bcrypt); we
-  draw the form, and count the attempt in the throttle *before* the check.
 - Every action here runs in a widget callback: callbacks run before the script, so a click
   acts even if the run it started is interrupted by another rerun.
 """
@@ -14,39 +13,27 @@ logging out.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from datetime import tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import bcrypt
 import streamlit as st
-from streamlit_authenticator.controllers import AuthenticationController
 
-from . import links, widgets
+from . import links
 from .cache import CacheUnavailable
-from .formatting import plain
-from .pairing import PairingBusy, Ticket, describe_device, display_code
+from .pairing import describe_device
 from .services import Services, Users
 from .sessions import COOKIE_NAME, LoginSession, SessionStore
 from .state import (
     HANDOFF,
     LOGGED_OUT,
     LOGIN_ERROR,
-    LOGIN_PASSWORD,
-    LOGIN_USER,
-    PAIR_ERROR,
-    PAIR_TICKET,
     SESSION,
 )
 from .throttle import client_address
 
 log = logging.getLogger("homemovies.auth")
 
-POLL_SECONDS = 2  # how often a TV on the login page asks whether a phone approved it
-BCRYPT_MAX_BYTES = 72
-UNKNOWN_USER = "\x00unknown"  # every unknown user name counts as this one subject
-_DUMMY_HASH = bcrypt.hashpw(b"timing", bcrypt.gensalt(rounds=12)).decode()
 
 # Posts to /auth/session or /auth/logout once per id; sets no component state, so drawing it
 # never reruns the script.
@@ -184,163 +171,6 @@ def deliver_cookie(svc: Services, base: str | None) -> None:
             key="hm_session_cookie",
             data={"url": links.page_url(base, "auth/logout"), "id": st.session_state[LOGGED_OUT]},
         )
-
-
-def _submit_login(svc: Services) -> None:
-    """The form's callback: runs before the script, so the click always counts."""
-    username = str(st.session_state.get(LOGIN_USER) or "").strip().lower()[:128]
-    password = str(st.session_state.get(LOGIN_PASSWORD) or "")
-    st.session_state[LOGIN_PASSWORD] = ""  # never kept in the session
-    if not username or not password:
-        st.session_state[LOGIN_ERROR] = "Enter your user name and password."
-        return
-    address = the_client_address(svc)
-    try:
-        error = check_password(svc, username, password, address)
-        if error is None:
-            _forget_pairing(svc)
-            log_in_as(svc, username, via="password")
-            log.info("%s logged in from %s.", username, address)
-    except CacheUnavailable:
-        error = str(CacheUnavailable("Logging in"))
-    if error:
-        st.session_state[LOGIN_ERROR] = error
-    else:
-        st.session_state.pop(LOGIN_ERROR, None)
-
-
-def check_password(svc: Services, username: str, password: str, address: str) -> str | None:
-    """None if the password is right; else the sentence to show. The attempt is counted
-    before the password is checked, so parallel guesses cannot slip past the count."""
-    known = username in users(svc)
-    attempt = svc.throttles.login.attempt(username if known else UNKNOWN_USER, address)
-    if not attempt.allowed:
-        log.warning("Refused a login attempt from %s: too many failures.", address)
-        return f"Too many failed attempts. {widgets.try_again_in(attempt.wait)}"
-    if _password_ok(svc, username, password, known):
-        svc.throttles.login.succeeded(username, address)
-        return None
-    log.warning("Failed login from %s.", address)
-    wait = math.ceil(svc.throttles.login.window / 60)
-    return "Wrong user name or password. " + (
-        f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
-        f"must wait {wait} minutes."
-        if attempt.left
-        else f"This device must now wait {wait} minutes."
-    )
-
-
-def _password_ok(svc: Services, username: str, password: str, known: bool) -> bool:
-    if len(password.encode()) > BCRYPT_MAX_BYTES:  # bcrypt refuses these: never ours
-        return False
-    if not known:
-        bcrypt.checkpw(password.encode(), _DUMMY_HASH.encode())  # same time as a known name
-        return False
-    # Only the person asked about: the controller rebuilds its table of users on each login.
-    user = users(svc)[username]
-    credentials = {
-        "usernames": {
-            username: {
-                "name": user.display_name,
-                "password": user.password_hash,
-                "email": user.email,
-                "failed_login_attempts": 0,
-                "logged_in": False,
-            }
-        }
-    }
-    return bool(AuthenticationController(credentials, auto_hash=False).login(username, password))
-
-
-def login_screen(
-    svc: Services, *, base: str | None, device_login: bool = True, intro: str | None = None
-) -> None:
-    """The login form, and beside it a way to log this screen in with a phone."""
-    st.title("🎬 Home Movies")
-    if intro:
-        st.write(intro)
-    form_col, device_col = (
-        st.columns([3, 2], gap="large") if device_login else (st.container(), None)
-    )
-    with form_col, st.form("login", clear_on_submit=False, enter_to_submit=True):
-        st.text_input("Username", key=LOGIN_USER, autocomplete="username", max_chars=128)
-        st.text_input(
-            "Password",
-            key=LOGIN_PASSWORD,
-            type="password",
-            autocomplete="current-password",
-            max_chars=256,
-        )
-        st.form_submit_button("Log in", type="primary", on_click=_submit_login, args=(svc,))
-        if st.session_state.get(LOGIN_ERROR):
-            st.error(widgets.plain(st.session_state[LOGIN_ERROR]))
-    if device_col is not None:
-        with device_col:
-            _device_login_panel(svc, base)
-
-
-def _device_login_panel(svc: Services, base: str | None) -> None:
-    """A code only once this screen asks for one; a phone that is logged in approves it."""
-    st.subheader("📱 Log in with your phone")
-    ticket: Ticket | None = st.session_state.get(PAIR_TICKET)
-    if ticket is None or ticket.expires - time.time() < POLL_SECONDS * 2:
-        st.session_state.pop(PAIR_TICKET, None)
-        st.caption("On a TV or a shared screen, let a phone where you are logged in do it.")
-        st.button("Show a code for my phone", on_click=_start_pairing, args=(svc,))
-        if st.session_state.get(PAIR_ERROR):
-            st.warning(widgets.plain(st.session_state.pop(PAIR_ERROR)))
-        return
-    widgets.qr_code(links.page_url(base, "pair", code=ticket.code), width=200)
-    st.caption(
-        f"Scan this with a phone where you are logged in, or open "
-        f"{widgets.plain(links.page_url(base, 'pair'))} there and type the code:"
-    )
-    st.markdown(f"## `{display_code(ticket.code)}`")
-    st.markdown(f"Then type this number on the phone: **{ticket.check}**")
-    _await_approval(svc, ticket)
-
-
-def _start_pairing(svc: Services) -> None:
-    try:
-        ticket = svc.pairing.start(this_device(), the_client_address(svc))
-    except PairingBusy as exc:
-        st.session_state[PAIR_ERROR] = str(exc)
-        return
-    except CacheUnavailable:
-        st.session_state[PAIR_ERROR] = str(CacheUnavailable("Logging in with a phone"))
-        return
-    st.session_state[PAIR_TICKET] = ticket
-
-
-@st.fragment(run_every=POLL_SECONDS)
-def _await_approval(svc: Services, ticket: Ticket) -> None:
-    left = ticket.expires - time.time()
-    if left < POLL_SECONDS * 2:  # expired: offer a new one
-        st.session_state.pop(PAIR_TICKET, None)
-        st.rerun(scope="app")
-    try:
-        username = svc.pairing.claim(ticket)
-        if username and username in users(svc):  # the user may have been removed meanwhile
-            log_in_as(svc, username, via="phone")
-            log.info(
-                "A device at %s logged in through a phone's approval.", the_client_address(svc)
-            )
-    except CacheUnavailable as exc:
-        st.caption(plain(exc))
-        return
-    if username:
-        st.session_state.pop(PAIR_TICKET, None)
-        st.rerun(scope="app")
-    st.caption(f"Waiting for a phone… this code works for {math.ceil(left / 60)} more minutes.")
-
-
-def _forget_pairing(svc: Services) -> None:
-    ticket = st.session_state.pop(PAIR_TICKET, None)
-    if ticket is not None:
-        try:
-            svc.pairing.cancel(ticket)
-        except CacheUnavailable:
-            pass  # it expires by itself within ten minutes
 
 
 # -- logging out ---------------------------------------------------------------------------

@@ -14,7 +14,6 @@ Rules (the original's, made robust):
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -50,68 +49,6 @@ DOWNLOAD_ONLY = {
 POSTER_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 SUBTITLE_EXTENSION = ".vtt"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
-
-
-# What each file of a library is served or uploaded as (browsers and hls.js go by these).
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/mp4",
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".vtt": "text/vtt",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
-# Everything the app itself serves from a library folder (/video): media and nothing else.
-# Not SVG (an image that runs script), not HTML, not anything guessed from the name: a file
-# planted in a movie folder must never become a page on the app's origin.
-MEDIA_TYPES = {
-    **CONTENT_TYPES,
-    ".ogv": "video/ogg",
-    ".aac": "audio/aac",
-    ".m4a": "audio/mp4",
-    ".mp3": "audio/mpeg",
-    ".oga": "audio/ogg",
-    ".opus": "audio/ogg",
-}
-# Videos browsers cannot play are offered as downloads (served as attachments).
-DOWNLOAD_TYPES = {
-    ".avi": "video/x-msvideo",
-    ".mkv": "video/x-matroska",
-    ".wmv": "video/x-ms-wmv",
-    ".flv": "video/x-flv",
-    ".mpg": "video/mpeg",
-    ".mpeg": "video/mpeg",
-    ".3gp": "video/3gpp",
-    ".mts": "video/mp2t",
-    ".m2ts": "video/mp2t",
-    ".vob": "video/mpeg",
-    ".dv": "video/dv",
-}
-
-
-def content_type(name: str) -> str:
-    """The type to store an object with (ingest); unknown files become octet-stream."""
-    return (
-        CONTENT_TYPES.get(_extension(name))
-        or mimetypes.guess_type(name)[0]
-        or "application/octet-stream"
-    )
-
-
-def media_type(name: str) -> str | None:
-    """The type to serve a library file as, or None: not media, never served."""
-    ext = _extension(name)
-    return MEDIA_TYPES.get(ext) or DOWNLOAD_TYPES.get(ext)
-
-
-def is_download(name: str) -> bool:
-    return _extension(name) in DOWNLOAD_TYPES
 
 
 class Kind(Enum):
@@ -274,8 +211,29 @@ def videos_in(
     """Classify one folder's listing into videos, with posters and subtitles attached, and
     what the folder's index knows of each (`index` is keyed by names within the folder)."""
     index = index or {}
+    by_stem, subtitles = _sidecars(listing)
+    videos = [
+        _file_video(folder_key, obj, by_stem, subtitles, index)
+        for obj in listing.objects
+        if classify_file(obj.name) is not None
+    ]
+    for prefix in listing.prefixes:
+        if is_hls_prefix(prefix.name):
+            # A movie's facts come from its own info.json, made with it: nothing to compare.
+            entry = index.get(prefix.name[len(folder_key) :])
+            videos.append(Video(
+                key=prefix.name, folder=folder_key, title=display_name(prefix.name),
+                kind=Kind.HLS, badge="HLS", size=prefix.size, modified=prefix.modified,
+                poster=prefix.name + HLS_POSTER, **_fields(entry.facts if entry else None),
+            ))  # fmt: skip
+    videos.sort(key=lambda v: natural_key(v.title))
+    return videos
+
+
+def _sidecars(listing: Listing) -> tuple[dict[str, list[str]], dict[str, list[Subtitle]]]:
+    """Names by stem (posters are found among them) and subtitles by the stem they serve."""
     by_stem: dict[str, list[str]] = {}
-    subtitles_by_stem: dict[str, list[Subtitle]] = {}
+    subtitles: dict[str, list[Subtitle]] = {}
     for obj in listing.objects:
         by_stem.setdefault(_stem(obj.name), []).append(obj.name)
         if obj.name.lower().endswith(SUBTITLE_EXTENSION):
@@ -283,54 +241,31 @@ def videos_in(
             middle = obj.name.rsplit("/", 1)[-1][: -len(SUBTITLE_EXTENSION)]
             for owner in {middle, middle.rsplit(".", 1)[0]}:
                 if (sub := subtitle_for(obj.name, owner)) is not None:
-                    subtitles_by_stem.setdefault(owner, []).append(sub)
+                    subtitles.setdefault(owner, []).append(sub)
+    return by_stem, subtitles
 
-    videos: list[Video] = []
-    for obj in listing.objects:
-        classified = classify_file(obj.name)
-        if classified is None:
-            continue
-        kind, badge = classified
-        stem = _stem(obj.name)
-        siblings = by_stem.get(stem, [])
-        poster = next((n for n in sorted(siblings) if _extension(n) in POSTER_EXTENSIONS), None)
-        subs = tuple(sorted(subtitles_by_stem.get(stem, ()), key=lambda s: s.name))
-        entry = index.get(obj.name[len(folder_key) :])
-        # A file replaced since it was indexed keeps no facts of the old one.
-        facts = entry.facts if entry and entry.matches(obj.size, obj.modified) else None
-        videos.append(
-            Video(
-                key=obj.name,
-                folder=folder_key,
-                title=display_name(obj.name),
-                kind=kind,
-                badge=badge,
-                size=obj.size,
-                modified=obj.modified,
-                poster=poster,
-                subtitles=subs,
-                **_fields(facts),
-            )
-        )
-    for prefix in listing.prefixes:
-        if is_hls_prefix(prefix.name):
-            # A movie's facts come from its own info.json, made with it: nothing to compare.
-            entry = index.get(prefix.name[len(folder_key) :])
-            videos.append(
-                Video(
-                    key=prefix.name,
-                    folder=folder_key,
-                    title=display_name(prefix.name),
-                    kind=Kind.HLS,
-                    badge="HLS",
-                    size=prefix.size,
-                    modified=prefix.modified,
-                    poster=prefix.name + HLS_POSTER,
-                    **_fields(entry.facts if entry else None),
-                )
-            )
-    videos.sort(key=lambda v: natural_key(v.title))
-    return videos
+
+def _file_video(
+    folder_key: str,
+    obj: ObjectInfo,
+    by_stem: dict[str, list[str]],
+    subtitles: dict[str, list[Subtitle]],
+    index: Mapping[str, IndexEntry],
+) -> Video:
+    kind, badge = classify_file(obj.name)
+    stem = _stem(obj.name)
+    poster = next(
+        (n for n in sorted(by_stem.get(stem, [])) if _extension(n) in POSTER_EXTENSIONS), None
+    )
+    entry = index.get(obj.name[len(folder_key) :])
+    # A file replaced since it was indexed keeps no facts of the old one.
+    facts = entry.facts if entry and entry.matches(obj.size, obj.modified) else None
+    return Video(
+        key=obj.name, folder=folder_key, title=display_name(obj.name), kind=kind, badge=badge,
+        size=obj.size, modified=obj.modified, poster=poster,
+        subtitles=tuple(sorted(subtitles.get(stem, ()), key=lambda s: s.name)),
+        **_fields(facts),
+    )  # fmt: skip
 
 
 def _fields(facts: VideoFacts | None) -> dict:

@@ -82,16 +82,47 @@ class Services:
 
 def build(settings: Settings, *, announce=print) -> Services:
     warnings: list[str] = []
-    cookie_key = settings.cookie_key
-    if not cookie_key:
-        cookie_key = secrets.token_urlsafe(32)
-        warnings.append(
-            "No cookie key is configured, so a random one is used: logins will not "
-            "survive a restart or work across replicas. Set --cookie_key_file "
-            "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`)."
-        )
+    cookie_key = settings.cookie_key or _random_cookie_key(warnings)
     credentials = login_users(settings, announce)
+    cache = _cache(settings, warnings)
+    storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
+    storage.start_background(cache)
+    catalog = Catalog(
+        storage, cache, listing_ttl=settings.cache_ttl_seconds,
+        count_eagerly=storage.kind == "local",
+    )  # fmt: skip
+    urls = PlaybackUrls(
+        storage, cache, ttl_seconds=settings.par_ttl_hours * 3600,
+        min_remaining_seconds=settings.par_min_remaining_hours * 3600,
+    )  # fmt: skip
+    for w in warnings:
+        log.warning(w)
+    key = signing.derive_key
+    secure = shared_only(cache)  # security state never falls back to one replica's memory
+    return Services(
+        settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
+        credentials=credentials, cookie_key=cookie_key,
+        sessions=SessionStore(secure, key(cookie_key, "session")),
+        progress=ProgressStore(cache, key(cookie_key, "progress")),
+        shares=ShareStore(secure), pairing=Pairing(secure),
+        throttles=Throttles(
+            login=Throttle(secure), share_lookup=lookup_throttle(secure),
+            share_password=password_throttle(secure), pair_guess=guess_throttle(secure),
+        ),
+        health=monitor_for(cache), warnings=tuple(warnings),
+    )  # fmt: skip
 
+
+def _random_cookie_key(warnings: list[str]) -> str:
+    warnings.append(
+        "No cookie key is configured, so a random one is used: logins will not "
+        "survive a restart or work across replicas. Set --cookie_key_file "
+        "or HM_COOKIE_KEY (e.g. from `openssl rand -hex 32`)."
+    )
+    return secrets.token_urlsafe(32)
+
+
+def _cache(settings: Settings, warnings: list[str]) -> Cache:
     plain_host = redis_host_without_tls(settings)
     if plain_host:
         warnings.append(
@@ -108,45 +139,7 @@ def build(settings: Settings, *, announce=print) -> Services:
         warnings.append(
             "Redis cannot be reached; the app uses its in-process cache until it comes back."
         )
-    storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
-    storage.start_background(cache)
-    catalog = Catalog(
-        storage,
-        cache,
-        listing_ttl=settings.cache_ttl_seconds,
-        count_eagerly=storage.kind == "local",
-    )
-    urls = PlaybackUrls(
-        storage,
-        cache,
-        ttl_seconds=settings.par_ttl_hours * 3600,
-        min_remaining_seconds=settings.par_min_remaining_hours * 3600,
-    )
-    for w in warnings:
-        log.warning(w)
-    key = signing.derive_key
-    secure = shared_only(cache)  # security state never falls back to one replica's memory
-    return Services(
-        settings=settings,
-        cache=cache,
-        storage=storage,
-        catalog=catalog,
-        urls=urls,
-        credentials=credentials,
-        cookie_key=cookie_key,
-        sessions=SessionStore(secure, key(cookie_key, "session")),
-        progress=ProgressStore(cache, key(cookie_key, "progress")),
-        shares=ShareStore(secure),
-        pairing=Pairing(secure),
-        throttles=Throttles(
-            login=Throttle(secure),
-            share_lookup=lookup_throttle(secure),
-            share_password=password_throttle(secure),
-            pair_guess=guess_throttle(secure),
-        ),
-        health=monitor_for(cache),
-        warnings=tuple(warnings),
-    )
+    return cache
 
 
 def login_users(settings: Settings, announce=print) -> Users:

@@ -203,18 +203,23 @@ def folder_page(
         f"{len(videos)} videos"
         + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else "")
     )
-    st.session_state[state.ORDER] = order.value  # the control shows what the URL says
-    sort.selectbox(
-        "Order",
-        list(ORDER_LABELS),
-        format_func=ORDER_LABELS.get,
-        key=state.ORDER,
-        label_visibility="collapsed",
-        on_change=order_picked,
-        args=(current,),
-    )
+    with sort:
+        order_control(order, current)
     shown = videos[paging.start : paging.stop]
-    progress = store.many(user, [v.key for v in shown])
+    by_year(svc, view.folder.title, shown, order, store.many(user, [v.key for v in shown]))
+    if paging.pages > 1:
+        page_buttons(paging, library_view.folder_params(current, request.sort))
+
+
+def order_control(order: timeline.Order, current: str) -> None:
+    st.session_state[state.ORDER] = order.value  # the control shows what the URL says
+    st.selectbox("Order", list(ORDER_LABELS), format_func=ORDER_LABELS.get, key=state.ORDER,
+                 label_visibility="collapsed", on_change=order_picked, args=(current,))  # fmt: skip
+
+
+def by_year(svc: services.Services, folder: str, shown: list[Video], order: timeline.Order,
+            progress: dict[str, Progress]) -> None:  # fmt: skip
+    """The page's cards under their year headings (one run of cards when sorted by name)."""
     groups = (
         timeline.by_year(shown, auth.viewer_zone())
         if order is not timeline.Order.NAME
@@ -223,25 +228,18 @@ def folder_page(
     for number, group in enumerate(groups):
         if group.heading and (len(groups) > 1 or group.year is not None):
             st.subheader(plain(group.heading))
-        title = f"Videos in {view.folder.title}" + (f", {group.heading}" if group.heading else "")
+        title = f"Videos in {folder}" + (f", {group.heading}" if group.heading else "")
         grid(svc, list(group.videos), row=f"grid:{number}", label=title, progress=progress)
-    if paging.pages > 1:
-        here = library_view.folder_params(current, request.sort)
-        prev_col, _, next_col = st.columns([1, 4, 1])
-        if paging.page > 1:
-            prev_col.button(
-                "← Previous page",
-                width="stretch",
-                on_click=set_url,
-                args=({**here, "page": str(paging.page - 1)},),
-            )
-        if paging.page < paging.pages:
-            next_col.button(
-                "Next page →",
-                width="stretch",
-                on_click=set_url,
-                args=({**here, "page": str(paging.page + 1)},),
-            )
+
+
+def page_buttons(paging: library_view.Paging, here: dict[str, str]) -> None:
+    prev_col, _, next_col = st.columns([1, 4, 1])
+    if paging.page > 1:
+        prev_col.button("← Previous page", width="stretch", on_click=set_url,
+                        args=({**here, "page": str(paging.page - 1)},))  # fmt: skip
+    if paging.page < paging.pages:
+        next_col.button("Next page →", width="stretch", on_click=set_url,
+                        args=({**here, "page": str(paging.page + 1)},))  # fmt: skip
 
 
 def main() -> None:

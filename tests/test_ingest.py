@@ -23,7 +23,8 @@ from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
 from homemovies_core.index.formats import INDEX_NAME, decode_index
 from homemovies_core.ingest import main
-from homemovies_core.library import CONTENT_TYPES, Kind, content_type
+from homemovies_core.library import Kind
+from homemovies_core.media_types import CONTENT_TYPES, content_type
 from homemovies_core.oci.client import open_bucket
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.oci.transfer import Uploader, hash_file

@@ -13,7 +13,7 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from homemovies_core import auth, services, settings, users
+from homemovies_core import auth, login_page, services, settings, users
 from homemovies_core.users import UsersError
 from tests.support.accounts import COOKIE_KEY
 from tests.support.browser import REPO_ROOT
@@ -359,14 +359,16 @@ def test_everyone_in_the_file_logs_in_with_their_own_password_and_throttle(tmp_p
         list(auth.users(svc)) == ["mum", "dad"] and said == []
     )  # no demo user, no password printed
     address = "192.0.2.1"
-    assert auth.check_password(svc, "mum", "mum's password", address) is None
-    assert auth.check_password(svc, "dad", "dad's password", address) is None
-    assert auth.check_password(svc, "dad", "mum's password", address).startswith("Wrong user name")
+    assert login_page.check_password(svc, "mum", "mum's password", address) is None
+    assert login_page.check_password(svc, "dad", "dad's password", address) is None
+    assert login_page.check_password(svc, "dad", "mum's password", address).startswith(
+        "Wrong user name"
+    )
     # Five wrong passwords lock mum out on this device; dad, on the same device, still gets in.
     for _ in range(5):
-        assert auth.check_password(svc, "mum", "guess", address).startswith("Wrong user name")
-    assert auth.check_password(svc, "mum", "mum's password", address).startswith("Too many")
-    assert auth.check_password(svc, "dad", "dad's password", address) is None
+        assert login_page.check_password(svc, "mum", "guess", address).startswith("Wrong user name")
+    assert login_page.check_password(svc, "mum", "mum's password", address).startswith("Too many")
+    assert login_page.check_password(svc, "dad", "dad's password", address) is None
 
 
 def test_username_and_password_add_one_more_person(tmp_path):
@@ -375,7 +377,7 @@ def test_username_and_password_add_one_more_person(tmp_path):
     svc = build(tmp_path, "--users_file", str(path), "--username", "Gran", "--password", "scones")
     assert list(svc.credentials) == ["mum", "dad", "gran"]
     assert svc.credentials["gran"].display_name == "Gran"
-    assert auth.check_password(svc, "gran", "scones", "192.0.2.1") is None
+    assert login_page.check_password(svc, "gran", "scones", "192.0.2.1") is None
     said: list[str] = []
     assert list(build(tmp_path, said=said).credentials) == ["demo"]  # neither: the demo user
     assert len(said) == 1 and "Log in as 'demo'" in said[0]

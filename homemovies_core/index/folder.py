@@ -110,8 +110,7 @@ def index_folder(
 ) -> FolderReport:
     """Bring `folder`'s index up to date (see the module's docstring)."""
     report = FolderReport(folder)
-    listing = storage.list_level(folder)
-    videos = library.videos_in(folder, listing)
+    videos = library.videos_in(folder, storage.list_level(folder))
     report.videos = len(videos)
     stored = read_index(storage, folder)
     if stored.problem:
@@ -119,57 +118,72 @@ def index_folder(
             f"The index of '{library.folder_title(folder)}' could not be read "
             f"({stored.problem}); it is made again."
         )
+    entries, work = _plan(storage, folder, videos, stored.entries, report, posters)
+    if work:
+        _probe_all(storage, folder, work, entries, report, ffmpeg=ffmpeg, bar=bar, say=say,
+                   posters=posters, workers=workers)  # fmt: skip
+    if encode_index(entries) != stored.raw:
+        write_index(storage, folder, entries)
+        report.written = True
+    return report
+
+
+Work = list[tuple[Video, "IndexEntry | None"]]  # a video, and its entry when only a poster is due
+
+
+def _plan(storage: Storage, folder: str, videos: list[Video], stored: dict[str, IndexEntry],
+          report: FolderReport, posters: bool) -> tuple[dict[str, IndexEntry], Work]:  # fmt: skip
+    """What is kept as it is (unchanged files, movies' info.json) and what must be probed."""
     entries: dict[str, IndexEntry] = {}
-    work: list[tuple[Video, IndexEntry | None]] = []
+    work: Work = []
     for video in videos:
         name = video.key[len(folder) :]
+        old = stored.get(name)
         if video.kind is Kind.HLS:
             facts = movie_facts(storage, video.key)
-            old = stored.entries.get(name)
             if facts is not None:
                 entries[name] = IndexEntry(facts)
                 report.movies += 1
             elif old is not None:
                 entries[name] = old
-            continue
-        old = stored.entries.get(name)
-        if old is not None and old.matches(video.size, video.modified):
+        elif old is not None and old.matches(video.size, video.modified):
             entries[name] = old
             report.unchanged += 1
             if posters and video.poster is None and old.facts is not None:
                 work.append((video, old))  # only the poster is missing
-            continue
-        work.append((video, None))
+        else:
+            work.append((video, None))
+    return entries, work
+
+
+def _probe_all(storage: Storage, folder: str, work: Work, entries: dict[str, IndexEntry],
+               report: FolderReport, *, ffmpeg: str, bar: Bar, say: Callable[[str], None],
+               posters: bool, workers: int) -> None:  # fmt: skip
+    """Probe (and make posters for) `work` in parallel, filling in `entries` and `report`."""
 
     def one(item: tuple[Video, IndexEntry | None]) -> tuple[IndexEntry | None, bool, str]:
         return _probe_one(storage, item[0], item[1], ffmpeg, posters)
 
     to_probe = sum(1 for _video, known in work if known is None)
     label = f"Indexing '{library.folder_title(folder)}' ({to_probe} to probe)"
-    if work:
-        with (
-            bar(label, len(work), "video") as advance,
-            ThreadPoolExecutor(max(1, workers), thread_name_prefix="index") as pool,
+    with (
+        bar(label, len(work), "video") as advance,
+        ThreadPoolExecutor(max(1, workers), thread_name_prefix="index") as pool,
+    ):
+        for (video, known), (entry, poster_made, problem) in zip(
+            work, pool.map(one, work), strict=True
         ):
-            for (video, known), (entry, poster_made, problem) in zip(
-                work, pool.map(one, work), strict=True
-            ):
-                advance(1)
-                if problem:
-                    say(f"'{video.key}': {problem}")
-                report.posters += poster_made
-                if entry is None or known is not None:
-                    continue  # not reached (tried again next run), or only a poster was due
-                entries[video.key[len(folder) :]] = entry
-                if entry.facts is None:
-                    report.unreadable.append(f"{video.key[len(folder) :]}: {entry.error}")
-                else:
-                    report.probed += 1
-    data = encode_index(entries)
-    if data != stored.raw:
-        write_index(storage, folder, entries)
-        report.written = True
-    return report
+            advance(1)
+            if problem:
+                say(f"'{video.key}': {problem}")
+            report.posters += poster_made
+            if entry is None or known is not None:
+                continue  # not reached (tried again next run), or only a poster was due
+            entries[video.key[len(folder) :]] = entry
+            if entry.facts is None:
+                report.unreadable.append(f"{video.key[len(folder) :]}: {entry.error}")
+            else:
+                report.probed += 1
 
 
 def _probe_one(

@@ -22,7 +22,8 @@ from pathlib import Path
 import oci
 from oci.object_storage import UploadManager
 
-from ..library import HLS_PLAYLIST, content_type
+from ..library import HLS_PLAYLIST
+from ..media_types import content_type
 from ..storage.base import StorageError
 from .client import Bucket, pages
 from .errors import call, describe_error

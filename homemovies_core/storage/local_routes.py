@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..library import is_download, media_type
+from ..media_types import is_download, media_type
 from .local import LocalStorage
 
 # Library files are media the app plays, never documents: even one opened in a tab of its own
