@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import cachetools
 
+from . import safe_json
+
 log = logging.getLogger(__name__)
 
 _FOREVER = 10 * 365 * 24 * 3600.0
@@ -42,7 +44,7 @@ def get_json(cache: Cache, key: str) -> Any:
 
 def get_json_text(raw: str) -> Any:
     try:
-        return json.loads(raw)
+        return safe_json.loads(raw)
     except ValueError:  # a corrupt entry is a miss, never a crash
         return None
 

@@ -7,13 +7,14 @@ human-readable report ``ffmpeg -i`` prints on stderr.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import safe_json
 
 __all__ = [
     "FfmpegError",
@@ -185,8 +186,8 @@ def probe_with_ffprobe(
     if result.returncode != 0:
         raise _not_a_video(path, last_line(result.stderr))
     try:
-        data = json.loads(result.stdout or "{}")
-    except json.JSONDecodeError as exc:
+        data = safe_json.loads(result.stdout or "{}")
+    except ValueError as exc:
         raise _not_a_video(path, f"ffprobe printed unreadable JSON ({exc})") from exc
     streams = data.get("streams", [])
     videos = [

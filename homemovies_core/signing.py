@@ -24,6 +24,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from . import safe_json
+
 # Longer than any token we issue (a sealed 1,000-character object name is ~1,400): anything
 # bigger is not ours, and is refused before any decoding or hashing work.
 MAX_TOKEN_CHARS = 4096
@@ -50,8 +52,8 @@ def _mac(key: bytes, body: bytes) -> bytes:
 
 def _payload(data: bytes, now: float | None) -> dict[str, Any] | None:
     try:
-        payload = json.loads(data)
-    except (ValueError, RecursionError):
+        payload = safe_json.loads(data)
+    except ValueError:
         return None
     if not isinstance(payload, dict) or type(payload.get("exp")) is not int:
         return None

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from .. import safe_json
 from ..recorded import SOURCES, Recorded
 
 INDEX_NAME = ".homemovies.json"
@@ -201,8 +202,8 @@ def _load(data: bytes, limit: int, kind: str) -> dict:
     if len(data) > limit:
         raise FormatError(f"it is larger than {limit // 1024} KB")
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested absurdly deep
+        body = safe_json.loads(data)
+    except ValueError:  # not UTF-8, not JSON, or nested absurdly deep
         raise FormatError("it is not JSON") from None
     if not isinstance(body, dict):
         raise FormatError("it is not a JSON object")
