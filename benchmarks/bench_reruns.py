@@ -53,6 +53,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
+from benchmarks.bench_stack import checkout  # noqa: E402
 from tests.support.browser import chromium, free_port, stop, wait_for_http  # noqa: E402
 from tests.support.media import make_library  # noqa: E402
 
@@ -168,29 +169,6 @@ def settle(page: Page, runs: RunCounter, quiet: float, limit: float = 90.0) -> N
 
 
 # -- the two apps --------------------------------------------------------------------------
-@contextmanager
-def checkout(commit: str, where: Path) -> Iterator[Path]:
-    """`commit` checked out at `where` as a git worktree, with this checkout's hls.js."""
-    _remove_worktree(where)  # a run that was killed may have left one behind
-    subprocess.run(
-        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(where), commit],
-        check=True,
-    )
-    try:
-        (where / "node_modules").symlink_to(ROOT / "node_modules")
-        yield where
-    finally:
-        _remove_worktree(where)
-
-
-def _remove_worktree(where: Path) -> None:
-    if where.exists():
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], check=False
-        )
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
-
-
 @contextmanager
 def serving(checkout: Path, library: Path) -> Iterator[str]:
     """`streamlit run Home.py` of `checkout` (its own directory, imports and config) on a free

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import built_services, local_app
 from tests.support.browser import chromium, serving_app
 from tests.support.media import make_library
 from tests.support.oci_env import BUCKET, NS
@@ -33,22 +33,9 @@ def library_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_url(library_dir):
     """The real app (`streamlit run Home.py`) on a free port, serving the generated library."""
+    # Loopback is "the proxy", so tests can play clients at other addresses.
     with serving_app(
-        [
-            "--media_dir",
-            str(library_dir),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-            "--page_size",
-            "24",
-            # Loopback is "the proxy", so tests can play clients at other addresses.
-            "--trusted_proxies",
-            "127.0.0.1",
-        ]
+        local_app(library_dir, "--page_size", "24", "--trusted_proxies", "127.0.0.1")
     ) as url:
         yield url
 
@@ -77,26 +64,10 @@ def server():
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory):
     """The app's services on a generated library, installed for AppTest page runs."""
-    from homemovies_core import services, settings
+    from homemovies_core import services
 
     lib = make_library(tmp_path_factory.mktemp("pages-lib"))
-    built = services.build(
-        settings.load(
-            [
-                "--media_dir",
-                str(lib),
-                "--username",
-                "Mum",
-                "--password",
-                "pw",
-                "--cookie_key",
-                COOKIE_KEY,
-            ],
-            {},
-            [],
-        ),
-        announce=lambda _m: None,
-    )
+    built = built_services(lib, username="Mum")
     services.install(built)
     yield built
     services.install(None)

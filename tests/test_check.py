@@ -12,7 +12,7 @@ import redis
 from homemovies_core import check
 from homemovies_core.redis_cache import RedisFacts
 from tests.fake_oci import FakeOCIModel, start_fake_oci
-from tests.support.oci_env import BUCKET, NS
+from tests.support.oci_env import BUCKET, NS, vault_flags
 from tests.support.redis6 import server_version, start_redis6
 from tests.support.redis_server import start_redis, stop
 
@@ -112,16 +112,9 @@ def test_check_reads_the_vault(server, config_path):
         server.model.add_secret(compartment, name, value)
     status, lines = _run(
         [
-            "--secret",
-            compartment,
-            "--vault_endpoint",
-            server.endpoint,
-            "--secrets_endpoint",
-            server.endpoint,
+            *vault_flags(server.endpoint, config_path, compartment),
             "--os_endpoint",
             server.endpoint,
-            "--oci_config",
-            str(config_path),
         ]
     )
     assert status == 0, lines
@@ -129,10 +122,11 @@ def test_check_reads_the_vault(server, config_path):
     assert lines[3].startswith(f"✓ Bucket: '{BUCKET}'")
 
 
-def test_command_line_entry_point(server, config_path):
+def _command(*argv: str) -> subprocess.CompletedProcess:
+    """`python -m homemovies_core ARGV` as an operator runs it, without our test's HM_ vars."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HM_")}
-    ok = subprocess.run(
-        [sys.executable, "-m", "homemovies_core", "check", *_argv(server, config_path)],
+    return subprocess.run(
+        [sys.executable, "-m", "homemovies_core", *argv],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -140,33 +134,15 @@ def test_command_line_entry_point(server, config_path):
         timeout=60,
         check=False,
     )
+
+
+def test_command_line_entry_point(server, config_path):
+    ok = _command("check", *_argv(server, config_path))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.count("✓") == 4 and "Traceback" not in ok.stderr
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "homemovies_core",
-            "check",
-            *_argv(server, config_path, bucket="nope"),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = _command("check", *_argv(server, config_path, bucket="nope"))
     assert bad.returncode == 1 and "✗ Bucket" in bad.stdout and "Traceback" not in bad.stderr
-    usage = subprocess.run(
-        [sys.executable, "-m", "homemovies_core", "frobnicate"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    usage = _command("frobnicate")
     assert usage.returncode == 2 and "unknown command" in usage.stderr
 
 

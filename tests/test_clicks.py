@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import local_app
 from tests.support.browser import serving_app
 from tests.support.flows import card, heading, log_in
 
@@ -47,22 +47,9 @@ def busy_machine() -> Iterator[None]:
             hog.wait()
 
 
-def app_args(library_dir) -> list[str]:
-    return [
-        "--media_dir",
-        str(library_dir),
-        "--username",
-        USER,
-        "--password",
-        PASSWORD,
-        "--cookie_key",
-        COOKIE_KEY,
-    ]
-
-
 @pytest.mark.parametrize("start", range(COLD_STARTS))
 def test_one_click_logs_in_on_a_cold_server(browser, library_dir, start):
-    with busy_machine(), serving_app(app_args(library_dir)) as url:
+    with busy_machine(), serving_app(local_app(library_dir)) as url:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(url)
@@ -72,7 +59,7 @@ def test_one_click_logs_in_on_a_cold_server(browser, library_dir, start):
 
 
 def test_one_click_plays_right_after_logging_in(browser, library_dir):
-    with busy_machine(), serving_app(app_args(library_dir)) as url:
+    with busy_machine(), serving_app(local_app(library_dir)) as url:
         for _ in range(JOURNEYS):
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import COOKIE_KEY, USER, local_app
 from tests.support.browser import REPO_ROOT, serving_app, wait_for_video
 from tests.support.flows import (
     heading,
@@ -45,20 +45,7 @@ def features_library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(features_library):
-    with serving_app(
-        [
-            "--media_dir",
-            str(features_library),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-            "--trusted_proxies",
-            "127.0.0.1",
-        ]
-    ) as base:
+    with serving_app(local_app(features_library, "--trusted_proxies", "127.0.0.1")) as base:
         yield base
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import local_app
 from tests.support.browser import REPO_ROOT, serving_app
 from tests.support.flows import card, heading, log_in_for_good, open_folder
 from tests.support.media import make_library, tagged_clip
@@ -63,18 +63,7 @@ def memories_library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(memories_library):
-    with serving_app(
-        [
-            "--media_dir",
-            str(memories_library),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-        ]
-    ) as base:
+    with serving_app(local_app(memories_library)) as base:
         yield base
 
 

@@ -13,46 +13,23 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_oci import start_fake_oci, write_oci_config
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
 from tests.support.browser import serving_app, wait_for_video
 from tests.support.flows import heading, log_in_for_good, open_folder, play
+from tests.support.oci_env import library_in_a_bucket, oci_app
 
 BUCKET = "family-movies"
 
 
 @pytest.fixture(scope="module")
 def fake_oci(library_dir, tmp_path_factory):
-    with start_fake_oci() as server:
-        server.model.create_bucket(BUCKET)
-        for path in sorted(library_dir.rglob("*")):
-            if path.is_file():
-                server.model.put_object(
-                    BUCKET, path.relative_to(library_dir).as_posix(), path.read_bytes()
-                )
-        config = write_oci_config(tmp_path_factory.mktemp("oci"))
-        yield server, config
+    with library_in_a_bucket(library_dir, tmp_path_factory.mktemp("oci"), BUCKET) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def oci_app_url(fake_oci):
     server, config = fake_oci
-    with serving_app(
-        [
-            "--bucket",
-            BUCKET,
-            "--os_endpoint",
-            server.endpoint,
-            "--oci_config",
-            str(config),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-        ]
-    ) as url:
+    with serving_app(oci_app(server.endpoint, config, BUCKET)) as url:
         yield url
 
 

@@ -20,13 +20,13 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 
-from homemovies_core import bodies, health, routes, services, settings
+from homemovies_core import bodies, health, routes, services
 from homemovies_core.cache import LocalCache
 from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.storage import local_routes
 from homemovies_core.storage.local import LocalStorage
-from tests.support.accounts import COOKIE_KEY
+from tests.support.accounts import built_services
 
 
 # -- bounded bodies --------------------------------------------------------------------------
@@ -96,23 +96,7 @@ def app(tmp_path_factory):
     (movie / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
     (movie / "evil").write_text("<script>alert(1)</script>")
     (root / "Family" / "Old tape.avi").write_bytes(b"RIFF")
-    built = services.build(
-        settings.load(
-            [
-                "--media_dir",
-                str(root),
-                "--username",
-                "mum",
-                "--password",
-                "pw",
-                "--cookie_key",
-                COOKIE_KEY,
-            ],
-            {},
-            [],
-        ),
-        announce=lambda _m: None,
-    )
+    built = built_services(root)
     services.install(built)
     try:
         http = TestClient(

@@ -8,10 +8,9 @@ import signal
 
 import pytest
 
-from homemovies_core import services, settings
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.library import Kind, Video
-from tests.support.accounts import COOKIE_KEY
+from tests.support.accounts import built_services
 from tests.support.redis_server import start_redis, stop
 
 VIDEO = Video(key="A/one.mp4", folder="A/", title="one", kind=Kind.PROGRESSIVE, badge="MP4")
@@ -27,25 +26,7 @@ def redis(tmp_path):
 
 
 def replica(tmp_path, url):
-    return services.build(
-        settings.load(
-            [
-                "--media_dir",
-                str(tmp_path),
-                "--username",
-                "mum",
-                "--password",
-                "pw",
-                "--cookie_key",
-                COOKIE_KEY,
-                "--redis-url",
-                url,
-            ],
-            {},
-            [],
-        ),
-        announce=lambda _m: None,
-    )
+    return built_services(tmp_path, "--redis-url", url)
 
 
 def test_security_writes_are_refused_while_redis_is_down(tmp_path, redis):

@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from homemovies_core.ffmpeg import probe
-from homemovies_core.ingest import main as ingest
 from homemovies_core.previews import make_previews
-from tests.support.accounts import COOKIE_KEY
+from tests.support.accounts import local_app
 from tests.support.browser import (
     free_port,
     run_streamlit,
@@ -26,8 +25,8 @@ from tests.support.browser import (
     wait_for_http,
     wait_for_video,
 )
-from tests.support.flows import PASSWORD, USER, log_in_for_good, open_folder, play
-from tests.support.media import make_clip
+from tests.support.flows import log_in_for_good, open_folder, play
+from tests.support.media import ingest_small, make_clip
 
 APP = Path(__file__).parent / "apps" / "player_app.py"
 DURATION_S = 6
@@ -459,36 +458,8 @@ def previews_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     camera = tmp_path_factory.mktemp("camera")
     source = make_clip(camera / "Kite day.mp4", seconds=6, size="320x240")
     root = tmp_path_factory.mktemp("previews-library")
-    assert (
-        ingest(
-            [
-                str(source),
-                "--folder",
-                "Family",
-                "--media_dir",
-                str(root),
-                "--preset",
-                "ultrafast",
-                "--segment_seconds",
-                "2",
-                "--ladder",
-                "240",
-            ]
-        )
-        == 0
-    )
-    with serving_app(
-        [
-            "--media_dir",
-            str(root),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-        ]
-    ) as url:
+    ingest_small(source, root, "Family")
+    with serving_app(local_app(root)) as url:
         yield url
 
 

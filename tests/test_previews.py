@@ -13,7 +13,6 @@ from homemovies_core import library
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import Catalog
 from homemovies_core.ffmpeg import Probe, find_ffmpeg, probe
-from homemovies_core.ingest import main as ingest
 from homemovies_core.previews import (
     Layout,
     interval_for,
@@ -24,7 +23,7 @@ from homemovies_core.previews import (
 )
 from homemovies_core.storage.base import Listing, ObjectInfo
 from homemovies_core.storage.local import LocalStorage
-from tests.support.media import make_clip
+from tests.support.media import ingest_small, make_clip
 
 CUE = re.compile(
     r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})\n"
@@ -225,24 +224,7 @@ def test_ingest_puts_previews_in_the_movie_and_the_catalog_finds_them(tmp_path: 
     source = make_clip(tmp_path / "camera" / "Picnic.mp4", seconds=4, size="320x240")
     root = tmp_path / "library"
     root.mkdir()
-    assert (
-        ingest(
-            [
-                str(source),
-                "--folder",
-                "Family",
-                "--media_dir",
-                str(root),
-                "--preset",
-                "ultrafast",
-                "--segment_seconds",
-                "2",
-                "--ladder",
-                "240",
-            ]
-        )
-        == 0
-    )
+    ingest_small(source, root, "Family")
     catalog = Catalog(
         LocalStorage(root, b"k" * 32), LocalCache(), listing_ttl=0, count_eagerly=True
     )

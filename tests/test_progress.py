@@ -6,10 +6,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from homemovies_core import routes, services, settings
+from homemovies_core import routes, services
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import Progress, ProgressStore, end_margin, resume_position
-from tests.support.accounts import COOKIE_KEY
+from tests.support.accounts import built_services
 from tests.support.clock import Clock
 
 KEY = b"k" * 32
@@ -89,23 +89,7 @@ def test_continue_watching_most_recent_first_without_finished_or_barely_started(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     lib = tmp_path_factory.mktemp("progress-lib")
-    built = services.build(
-        settings.load(
-            [
-                "--media_dir",
-                str(lib),
-                "--username",
-                "mum",
-                "--password",
-                "pw",
-                "--cookie_key",
-                COOKIE_KEY,
-            ],
-            {},
-            [],
-        ),
-        announce=lambda _m: None,
-    )
+    built = built_services(lib)
     services.install(built)
     try:
         yield TestClient(Starlette(routes=routes.build(built))), built.progress

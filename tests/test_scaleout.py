@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Request, Response, expect
 
-from tests.fake_oci import start_fake_oci, write_oci_config
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import local_app
 from tests.support.browser import wait_for_video
 from tests.support.cluster import Cluster, Replica, running_cluster
 from tests.support.flows import heading, log_in_for_good, open_folder, play, settle
 from tests.support.media import make_clip
+from tests.support.oci_env import library_in_a_bucket, oci_app
 from tests.support.redis_server import start_redis
 from tests.support.redis_server import stop as stop_redis
 
@@ -141,18 +141,7 @@ def library(library_dir, tmp_path_factory) -> Path:
 def cluster(library, tmp_path_factory):
     with running_cluster(
         tmp_path_factory.mktemp("cluster"),
-        [
-            "--media_dir",
-            str(library),
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-            "--cookie_key",
-            COOKIE_KEY,
-            "--trusted_proxies",
-            "127.0.0.1",
-        ],
+        local_app(library, "--trusted_proxies", "127.0.0.1"),
     ) as running:
         yield running
 
@@ -178,11 +167,23 @@ def log_in(page: Page, url: str) -> None:
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
-def pause_and_report(page: Page) -> None:
-    """Pause the video; the player reports the position at once (POST /api/progress)."""
+def watch_and_pause(page: Page, url: str, title: str) -> None:
+    """Log in, play `title` of "Long films" past 5.5 s and pause it; the player reports the
+    position at once (POST /api/progress)."""
+    log_in(page, url)
+    open_folder(page, "Long films")
+    play(page, title)
+    wait_for_video(page, "v.currentTime >= 5.5")
     with page.expect_response(lambda r: r.url.endswith("/api/progress")) as report:
         page.locator("video").first.evaluate("v => v.pause()")
     assert report.value.status == 204
+
+
+def assert_resumed(page: Page) -> None:
+    """Playing, from where it was paused: played ranges start where playback started, so a
+    resume begins there, not at 0."""
+    wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
+    assert page.locator("video").first.evaluate("v => v.played.start(0)") >= 4.0
 
 
 def restart(cluster: Cluster, replica: Replica) -> None:
@@ -249,18 +250,12 @@ def test_a_share_link_from_behind_the_balancer_plays_for_a_stranger(cluster, peo
 def test_resume_after_a_reload_on_the_other_replica(cluster, people):
     person = people()
     page = person.page
-    log_in(page, cluster.url)
-    open_folder(page, "Long films")
-    play(page, "Long walk")
-    wait_for_video(page, "v.currentTime >= 5.5")
-    pause_and_report(page)
+    watch_and_pause(page, cluster.url, "Long walk")
 
     reload_on_the_other_replica(cluster, page)
     expect(heading(page, "Long walk")).to_be_visible()
     expect(page.get_by_text(RESUMING)).to_be_visible()
-    # Played ranges start where playback started: a resume begins there, not at 0.
-    wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
-    assert page.locator("video").first.evaluate("v => v.played.start(0)") >= 4.0
+    assert_resumed(page)
     assert_every_request_answered(cluster, person)
 
 
@@ -268,11 +263,7 @@ def test_resume_after_a_reload_on_the_other_replica(cluster, people):
 def test_the_browser_carries_on_when_its_replica_is_killed(cluster, people):
     person = people()
     page = person.page
-    log_in(page, cluster.url)
-    open_folder(page, "Long films")
-    play(page, "Long run")
-    wait_for_video(page, "v.currentTime >= 5.5")
-    pause_and_report(page)
+    watch_and_pause(page, cluster.url, "Long run")
     watching = page.url
     expect(page.get_by_text(RESUMING)).to_have_count(0)  # a first visit: nothing to resume
 
@@ -300,8 +291,7 @@ def test_the_browser_carries_on_when_its_replica_is_killed(cluster, people):
         ).to_be_visible()
         play(page, "Long run")
         expect(page.get_by_text(RESUMING)).to_be_visible()
-        wait_for_video(page, "v.played.length > 0 && v.currentTime > v.played.start(0) + 0.5")
-        assert page.locator("video").first.evaluate("v => v.played.start(0)") >= 4.0
+        assert_resumed(page)
     finally:
         restart(cluster, victim)
 
@@ -343,14 +333,8 @@ def test_no_request_fails_while_haproxy_finds_out_a_replica_died(cluster, people
 @pytest.fixture
 def oci_bucket(library, tmp_path):
     """The test library in a bucket on the fake OCI server, and an OCI config for it."""
-    with start_fake_oci() as server:
-        server.model.create_bucket(BUCKET)
-        for path in sorted(library.rglob("*")):
-            if path.is_file():
-                server.model.put_object(
-                    BUCKET, path.relative_to(library).as_posix(), path.read_bytes()
-                )
-        yield server, write_oci_config(tmp_path / "oci")
+    with library_in_a_bucket(library, tmp_path / "oci", BUCKET) as running:
+        yield running
 
 
 def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
@@ -360,26 +344,17 @@ def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
     redis_proc, redis_url = start_redis(tmp_path / "redis")
     # An hour's listing TTL, as an operator sets it for a library that changes by the day: the
     # default minute would make the measurement depend on how fast the cold replica boots.
-    args = [
-        "--bucket",
-        BUCKET,
-        "--os_endpoint",
+    args = oci_app(
         server.endpoint,
-        "--oci_config",
-        str(config),
-        "--username",
-        USER,
-        "--password",
-        PASSWORD,
-        "--cookie_key",
-        COOKIE_KEY,
+        config,
+        BUCKET,
         "--trusted_proxies",
         "127.0.0.1",
         "--redis-url",
         redis_url,
         "--cache_ttl_seconds",
         "3600",
-    ]
+    )
     warm, cold = Replica("warm", args), Replica("cold", args)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:

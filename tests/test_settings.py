@@ -443,19 +443,12 @@ VAULT = "ocid1.compartment.oc1..family"
 
 def _from_vault(server, config_path, *argv):
     from homemovies_core.oci.vault import fill_from_vault
-    from tests.support.oci_env import QUICK
+    from tests.support.oci_env import QUICK, vault_flags
 
     return fill_from_vault(
         load(
             [
-                "--secret",
-                VAULT,
-                "--vault_endpoint",
-                server.endpoint,
-                "--secrets_endpoint",
-                server.endpoint,
-                "--oci_config",
-                str(config_path),
+                *vault_flags(server.endpoint, config_path, VAULT),
                 *argv,
             ]
         ),

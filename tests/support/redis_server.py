@@ -29,14 +29,18 @@ def free_port() -> int:
 
 
 def start_redis(
-    directory: Path, timeout: float = 10.0, port: int | None = None
+    directory: Path,
+    timeout: float = 10.0,
+    port: int | None = None,
+    server: str | Path = REDIS_SERVER,
 ) -> tuple[subprocess.Popen, str]:
+    """Start `server` (the Debian redis-server unless told) and wait until it answers PING."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     proc = subprocess.Popen(
         [
-            REDIS_SERVER,
+            str(server),
             "--port",
             str(port),
             "--bind",
@@ -56,7 +60,7 @@ def start_redis(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"redis-server exited with status {proc.returncode}")
+            raise RuntimeError(f"{server} exited with status {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
                 conn.sendall(b"PING\r\n")
@@ -65,7 +69,7 @@ def start_redis(
         except OSError:
             time.sleep(0.05)
     stop(proc)
-    raise RuntimeError("redis-server did not start in time")
+    raise RuntimeError(f"{server} did not start in time")
 
 
 def stop(proc: subprocess.Popen) -> None:
