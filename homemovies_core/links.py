@@ -7,12 +7,12 @@ which Streamlit reports as `st.context.url`; request headers are the fallback.
 
 from __future__ import annotations
 
-import io
-import ipaddress
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode, urlsplit
 
 import segno
+
+from .throttle import from_trusted_proxy
 
 
 def base_url(
@@ -38,18 +38,11 @@ def base_url(
     if not host:
         return None
     scheme = "http"
-    # X-Forwarded-Proto is believed only from a proxy we trust, like X-Forwarded-For.
-    if peer and _trusted(peer, trusted_proxies):
-        scheme = lower.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
+    # X-Forwarded-Proto is believed only from a proxy we trust, like X-Forwarded-For, and only
+    # its right-most entry: the one our proxy wrote (a client may send its own header).
+    if from_trusted_proxy(peer, trusted_proxies):
+        scheme = lower.get("x-forwarded-proto", "http").split(",")[-1].strip().lower() or "http"
     return f"{scheme}://{host}"
-
-
-def _trusted(peer: str, trusted_proxies: Sequence[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(peer)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(p, strict=False) for p in trusted_proxies)
 
 
 def page_url(base: str | None, page_path: str, **query: str) -> str:
@@ -59,17 +52,9 @@ def page_url(base: str | None, page_path: str, **query: str) -> str:
     return f"{link}?{urlencode(query)}" if query else link
 
 
-def qr_png(text: str, *, scale: int = 6) -> bytes:
-    """A QR code as PNG, dark on white with a quiet zone, as phone cameras read best."""
-    out = io.BytesIO()
-    segno.make(text, error="m").save(
-        out, kind="png", scale=scale, border=3, dark="#000000", light="#ffffff"
-    )
-    return out.getvalue()
-
-
 def qr_svg_data_uri(text: str) -> str:
-    """The same QR code as an SVG `data:` URL, for pages drawn by any replica."""
+    """A QR code as an SVG `data:` URL, dark on white with a quiet zone, as phone cameras
+    read best; a data URL so that pages drawn by any replica show it."""
     return segno.make(text, error="m").svg_data_uri(
         scale=6, border=3, dark="#000000", light="#ffffff"
     )

@@ -12,7 +12,6 @@ browser send it here either.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from .cache import CacheUnavailable
 from .services import Services
 from .sessions import COOKIE_NAME, SESSION_SECONDS
-from .throttle import LOOPBACK
+from .throttle import from_trusted_proxy
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +34,10 @@ def is_https(request: Request, trusted_proxies) -> bool:
     says so): the cookie is then marked Secure."""
     if request.url.scheme == "https":
         return True
-    peer = request.client.host if request.client else ""
-    try:
-        ip = ipaddress.ip_address(peer)
-    except ValueError:
+    if not from_trusted_proxy(request.client.host if request.client else None, trusted_proxies):
         return False
-    trusted = any(
-        ip.version == n.version and ip in n
-        for n in (ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies))
-    )
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
-    return trusted and proto == "https"
+    # The right-most entry: the one our proxy wrote (a client may send its own header).
+    return request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower() == "https"
 
 
 def _cookie(

@@ -93,7 +93,10 @@ class RedisCache:
 
     def scan(self, prefix: str) -> Iterator[str]:
         pattern = _glob_escape(prefix) + "*"
-        return self._client.scan_iter(match=pattern, count=500)
+        # Read to the end here: scan_iter is lazy, so an unreachable Redis would raise only
+        # in the caller's loop, past the fail-over's error handling (which would have called
+        # Redis healthy).
+        return iter(list(self._client.scan_iter(match=pattern, count=500)))
 
     def ping(self) -> bool:
         return bool(self._client.ping())

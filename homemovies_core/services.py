@@ -9,13 +9,14 @@ here, once: pages never build their own.
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 import logging
 import os
 import secrets
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,7 +60,7 @@ class Services:
     catalog: Catalog
     urls: PlaybackUrls
     credentials: Users  # everyone who may log in, by user name
-    cookie_key: str
+    cookie_key: str = field(repr=False)  # a secret: never in a log through repr()
     sessions: SessionStore
     progress: ProgressStore
     shares: ShareStore
@@ -242,8 +243,18 @@ def get() -> Services:
 
 
 def load_settings(argv: list[str]) -> Settings:
-    loaded = settings_mod.load(argv, os.environ, settings_mod.default_secrets_files(APP_DIR))
+    """The settings from the command line `argv`; see `load_parsed_settings`."""
+    return load_parsed_settings(settings_mod.build_parser().parse_args(list(argv)))
+
+
+def load_parsed_settings(parsed: argparse.Namespace) -> Settings:
+    """The settings from flags parsed by the app's parser (or one built on it, as the
+    commands do), in the app's precedence: flags, HM_* variables, secrets.toml, then the
+    Vault. One function, so the app and every command read settings the same way."""
+    files = settings_mod.default_secrets_files(APP_DIR)
+    loaded = settings_mod.load_parsed(parsed, os.environ, files)
     if loaded.secret:
+        # Imported only when asked for: it brings in the OCI SDK.
         from .oci.vault import fill_from_vault
 
         loaded = fill_from_vault(loaded)

@@ -59,6 +59,10 @@ def _digest(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
+def _handoff_key(handoff_id: str) -> bytes:
+    return signing.derive_key(handoff_id, "session-handoff")
+
+
 class SessionStore:
     def __init__(self, cache: Cache, key: bytes, *, clock: Callable[[], float] = time.time) -> None:
         # Sessions this replica saw alive lately: believed during a Redis outage.
@@ -170,24 +174,38 @@ class SessionStore:
         return _digest(session_id)
 
     # -- handing the cookie to the browser ---------------------------------------------------
+    # Like sessions, the hand-off is in the Cache only under the hash of its id, and the cookie
+    # is sealed with a key made from the id itself: a dump of Redis during the hand-off's two
+    # minutes neither logs anyone in nor says which id would.
     def handoff(self, session: LoginSession) -> str:
         """A one-time id the page exchanges at /auth/session for the HttpOnly cookie."""
         handoff_id = secrets.token_urlsafe(24)
-        self.cache.set(_HANDOFF + handoff_id, self.cookie_value(session), HANDOFF_SECONDS)
+        # A second to spare: the seal's expiry is in whole seconds; the Cache's TTL is the limit.
+        sealed = signing.seal(
+            _handoff_key(handoff_id),
+            {"c": self.cookie_value(session)},
+            self._clock() + HANDOFF_SECONDS + 1,
+        )
+        self.cache.set(_HANDOFF + _digest(handoff_id), sealed, HANDOFF_SECONDS)
         return handoff_id
 
     def handoff_pending(self, handoff_id: str) -> bool:
-        return self.cache.get(_HANDOFF + handoff_id) is not None
+        return self.cache.get(_HANDOFF + _digest(handoff_id)) is not None
 
     def collect(self, handoff_id: str) -> str | None:
         """The cookie value for a hand-off id, exactly once; None if unknown, used or expired."""
         if not handoff_id or len(handoff_id) > 64:
             return None
-        value = self.cache.get(_HANDOFF + handoff_id)
-        if value is None or not self.cache.add(_HANDOFF_USED + handoff_id, "1", HANDOFF_SECONDS):
+        entry = _HANDOFF + _digest(handoff_id)
+        sealed = self.cache.get(entry)
+        if sealed is None or not self.cache.add(
+            _HANDOFF_USED + _digest(handoff_id), "1", HANDOFF_SECONDS
+        ):
             return None
-        self.cache.delete(_HANDOFF + handoff_id)
-        return value
+        self.cache.delete(entry)
+        payload = signing.unseal(_handoff_key(handoff_id), sealed, now=self._clock())
+        value = None if payload is None else payload.get("c")
+        return value if isinstance(value, str) else None
 
 
 # Field → (key in the Cache entry, its type): the entry is written by `_save`.

@@ -7,7 +7,7 @@
   A playback URL already handed to a viewer keeps working until it expires on its own
   (up to the PAR lifetime), because object storage cannot take a URL back.
 - Lookups of unknown tokens and wrong passwords are throttled per client address
-  (`LoginThrottle` with its own scopes), so guessing is slowed down, not just improbable.
+  (`Throttle` with its own scopes), so guessing is slowed down, not just improbable.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import bcrypt
 
 from .cache import Cache, get_json, set_json
 from .library import Video
-from .throttle import LoginThrottle
+from .settings import BCRYPT_MAX_BYTES
+from .throttle import Throttle
+from .users import hash_password
 
 KEY_PREFIX = "share:"
 HOUR = 3600
@@ -31,9 +33,7 @@ DAY = 24 * HOUR
 # Label → lifetime. Two days is the default, as in the original app.
 LIFETIMES: dict[str, int] = {"1 hour": HOUR, "1 day": DAY, "2 days": 2 * DAY, "7 days": 7 * DAY}
 DEFAULT_LIFETIME = "2 days"
-BCRYPT_ROUNDS = 12
-# bcrypt looks at the first 72 bytes only (bcrypt >= 5 refuses longer input outright).
-PASSWORD_MAX_BYTES = 72
+# Hashed like account passwords (users.hash_password), under the same 72-byte bcrypt limit.
 PASSWORD_TOO_LONG = (
     "That password is too long: use at most 72 bytes (72 plain letters or "
     "digits; accented letters and emoji count as 2 to 4)."
@@ -68,14 +68,14 @@ def token_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def lookup_throttle(cache: Cache) -> LoginThrottle:
-    return LoginThrottle(
+def lookup_throttle(cache: Cache) -> Throttle:
+    return Throttle(
         cache, max_failures=LOOKUP_FAILURES, window_seconds=LOOKUP_WINDOW, scope="share-lookup"
     )
 
 
-def password_throttle(cache: Cache) -> LoginThrottle:
-    return LoginThrottle(
+def password_throttle(cache: Cache) -> Throttle:
+    return Throttle(
         cache,
         max_failures=PASSWORD_FAILURES,
         window_seconds=PASSWORD_WINDOW,
@@ -161,7 +161,7 @@ def password_matches(share: Share, password: str) -> bool:
     if share.password_hash is None:
         return True
     typed = _utf8(password)
-    if typed is None or len(typed) > PASSWORD_MAX_BYTES:  # no link was made with such a one
+    if typed is None or len(typed) > BCRYPT_MAX_BYTES:  # no link was made with such a one
         return False
     try:
         return bcrypt.checkpw(typed, share.password_hash.encode())
@@ -173,9 +173,9 @@ def _hash_password(password: str) -> str:
     encoded = _utf8(password)
     if encoded is None:
         raise ValueError("That password contains characters that cannot be used: type it again.")
-    if len(encoded) > PASSWORD_MAX_BYTES:
+    if len(encoded) > BCRYPT_MAX_BYTES:
         raise ValueError(PASSWORD_TOO_LONG)
-    return bcrypt.hashpw(encoded, bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode()
+    return hash_password(password)
 
 
 def _utf8(text: str) -> bytes | None:

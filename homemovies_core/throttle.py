@@ -85,15 +85,6 @@ class Throttle:
     def _wait(self, key: str) -> float:
         return self.cache.ttl(key) or self.window
 
-    # The names used before `attempt()` existed, until every caller has moved.
-    locked_for = blocked
-    record_failure = failed
-    record_success = succeeded
-
-
-# Until every caller has moved to the names above.
-LoginThrottle = Throttle
-
 
 def client_key(address: str) -> str:
     """What one client is for counting: an IPv4 address, or an IPv6 address's /64."""
@@ -116,7 +107,7 @@ def client_address(
     trusted proxy. `forwarded_for` is every X-Forwarded-For header line: a client may send its
     own line, which a proxy that appends a new line instead of extending it lets through, so
     only the right-most entries — the ones our proxies wrote — are believed."""
-    networks = [ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)]
+    networks = _networks(trusted_proxies)
     address = (peer or "").strip() or "unknown"
     if not _in(address, networks):
         return address
@@ -128,6 +119,18 @@ def client_address(
             return hop
         address = hop
     return address
+
+
+def from_trusted_proxy(peer: str | None, trusted_proxies: Sequence[str]) -> bool:
+    """Whether the connection's peer is a proxy whose X-Forwarded-* headers are believed:
+    this machine (loopback) always, then the configured networks. The one rule for every
+    forwarded header, so the client address, the cookie's Secure flag and our own links
+    never disagree about who is a proxy."""
+    return _in((peer or "").strip(), _networks(trusted_proxies))
+
+
+def _networks(trusted_proxies: Sequence[str]) -> list:
+    return [ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)]
 
 
 def _valid(address: str) -> bool:
@@ -144,5 +147,6 @@ def _in(address: str, networks) -> bool:
     except ValueError:
         return False
     if ip.version == 6 and ip.ipv4_mapped is not None:
+        # A dual-stack socket reports an IPv4 peer as ::ffff:a.b.c.d; it is that IPv4 peer.
         ip = ip.ipv4_mapped
     return any(ip.version == n.version and ip in n for n in networks)

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 
-from homemovies_core import bodies, health, routes, services
+from homemovies_core import bodies, health, links, login_routes, routes, services
 from homemovies_core.cache import LocalCache
 from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
@@ -338,3 +338,40 @@ def test_a_cached_grant_from_before_relative_urls_is_issued_anew(tmp_path):
     cache.set(urls.cache_key("A/b.mp4"), json.dumps(old), 3000)
     assert urls.grant("A/b.mp4", prefix=False).url.endswith("/b.mp4")
     assert urls.grant("A/b.mp4", prefix=False).url != "/video/old/A/b.mp4"
+
+
+# -- forwarded headers are believed from trusted proxies only ---------------------------------
+def _peer_request(peer: str, proto: str) -> Request:
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "method": "POST",
+        "path": "/auth/session",
+        "query_string": b"",
+        "server": ("films.example", 80),
+        "client": (peer, 50000),
+        "headers": [(b"host", b"films.example"), (b"x-forwarded-proto", proto.encode())],
+    }
+    return Request(scope)
+
+
+@pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
+def test_a_same_host_proxy_is_believed_about_https(peer):
+    # ::ffff:127.0.0.1 was untrusted for the cookie, and loopback for our own links.
+    assert login_routes.is_https(_peer_request(peer, "https"), [])
+    headers = {"Host": "films.example", "X-Forwarded-Proto": "https"}
+    assert links.base_url(None, "", headers=headers, peer=peer, trusted_proxies=[]) == (
+        "https://films.example"
+    )
+
+
+def test_forwarded_proto_is_believed_right_most_and_from_trusted_proxies_only():
+    assert not login_routes.is_https(_peer_request("203.0.113.1", "https"), [])
+    assert not login_routes.is_https(_peer_request("10.0.0.2", "https, http"), ["10.0.0.0/8"])
+    headers = {"Host": "films.example", "X-Forwarded-Proto": "https"}
+    base = links.base_url(None, "", headers=headers, peer="203.0.113.1", trusted_proxies=[])
+    assert base == "http://films.example"
+    headers["X-Forwarded-Proto"] = "https, http"  # a client's own entry, then our proxy's
+    proxies = ["10.0.0.0/8"]
+    base = links.base_url(None, "", headers=headers, peer="10.0.0.2", trusted_proxies=proxies)
+    assert base == "http://films.example"

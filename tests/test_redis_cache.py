@@ -11,9 +11,9 @@ import time
 import pytest
 
 from homemovies_core import services, settings
-from homemovies_core.cache import LocalCache
-from homemovies_core.redis_cache import FailoverCache, RedisCache
-from homemovies_core.throttle import LoginThrottle
+from homemovies_core.cache import CacheUnavailable, LocalCache
+from homemovies_core.redis_cache import FailoverCache, RedisCache, SharedOnly
+from homemovies_core.throttle import Throttle
 from tests.support.redis6 import server_version, start_redis6
 from tests.support.redis_server import start_redis, stop
 
@@ -61,10 +61,10 @@ def test_a_counter_window_starts_with_its_first_increment(redis_url):
 
 
 def test_lockout_holds_across_replicas(redis_url):
-    one, two = LoginThrottle(RedisCache(redis_url)), LoginThrottle(RedisCache(redis_url))
+    one, two = Throttle(RedisCache(redis_url)), Throttle(RedisCache(redis_url))
     for _ in range(5):
-        one.record_failure("mum", "203.0.113.7")
-    assert two.locked_for("mum", "203.0.113.7") > 890  # another replica sees the lock
+        one.failed("mum", "203.0.113.7")
+    assert two.blocked("mum", "203.0.113.7") > 890  # another replica sees the lock
 
 
 def test_unreachable_redis_falls_back_and_heals(tmp_path):
@@ -85,6 +85,18 @@ def test_unreachable_redis_falls_back_and_heals(tmp_path):
         assert not cache.degraded
     finally:
         stop(proc)
+
+
+def test_scan_of_an_unreachable_redis_falls_back_or_raises_cache_unavailable():
+    # scan_iter is lazy: returned as is, the connection error fired only in the caller's
+    # loop, past the fail-over, so the Shared links and Devices pages got a raw error.
+    failover = FailoverCache(RedisCache("redis://127.0.0.1:1/0", timeout=0.5), LocalCache())
+    failover.fallback.set("share:a", "1", 60)
+    assert list(failover.scan("share:")) == ["share:a"]
+    assert failover.degraded
+    shared = SharedOnly(FailoverCache(RedisCache("redis://127.0.0.1:1/0", timeout=0.5)))
+    with pytest.raises(CacheUnavailable):
+        list(shared.scan("share:"))
 
 
 def test_services_with_unreachable_redis_warn_and_report(tmp_path, monkeypatch):

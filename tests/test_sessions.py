@@ -8,7 +8,7 @@ import pytest
 from homemovies_core import signing
 from homemovies_core.cache import LocalCache
 from homemovies_core.sessions import SESSION_SECONDS, SessionStore
-from tests.support.accounts import COOKIE_KEY
+from tests.support.accounts import COOKIE_KEY, built_services
 from tests.support.clock import Clock
 
 
@@ -107,3 +107,21 @@ def test_the_cookie_is_handed_over_once(store, clock):
     clock.now += 121
     assert store.collect(late) is None
     assert store.collect("") is None and store.collect("x" * 100) is None
+
+
+def test_the_cache_holds_neither_the_hand_off_id_nor_the_cookie(store):
+    session = start(store)
+    handoff = store.handoff(session)
+    cookie = store.cookie_value(session)
+    raw = [(key, store.cache.get(key)) for key in store.cache.scan("")]
+    assert any(key.startswith("session-handoff:") for key, _ in raw)
+    for key, value in raw:
+        for secret in (handoff, cookie, session.id):
+            assert secret not in key and secret not in (value or ""), key
+    assert store.collect(handoff) == cookie
+    raw = [(key, store.cache.get(key)) for key in store.cache.scan("")]
+    assert all(handoff not in key + (value or "") for key, value in raw)  # nor the used mark
+
+
+def test_the_cookie_key_is_not_in_the_services_repr(tmp_path):
+    assert COOKIE_KEY not in repr(built_services(tmp_path))

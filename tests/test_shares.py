@@ -19,7 +19,7 @@ from homemovies_core.shares import (
     password_throttle,
     token_id,
 )
-from homemovies_core.throttle import LoginThrottle
+from homemovies_core.throttle import Throttle
 from tests.support.clock import Clock
 from tests.support.redis_server import start_redis, stop
 
@@ -148,23 +148,23 @@ def test_guessing_is_throttled_per_address_and_apart_from_logins():
     cache = LocalCache()
     lookups = lookup_throttle(cache)
     for _ in range(LOOKUP_FAILURES - 1):
-        lookups.record_failure("*", "203.0.113.5")
-    assert lookups.locked_for("*", "203.0.113.5") == 0
-    lookups.record_failure("*", "203.0.113.5")
-    assert lookups.locked_for("*", "203.0.113.5") > 0
-    assert lookups.locked_for("*", "198.51.100.1") == 0  # another address is not affected
+        lookups.failed("*", "203.0.113.5")
+    assert lookups.blocked("*", "203.0.113.5") == 0
+    lookups.failed("*", "203.0.113.5")
+    assert lookups.blocked("*", "203.0.113.5") > 0
+    assert lookups.blocked("*", "198.51.100.1") == 0  # another address is not affected
     # Same subject and address under other scopes: not locked.
-    assert LoginThrottle(cache).locked_for("*", "203.0.113.5") == 0
+    assert Throttle(cache).blocked("*", "203.0.113.5") == 0
     passwords = password_throttle(cache)
-    assert passwords.locked_for("*", "203.0.113.5") == 0
-    assert [passwords.record_failure("share-id", "203.0.113.5") for _ in range(5)] == [
+    assert passwords.blocked("*", "203.0.113.5") == 0
+    assert [passwords.failed("share-id", "203.0.113.5") for _ in range(5)] == [
         4,
         3,
         2,
         1,
         0,
     ]
-    assert passwords.locked_for("share-id", "203.0.113.5") > 0
+    assert passwords.blocked("share-id", "203.0.113.5") > 0
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from homemovies_core.cache import LocalCache
-from homemovies_core.throttle import Throttle, client_address, client_key
+from homemovies_core.throttle import Throttle, client_address, client_key, from_trusted_proxy
 from tests.support.clock import Clock
 
 
@@ -89,3 +89,12 @@ def test_a_same_host_proxy_is_trusted_without_configuration():
     assert client_address("::1", ["2001:db8::7"], []) == "2001:db8::7"
     assert client_address("127.0.0.1", [], []) == "127.0.0.1"
     assert client_address(None, [], []) == "unknown"
+
+
+def test_one_rule_for_who_is_a_trusted_proxy():
+    """Loopback always, an IPv4-mapped peer as its IPv4 address, then the configured networks."""
+    assert from_trusted_proxy("127.0.0.1", []) and from_trusted_proxy("::1", [])
+    assert from_trusted_proxy("::ffff:127.0.0.1", [])  # a dual-stack socket's IPv4 peer
+    assert from_trusted_proxy("::ffff:10.0.0.2", ["10.0.0.0/8"])
+    assert not from_trusted_proxy("203.0.113.1", ["10.0.0.0/8"])
+    assert not from_trusted_proxy(None, []) and not from_trusted_proxy("unknown", ["10.0.0.0/8"])

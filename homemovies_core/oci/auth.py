@@ -106,6 +106,10 @@ def _config_file(path: Path | None, profile: str) -> OciAuth:
         problems = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
         detail = ", ".join(f"{k} is {v}" for k, v in sorted(problems.items())) or _short(exc)
         raise StorageError(f"Profile [{profile}] in {shown} is not valid: {detail}.") from None
+    except KeyError as exc:  # a session-token profile without its key_file
+        raise StorageError(
+            f"Profile [{profile}] in {shown} is not valid: {exc.args[0]} is missing."
+        ) from None
     except (oci.exceptions.ClientError, ValueError, OSError, TypeError) as exc:
         raise StorageError(
             f"The API key of profile [{profile}] in {shown} could not be loaded ({_short(exc)})."
