@@ -13,7 +13,6 @@ fix it, yet a default managed configuration should not fail a deployment's healt
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -169,7 +168,3 @@ def judge_redis(host: str, facts: RedisFacts) -> list[tuple[str, str]]:
 def _major(version: str | None) -> int | None:
     head = (version or "").split(".", 1)[0]
     return int(head) if head.isdigit() else None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return run(sys.argv[1:] if argv is None else argv)

@@ -95,6 +95,7 @@ def _build(base: Path, ffmpeg: str) -> None:
         segment_seconds=2,
         preset="ultrafast",
         ffmpeg=ffmpeg,
+        source_probe=source,
     )
     make_poster(scratch, party / "poster.jpg", source, ffmpeg)
     scratch.unlink()

@@ -113,17 +113,20 @@ def encode_hls(
     preset: str = "veryfast",
     ffmpeg: str | None = None,
     on_progress: Callable[[float], None] | None = None,
+    source_probe: Probe | None = None,
 ) -> None:
     """Encode ``source`` into an HLS folder at ``out_dir`` with one ffmpeg run.
 
     One run decodes the source once and feeds every rendition through
     ``split``; keyframes are forced on segment boundaries in every rendition,
     so segments line up and players can switch rendition at any boundary.
+    ``source_probe`` is the caller's probe of ``source``, if it has one: the
+    ladder was planned from it, and probing again would only read the file twice.
     """
     if not ladder:
         raise ValueError("the ladder needs at least one rung")
     exe = find_ffmpeg(ffmpeg)
-    info = probe(source, exe)
+    info = source_probe if source_probe is not None else probe(source, exe)
     out_dir.mkdir(parents=True, exist_ok=True)
     args = [exe, "-hide_banner", "-loglevel", "error", "-y", "-i", str(source)]
     args += _video_args(ladder, preset, segment_seconds)
@@ -131,7 +134,7 @@ def encode_hls(
         args += _audio_args(ladder)
     args += _hls_args(out_dir, len(ladder), info.has_audio, segment_seconds)
     run_with_progress(args, info.duration, on_progress)
-    _ensure_master_attributes(out_dir, ladder)
+    _ensure_master_attributes(out_dir, ladder, exe)
 
 
 def _video_args(ladder: Sequence[Rung], preset: str, segment_seconds: int) -> list[str]:
@@ -186,11 +189,15 @@ def _hls_args(out_dir: Path, count: int, has_audio: bool, segment_seconds: int) 
     ]  # fmt: skip
 
 
-def _ensure_master_attributes(out_dir: Path, ladder: Sequence[Rung]) -> None:
+def _ensure_master_attributes(
+    out_dir: Path, ladder: Sequence[Rung], ffmpeg: str | None = None
+) -> None:
     """Make sure every variant announces BANDWIDTH and RESOLUTION.
 
     Recent ffmpeg writes both, but some builds omit RESOLUTION; players use it
     to pick a rendition for the screen, so fill it in from the segments' size.
+    ``ffmpeg`` is the one that encoded them: the segments are probed with it (and
+    the ffprobe beside it), not with whichever ffmpeg would be found by default.
     """
     master_path = out_dir / HLS_PLAYLIST
     if not master_path.is_file():
@@ -204,7 +211,7 @@ def _ensure_master_attributes(out_dir: Path, ladder: Sequence[Rung]) -> None:
             changed = True
         if not info.resolution:
             first_segment = min((out_dir / Path(variant.uri).parent).glob("*.ts"))
-            size = probe(first_segment)
+            size = probe(first_segment, ffmpeg)
             info.resolution = (size.display_width, size.display_height)
             changed = True
     if changed:

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,11 +112,8 @@ def find_ffprobe(ffmpeg: str) -> str | None:
 
 def probe(path: str | Path, ffmpeg: str | None = None) -> Probe:
     """Describe the video at ``path``; ffprobe's JSON if we have it, else ffmpeg's stderr."""
-    exe = find_ffmpeg(ffmpeg)
-    ffprobe = find_ffprobe(exe)
-    if ffprobe:
-        return probe_with_ffprobe(path, ffprobe)
-    return probe_with_ffmpeg(path, exe)
+    prober, exe = _choose_prober(ffmpeg)
+    return prober(path, exe)
 
 
 def probe_remote(
@@ -124,16 +122,24 @@ def probe_remote(
     """Probe a video over HTTP(S): ffprobe (or ffmpeg) reads only the bytes it needs, with
     Range requests. `name` stands for the URL in every message: the URL may be a secret
     (a pre-authenticated request), so it never appears in an error."""
-    exe = find_ffmpeg(ffmpeg)
-    ffprobe = find_ffprobe(exe)
+    prober, exe = _choose_prober(ffmpeg)
     # Microseconds; a server that stops answering ends the probe instead of hanging it.
     network = ["-rw_timeout", str(int(min(timeout, 60) * 1_000_000))]
     try:
-        if ffprobe:
-            return probe_with_ffprobe(url, ffprobe, timeout=timeout, input_args=network)
-        return probe_with_ffmpeg(url, exe, timeout=timeout, input_args=network)
+        return prober(url, exe, timeout=timeout, input_args=network)
     except FfmpegError as exc:
         raise FfmpegError(str(exc).replace(url, name)) from None
+
+
+def _choose_prober(ffmpeg: str | None) -> tuple[Callable[..., Probe], str]:
+    """(probe function, its executable): ffprobe (beside ``ffmpeg`` or on PATH) when there
+    is one, for its exact JSON; else ffmpeg's stderr report, since imageio-ffmpeg ships
+    without ffprobe."""
+    exe = find_ffmpeg(ffmpeg)
+    ffprobe = find_ffprobe(exe)
+    if ffprobe:
+        return probe_with_ffprobe, ffprobe
+    return probe_with_ffmpeg, exe
 
 
 def _probe_output(

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from . import users
+from .services import APP_DIR  # where the app's .streamlit/ lives
 from .settings import BCRYPT_MAX_BYTES, SettingsError, default_secrets_files
 from .settings.model import BY_NAME
 from .settings.sources import convert, first_given, read_secrets_files
 from .users import UsersError
 
 PROG = "python -m homemovies_core users"
-APP_DIR = Path(__file__).resolve().parent.parent  # where the app's .streamlit/ lives
 PASSWORD_MAX_READ = 1024  # bytes of standard input read for a password; 72 are ever used
 RESTART = "Restart Home Movies for the change to take effect."
 

@@ -20,9 +20,9 @@ from .. import settings as settings_mod
 from ..commands import run_command
 from ..ffmpeg import find_ffmpeg
 from ..ingest.console import Progress
+from ..library_view import ROOT_PARAM, folder_key
 from ..oci.storage import OciStorage
-from ..oci.vault import fill_from_vault
-from ..services import APP_DIR
+from ..services import load_parsed_settings
 from ..storage.base import Storage
 from ..storage.local import LocalStorage
 from .folder import DEFAULT_WORKERS, index_folder
@@ -71,9 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def connect(settings: settings_mod.Settings) -> Storage:
     if settings.storage_kind == "local":
+        # Reading the settings already checked that the media folder exists and is a folder.
         root = settings.media_dir
-        if root is None or not root.is_dir():
-            raise IndexCommandError(f"The media folder {root} does not exist.")
         if not os.access(root, os.W_OK | os.X_OK):
             raise IndexCommandError(f"The media folder {root} cannot be written by this user.")
         return LocalStorage(root, secrets.token_bytes(32))  # no URLs are made: any key
@@ -91,7 +90,8 @@ def choose_folders(storage: Storage, asked: Sequence[str]) -> list[str]:
         return present
     chosen = []
     for raw in asked:
-        key = "" if raw.strip() in ("", "/") else raw.strip().strip("/") + "/"
+        # The page's own rule for a folder named in a URL; an empty name is the top too.
+        key = folder_key(raw.strip() or ROOT_PARAM)
         if key not in present:
             shown = library.folder_title(key)
             raise IndexCommandError(f"There is no folder '{shown}' with videos in the library.")
@@ -104,10 +104,7 @@ def run(argv: Sequence[str], ui: Progress | None = None) -> int:
     parsed = build_parser().parse_intermixed_args(list(argv))
     if not 1 <= parsed.workers <= 32:
         raise IndexCommandError("--workers must be between 1 and 32.")
-    loaded = settings_mod.load_parsed(
-        parsed, os.environ, settings_mod.default_secrets_files(APP_DIR)
-    )
-    loaded = fill_from_vault(loaded) if loaded.secret else loaded
+    loaded = load_parsed_settings(parsed)  # flags, HM_*, secrets.toml, then the Vault
     storage = connect(loaded)
     ffmpeg = find_ffmpeg(parsed.ffmpeg)
     folders = choose_folders(storage, parsed.folders)

@@ -7,7 +7,6 @@ and the Vault work here as they do for the app.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +14,7 @@ from pathlib import Path
 from .. import settings as settings_mod
 from ..library import HLS_SUFFIX
 from ..oci.transfer import DEFAULT_WORKERS
-from ..oci.vault import fill_from_vault
-from ..services import APP_DIR
+from ..services import load_parsed_settings
 from ..settings import Settings
 
 PROG = "python -m homemovies_core.ingest"
@@ -119,7 +117,7 @@ def parse(argv: Sequence[str], prog: str = PROG) -> tuple[Options, Settings]:
         workers=parsed.workers,
     )
     _check_combination(options)
-    loaded = _load_settings(parsed)
+    loaded = load_parsed_settings(parsed)  # flags, HM_*, secrets.toml, then the Vault
     if loaded.storage_kind == "demo":
         raise IngestError(
             "Say where the movies go: give --media_dir (a local library folder) "
@@ -138,14 +136,6 @@ def _check_combination(options: Options) -> None:
         raise IngestError("--segment_seconds must be between 1 and 60.")
     if not 1 <= options.workers <= 64:
         raise IngestError("--workers must be between 1 and 64.")
-
-
-def _load_settings(parsed: argparse.Namespace) -> Settings:
-    """The library settings from the flags parsed here, in the app's own precedence: flags,
-    HM_* variables, secrets.toml, then the Vault."""
-    files = settings_mod.default_secrets_files(APP_DIR)
-    loaded = settings_mod.load_parsed(parsed, os.environ, files)
-    return fill_from_vault(loaded) if loaded.secret else loaded
 
 
 def check_folder(raw: str) -> str:

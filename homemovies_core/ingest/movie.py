@@ -48,6 +48,7 @@ def build_movie(job: Job, out_dir: Path, options: Options, ffmpeg: str, ui: Prog
                 preset=options.preset,
                 ffmpeg=ffmpeg,
                 on_progress=on_progress,
+                source_probe=job.probe,  # probed when planned (plan.py)
             )
             make_poster(job.source, out_dir / HLS_POSTER, job.probe, ffmpeg)
             make_previews(job.source, out_dir, job.probe, ffmpeg)  # seek previews: sprites + VTT

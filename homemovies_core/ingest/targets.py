@@ -98,9 +98,9 @@ class LocalTarget:
             raise IngestError(exists_message(job, self.where)) from None
         # No URLs are made through this storage: any key will do.
         record_in_folder_index(LocalStorage(self.root, secrets.token_bytes(32)), job, ui)
-        files = sum(len(f) for _, _, f in os.walk(final))
-        size = megabytes(sum(f.stat().st_size for f in final.rglob("*") if f.is_file()))
-        return f"Added '{job.key}' to {self.where}: {files} files, {size}."
+        # One walk of the finished movie gives both the count and the total size.
+        sizes = [f.stat().st_size for f in final.rglob("*") if f.is_file()]
+        return f"Added '{job.key}' to {self.where}: {len(sizes)} files, {megabytes(sum(sizes))}."
 
 
 class OciTarget:

@@ -157,18 +157,18 @@ class Uploader:
             ordered = sorted(files, key=lambda f: -f.size)
             futures = {pool.submit(self._put, prefix + f.relative, f, advance): f for f in ordered}
             done, _pending = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((f for f in done if f.exception() is not None), None)
-            if failed is None:
-                return sum(f.size for f in files)
-            pool.shutdown(wait=True, cancel_futures=True)
-            ok = sum(1 for f in futures if f.done() and not f.cancelled() and f.exception() is None)
-            raise UploadError(
-                f"Uploading '{prefix}' stopped ({ok} more of its files were sent): "
-                f"{describe_error(failed.exception())} (at '{futures[failed].relative}')."
-            )
         finally:
-            # After a failure or Ctrl-C: drop what has not started, let running uploads end.
+            # After a failure or Ctrl-C: drop what has not started, let running uploads end
+            # (so the count below includes the uploads that were still running).
             pool.shutdown(wait=True, cancel_futures=True)
+        failed = next((f for f in done if f.exception() is not None), None)
+        if failed is None:
+            return sum(f.size for f in files)
+        ok = sum(1 for f in futures if f.done() and not f.cancelled() and f.exception() is None)
+        raise UploadError(
+            f"Uploading '{prefix}' stopped ({ok} more of its files were sent): "
+            f"{describe_error(failed.exception())} (at '{futures[failed].relative}')."
+        )
 
     def _put(self, name: str, file: LocalFile, advance: Advance) -> None:
         kind = content_type(name)
