@@ -84,8 +84,12 @@ def main() -> None:
         )
         st.stop()
     if user:
+        if page.url_path != navigation.WATCH[0]:
+            # Leaving the watch page ends the visit: opening a video again resumes anew (from
+            # whatever page this is), not from where the last visit started.
+            st.session_state.pop(state.WATCH_VISIT, None)
         navigation.follow(page.url_path)  # a click that asked for another page
-    if user:  # operator notices are for the family, not for a stranger holding a share link
+        # Operator notices are for the family, not for a stranger holding a share link.
         auth.logout_button(svc)
         for warning in svc.warnings:
             st.sidebar.warning(warning, icon="⚠️")

@@ -52,6 +52,18 @@ def plain(text: object) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in flat)
 
 
-def try_again_in(seconds: float) -> str:
+def whole_minutes(seconds: float) -> str:
+    """A wait in whole minutes ("15 minutes"), rounded up: it never reads "0 minutes"."""
     minutes = max(1, math.ceil(seconds / 60))
-    return f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def try_again_in(seconds: float) -> str:
+    return f"Try again in {whole_minutes(seconds)}."
+
+
+def count_caption(count: int | None) -> str:
+    """How many videos ("1 video", "3 videos"); "…" while the count is not known yet."""
+    if count is None:
+        return "…"
+    return f"{count} video" if count == 1 else f"{count} videos"

@@ -11,12 +11,12 @@ import time
 
 import bcrypt
 import streamlit as st
-from streamlit_authenticator.controllers import AuthenticationController
+from streamlit_authenticator import Hasher
 
 from . import links, widgets
 from .auth import log_in_as, the_client_address, this_device, users
 from .cache import CacheUnavailable
-from .formatting import plain
+from .formatting import plain, try_again_in, whole_minutes
 from .pairing import PairingBusy, Ticket, display_code
 from .services import Services
 from .state import LOGIN_ERROR, LOGIN_PASSWORD, LOGIN_USER, PAIR_ERROR, PAIR_TICKET
@@ -59,40 +59,34 @@ def check_password(svc: Services, username: str, password: str, address: str) ->
     attempt = svc.throttles.login.attempt(username if known else UNKNOWN_USER, address)
     if not attempt.allowed:
         log.warning("Refused a login attempt from %s: too many failures.", address)
-        return f"Too many failed attempts. {widgets.try_again_in(attempt.wait)}"
+        return f"Too many failed attempts. {try_again_in(attempt.wait)}"
     if _password_ok(svc, username, password, known):
         svc.throttles.login.succeeded(username, address)
         return None
     log.warning("Failed login from %s.", address)
-    wait = math.ceil(svc.throttles.login.window / 60)
+    wait = whole_minutes(svc.throttles.login.window)
     return "Wrong user name or password. " + (
         f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
-        f"must wait {wait} minutes."
+        f"must wait {wait}."
         if attempt.left
-        else f"This device must now wait {wait} minutes."
+        else f"This device must now wait {wait}."
     )
 
 
 def _password_ok(svc: Services, username: str, password: str, known: bool) -> bool:
     if len(password.encode()) > BCRYPT_MAX_BYTES:  # bcrypt refuses these: never ours
         return False
+    # streamlit-authenticator's own check, on the password as its login form would pass it
+    # (surrounding spaces dropped); its login controller would also write keys of its own into
+    # the session state, which nothing here reads or clears.
+    password = password.strip()
     if not known:
-        bcrypt.checkpw(password.encode(), _DUMMY_HASH.encode())  # same time as a known name
+        Hasher.check_pw(password, _DUMMY_HASH)  # same time as a known name
         return False
-    # Only the person asked about: the controller rebuilds its table of users on each login.
-    user = users(svc)[username]
-    credentials = {
-        "usernames": {
-            username: {
-                "name": user.display_name,
-                "password": user.password_hash,
-                "email": user.email,
-                "failed_login_attempts": 0,
-                "logged_in": False,
-            }
-        }
-    }
-    return bool(AuthenticationController(credentials, auto_hash=False).login(username, password))
+    try:
+        return Hasher.check_pw(password, users(svc)[username].password_hash)
+    except ValueError:  # a hash bcrypt cannot read (users.py refuses them on load): no match
+        return False
 
 
 def login_screen(
@@ -116,7 +110,7 @@ def login_screen(
         )
         st.form_submit_button("Log in", type="primary", on_click=_submit_login, args=(svc,))
         if st.session_state.get(LOGIN_ERROR):
-            st.error(widgets.plain(st.session_state[LOGIN_ERROR]))
+            st.error(plain(st.session_state[LOGIN_ERROR]))
     if device_col is not None:
         with device_col:
             _device_login_panel(svc, base)
@@ -131,12 +125,12 @@ def _device_login_panel(svc: Services, base: str | None) -> None:
         st.caption("On a TV or a shared screen, let a phone where you are logged in do it.")
         st.button("Show a code for my phone", on_click=_start_pairing, args=(svc,))
         if st.session_state.get(PAIR_ERROR):
-            st.warning(widgets.plain(st.session_state.pop(PAIR_ERROR)))
+            st.warning(plain(st.session_state.pop(PAIR_ERROR)))
         return
     widgets.qr_code(links.page_url(base, "pair", code=ticket.code), width=200)
     st.caption(
         f"Scan this with a phone where you are logged in, or open "
-        f"{widgets.plain(links.page_url(base, 'pair'))} there and type the code:"
+        f"{plain(links.page_url(base, 'pair'))} there and type the code:"
     )
     st.markdown(f"## `{display_code(ticket.code)}`")
     st.markdown(f"Then type this number on the phone: **{ticket.check}**")

@@ -5,14 +5,24 @@ from __future__ import annotations
 import streamlit as st
 
 from . import cards, links, poster_routes, timeline
-from .formatting import human_day, human_duration, human_size, plain, try_again_in
+from .formatting import human_day, human_duration, human_size
 from .library import Kind, Video, folder_title
+from .library_view import Paging
 from .player import SubtitleTrack
 from .progress import Progress
 from .services import Services
 from .state import BASE_URL
 
-__all__ = ["app_url", "card", "plain", "poster_url", "qr_code", "subtitle_tracks", "try_again_in"]
+__all__ = [
+    "app_url",
+    "card",
+    "page_buttons",
+    "player_extras",
+    "poster_url",
+    "qr_code",
+    "set_url",
+    "subtitle_tracks",
+]
 
 
 def app_url(path: str, **query: str) -> str:
@@ -65,6 +75,36 @@ def subtitle_tracks(svc: Services, video: Video) -> list[SubtitleTrack]:
         )
         for s in svc.catalog.hls_subtitles(video)
     ]
+
+
+def player_extras(svc: Services, video: Video) -> tuple[list[SubtitleTrack], str | None]:
+    """The player's subtitle tracks and seek-preview thumbnails (on the folder's grant). May
+    raise StorageError, like the video's own URL: callers show their one sentence for it."""
+    thumbs = svc.catalog.hls_thumbnails(video)
+    thumbnails = svc.urls.object_url(thumbs, within=video) if thumbs else None
+    return subtitle_tracks(svc, video), thumbnails
+
+
+def set_url(params: dict[str, str]) -> None:
+    """For callbacks: write the URL; the run that follows draws from it (see library_view)."""
+    st.query_params.from_dict(params)
+
+
+def page_buttons(paging: Paging, here: dict[str, str], *, back: str, forward: str) -> None:
+    """Buttons to the page before (`back`) and after (`forward`) this one; `here` is the rest
+    of this view's URL, kept as it is."""
+    back_col, _, forward_col = st.columns([1, 4, 1])
+    if paging.page > 1:
+        back_col.button(
+            back, width="stretch", on_click=set_url, args=({**here, "page": str(paging.page - 1)},)
+        )
+    if paging.page < paging.pages:
+        forward_col.button(
+            forward,
+            width="stretch",
+            on_click=set_url,
+            args=({**here, "page": str(paging.page + 1)},),
+        )
 
 
 def qr_code(text: str, *, width: int) -> None:

@@ -18,7 +18,7 @@ from homemovies_core import (
     timeline,
     widgets,
 )
-from homemovies_core.formatting import plain
+from homemovies_core.formatting import count_caption, plain
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
 from homemovies_core.search import search
@@ -28,12 +28,6 @@ SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6
 MEMORIES_LIMIT = 12
 ORDER_LABELS = {"newest": "Newest first", "oldest": "Oldest first", "name": "By name"}
-
-
-def count_caption(count: int | None) -> str:
-    if count is None:
-        return "…"
-    return f"{count} video" if count == 1 else f"{count} videos"
 
 
 def grid(
@@ -112,10 +106,10 @@ def search_results(svc: services.Services, query: str, folder: str | None) -> No
     clear.button(
         "✕ Clear search",
         width="stretch",
-        on_click=set_url,
+        on_click=widgets.set_url,
         args=(library_view.search_params("", folder),),
     )
-    notes = [f"{result.total} video{'s' if result.total != 1 else ''}"]
+    notes = [count_caption(result.total)]
     if result.total > len(result.videos):
         notes.append(f"showing the first {len(result.videos)}: add a word to narrow it down")
     if result.pending_folders:
@@ -131,17 +125,12 @@ def search_results(svc: services.Services, query: str, folder: str | None) -> No
     grid(svc, shown, row="search", label="Search results", show_folder=True, query=query)
 
 
-def set_url(params: dict[str, str]) -> None:
-    """Callbacks write the URL; the run that follows draws from it."""
-    st.query_params.from_dict(params)
-
-
 def folder_picked() -> None:
-    set_url(library_view.folder_params(st.session_state[state.FOLDER]))
+    widgets.set_url(library_view.folder_params(st.session_state[state.FOLDER]))
 
 
 def search_typed(folder: str | None) -> None:
-    set_url(library_view.search_params(st.session_state.get(state.SEARCH, ""), folder))
+    widgets.set_url(library_view.search_params(st.session_state.get(state.SEARCH, ""), folder))
 
 
 def sidebar(folders: list, current: str | None, query: str) -> None:
@@ -170,7 +159,7 @@ def sidebar(folders: list, current: str | None, query: str) -> None:
 
 
 def order_picked(current: str) -> None:
-    set_url(library_view.folder_params(current, st.session_state[state.ORDER]))
+    widgets.set_url(library_view.folder_params(current, st.session_state[state.ORDER]))
 
 
 def folder_page(
@@ -200,7 +189,7 @@ def folder_page(
     paging = library_view.paging(request.page, len(videos), svc.settings.page_size)
     count, sort = st.columns([3, 1], vertical_alignment="center")
     count.caption(
-        f"{len(videos)} videos"
+        count_caption(len(videos))
         + (f" · page {paging.page} of {paging.pages}" if paging.pages > 1 else "")
     )
     with sort:
@@ -208,7 +197,12 @@ def folder_page(
     shown = videos[paging.start : paging.stop]
     by_year(svc, view.folder.title, shown, order, store.many(user, [v.key for v in shown]))
     if paging.pages > 1:
-        page_buttons(paging, library_view.folder_params(current, request.sort))
+        widgets.page_buttons(
+            paging,
+            library_view.folder_params(current, request.sort),
+            back="← Previous page",
+            forward="Next page →",
+        )
 
 
 def order_control(order: timeline.Order, current: str) -> None:
@@ -232,19 +226,8 @@ def by_year(svc: services.Services, folder: str, shown: list[Video], order: time
         grid(svc, list(group.videos), row=f"grid:{number}", label=title, progress=progress)
 
 
-def page_buttons(paging: library_view.Paging, here: dict[str, str]) -> None:
-    prev_col, _, next_col = st.columns([1, 4, 1])
-    if paging.page > 1:
-        prev_col.button("← Previous page", width="stretch", on_click=set_url,
-                        args=({**here, "page": str(paging.page - 1)},))  # fmt: skip
-    if paging.page < paging.pages:
-        next_col.button("Next page →", width="stretch", on_click=set_url,
-                        args=({**here, "page": str(paging.page + 1)},))  # fmt: skip
-
-
 def main() -> None:
     user = auth.require_user()
-    st.session_state.pop(state.WATCH_VISIT, None)  # opening a video again: resume anew
     svc = services.get()
     store = svc.progress
     try:

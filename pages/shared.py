@@ -11,7 +11,7 @@ import streamlit as st
 
 from homemovies_core import auth, services, state, widgets
 from homemovies_core.cache import CacheUnavailable
-from homemovies_core.formatting import plain, try_again_in
+from homemovies_core.formatting import plain, try_again_in, whole_minutes
 from homemovies_core.library import Kind
 from homemovies_core.player import player
 from homemovies_core.shares import Share, describe_expiry, password_matches
@@ -69,9 +69,7 @@ def check_password(svc: services.Services, share: Share, address: str) -> None:
         st.session_state[state.share_unlocked(share.id)] = True
     else:
         st.session_state[state.SHARED_PASSWORD_ERROR] = "That is not the password." + (
-            ""
-            if attempt.left
-            else f" This device must now wait {round(throttle.window / 60)} minutes."
+            "" if attempt.left else f" This device must now wait {whole_minutes(throttle.window)}."
         )
 
 
@@ -98,9 +96,7 @@ def main() -> None:
     st.subheader(plain(share.title))
     try:
         src = svc.urls.video_url(video)
-        subtitles = widgets.subtitle_tracks(svc, video)
-        thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
-        thumbnails = thumbs and svc.urls.object_url(thumbs, within=video)
+        subtitles, thumbnails = widgets.player_extras(svc, video)
     except StorageError:
         refuse("This video cannot be played right now. Try again in a little while.")
         return

@@ -4,18 +4,23 @@ per view); folders not listed yet are read in the background."""
 
 import streamlit as st
 
-from homemovies_core import auth, cards, navigation, services, state, timeline, widgets
-from homemovies_core.formatting import plain
+from homemovies_core import (
+    auth,
+    cards,
+    library_view,
+    navigation,
+    services,
+    state,
+    timeline,
+    widgets,
+)
+from homemovies_core.formatting import count_caption, plain
 
 PAGE_SIZE = 60
 
 
-def set_url(params: dict[str, str]) -> None:
-    st.query_params.from_dict(params)
-
-
 def year_picked() -> None:
-    set_url({"year": str(st.session_state[state.TIMELINE_YEAR])})
+    widgets.set_url({"year": str(st.session_state[state.TIMELINE_YEAR])})
 
 
 def page_of_year(videos: list, year: int, zone) -> int:
@@ -52,12 +57,11 @@ def main() -> None:
         return
     years = timeline.years(videos, zone)
     year = read_int("year")
-    pages = max(1, -(-len(videos) // PAGE_SIZE))
-    page = page_of_year(videos, year, zone) if year in years else (read_int("page") or 1)
-    page = min(max(1, page), pages)
-    shown = videos[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    requested = page_of_year(videos, year, zone) if year in years else (read_int("page") or 1)
+    paging = library_view.paging(requested, len(videos), PAGE_SIZE)
+    shown = videos[paging.start : paging.stop]
     top, jump = st.columns([3, 1], vertical_alignment="center")
-    top.caption(f"{len(videos)} videos · page {page} of {pages}")
+    top.caption(f"{count_caption(len(videos))} · page {paging.page} of {paging.pages}")
     if years:
         first = timeline.day_of(shown[0], zone)
         # The control shows the year this page starts in (or the one asked for).
@@ -77,11 +81,7 @@ def main() -> None:
             label=f"Videos of {group.heading}",
             on_open=lambda key: navigation.go(navigation.WATCH, v=key),
         )
-    before, _, after = st.columns([1, 4, 1])
-    if page > 1:
-        before.button("← Newer", width="stretch", on_click=set_url, args=({"page": str(page - 1)},))
-    if page < pages:
-        after.button("Older →", width="stretch", on_click=set_url, args=({"page": str(page + 1)},))
+    widgets.page_buttons(paging, {}, back="← Newer", forward="Older →")
 
 
 main()

@@ -5,11 +5,11 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, navigation, services, timeline, widgets
+from homemovies_core import auth, library_view, navigation, services, timeline, widgets
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_day, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
-from homemovies_core.player import player
+from homemovies_core.player import SubtitleTrack, player
 from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
 from homemovies_core.shares import DEFAULT_LIFETIME, LIFETIMES, describe_expiry
 from homemovies_core.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
@@ -21,7 +21,7 @@ def back_to(folder: str) -> None:
     """The Back button's callback: the folder (or the search) this video was opened from."""
     navigation.go(
         navigation.LIBRARY,
-        folder="/" if folder == "" else folder.rstrip("/"),
+        folder=library_view.folder_param(folder),
         q=st.query_params.get("q", ""),
     )
 
@@ -111,8 +111,15 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
             )
 
 
-def play(svc: services.Services, user: str, video: Video, src: str) -> None:
-    """The player, starting where this user left off, with "Start over"."""
+def play(
+    svc: services.Services,
+    user: str,
+    video: Video,
+    src: str,
+    extras: tuple[list[SubtitleTrack], str | None],
+) -> None:
+    """The player, starting where this user left off, with "Start over"; `extras` are its
+    subtitles and seek previews (widgets.player_extras)."""
     store = svc.progress
     this_visit = visit(store, user, video)
     if this_visit["start"] > 0:
@@ -121,7 +128,7 @@ def play(svc: services.Services, user: str, video: Video, src: str) -> None:
         again.button(
             "⏮ Start over", width="stretch", on_click=start_over, args=(store, user, video)
         )
-    thumbs = svc.catalog.hls_thumbnails(video)  # seek previews, on the folder's grant
+    subtitles, thumbnails = extras
     player(
         src,
         kind=video.kind.value,
@@ -129,8 +136,8 @@ def play(svc: services.Services, user: str, video: Video, src: str) -> None:
         poster=widgets.poster_url(svc, video),
         start_at=this_visit["start"],
         restart=this_visit.get("restart", ""),
-        subtitles=widgets.subtitle_tracks(svc, video),
-        thumbnails=thumbs and svc.urls.object_url(thumbs, within=video),
+        subtitles=subtitles,
+        thumbnails=thumbnails,
         force_hlsjs=st.query_params.get("engine") == "hlsjs",
         progress_url=widgets.app_url("api/progress"),
         progress_token=this_visit["token"],
@@ -190,6 +197,8 @@ def main() -> None:
             share_panel(svc, user, video)
     try:
         src = svc.urls.video_url(video)
+        # Subtitles and seek previews need grants too: one that fails is the same error.
+        extras = None if video.kind is Kind.DOWNLOAD else widgets.player_extras(svc, video)
     except StorageError as exc:
         st.error(f"This video cannot be opened right now: {plain(exc)}")
         return
@@ -200,7 +209,7 @@ def main() -> None:
         )
         st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
-        play(svc, user, video, src)
+        play(svc, user, video, src, extras)
     st.caption(facts(video))
     neighbours(svc, video)
 

@@ -85,3 +85,69 @@ def test_a_person_removed_from_the_users_is_logged_out(svc):
     at.run()
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert not at.sidebar.radio
+
+
+def watch(at: AppTest, key: str) -> AppTest:
+    at.switch_page("pages/watch.py")
+    at.query_params["v"] = key
+    return at.run()
+
+
+@pytest.fixture
+def through_home(monkeypatch):
+    """Every run goes through Home.py, as on the real server. (AppTest resets
+    `PagesManager.uses_pages_directory` before each run; with a pages/ folder beside Home.py it
+    then runs a page switched to as a file of its own, without Home.py around it.)"""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class OnlyNavigation(PagesManager):
+        pass  # AppTest's reset lands on this class; PagesManager itself keeps False
+
+    monkeypatch.setattr(app_test, "PagesManager", OnlyNavigation)
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+
+
+@pytest.mark.parametrize(
+    "elsewhere", ["pages/library.py", "pages/timeline.py", "pages/shares.py", "pages/devices.py"]
+)
+def test_opening_a_video_again_from_any_page_resumes_where_it_was_left(
+    svc, through_home, elsewhere
+):
+    """One visit to the watch page keeps its start position (the player must not jump on a
+    rerun); leaving it for any page ends the visit, so the next one starts where the player
+    last reported."""
+    from homemovies_core import auth
+
+    key = "Summer 2023 #1/Beach day.mp4"
+    at = logged_in()
+    user = at.session_state[auth.SESSION].username
+    svc.progress.clear(user, key)
+    try:
+        watch(at, key)
+        assert not any("Resuming at" in c.value for c in at.caption)
+        svc.progress.record(user, key, 30.0, None)  # the player reported while it played
+        at.run()  # a rerun of the same visit (the share panel, say): same start
+        assert not any("Resuming at" in c.value for c in at.caption)
+        at.switch_page(elsewhere).run()
+        assert not at.exception, at.exception
+        watch(at, key)
+        assert any("Resuming at 0:30" in c.value for c in at.caption)
+    finally:
+        svc.progress.clear(user, key)  # "Continue watching" stays empty for the other tests
+
+
+def test_a_failed_grant_for_subtitles_is_the_watch_page_s_one_sentence(svc, monkeypatch):
+    # The video's own URL is fine; its subtitle file (a grant of its own) cannot be granted.
+    from homemovies_core.storage.base import StorageError
+
+    def refuse(*_args, **_kwargs):
+        raise StorageError("The storage did not answer.")
+
+    at = logged_in()
+    monkeypatch.setattr(svc.urls, "object_url", refuse)
+    watch(at, "Summer 2023 #1/Beach day.mp4")
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "This video cannot be opened right now: " + plain("The storage did not answer.")
+    ]
