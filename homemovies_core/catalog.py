@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
@@ -24,15 +24,7 @@ import cachetools
 
 from . import library
 from .cache import Cache, get_json_text, set_json
-from .index.formats import (
-    INDEX_LIMIT,
-    INDEX_NAME,
-    FormatError,
-    IndexEntry,
-    decode_index,
-    entries_from,
-    entry_json,
-)
+from .index.formats import IndexEntry, entries_from, entry_json, read_index
 from .library import Folder, Kind, Subtitle, Video
 from .posters import Posters
 from .storage.base import Listing, Storage, StorageError
@@ -80,8 +72,7 @@ class Catalog:
         # Counting every folder costs one listing each: fine on disk, a background job on OCI.
         self.count_eagerly = count_eagerly
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="catalog")
-        self.poster_store = Posters(storage, cache, self._pool)
-        self._warming: set[str] = set()
+        self.poster_store = Posters(storage, cache)
         # Every rerun of a page reads the same cached listings again: keep the decoded and
         # classified forms of the last few, so a warm page does neither JSON nor rules work.
         self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
@@ -142,10 +133,12 @@ class Catalog:
             return fresh, False, None
         old = self._cached("stale:" + key)
         if old is None:  # nothing to show meanwhile: wait for the backend
-            return self._list(prefix), False, None
+            return self._list_now(prefix), False, None
         try:
             return self._refresh(prefix).result(timeout=self.patience), False, None
-        except FutureTimeout:
+        except (FutureTimeout, CancelledError):
+            # Cancelled: a page without this older copy took the queued refresh over
+            # (`_list_now`); its listing is on the way all the same.
             return old, True, REFRESHING
         except StorageError as exc:
             log.warning("Listing %r failed; showing the cached copy.", prefix)
@@ -155,12 +148,39 @@ class Catalog:
         """The one listing of `prefix` in flight, started now if none is."""
         with self._refresh_lock:
             running = self._refreshing.get(prefix)
-            if running is not None:
+            if running is not None and not running.cancelled():
                 return running
             running = self._refreshing[prefix] = self._pool.submit(self._list, prefix)
         # Outside the lock: a listing that is already done runs this callback right here.
         running.add_done_callback(lambda done: self._forget_refresh(prefix, done))
         return running
+
+    def _list_now(self, prefix: str) -> Level:
+        """List `prefix` for a page that has nothing older to show. A listing of it already
+        under way (background warming, another session) is waited for, not repeated; one only
+        queued behind other background listings is taken over and run on this thread, so the
+        page does not wait for the whole queue. Raises the listing's StorageError."""
+        while True:
+            with self._refresh_lock:
+                running = self._refreshing.get(prefix)
+                # (A cancelled one is only waiting for its callback to forget it.)
+                if running is None or running.cancelled():
+                    mine = self._refreshing[prefix] = Future()
+                    mine.set_running_or_notify_cancel()  # so no other page cancels it
+                    break
+            if not running.cancel():  # started (or done): its result is this page's too
+                return running.result()
+            # It was only queued, and is cancelled now: register our own and list here.
+        try:
+            level = self._list(prefix)
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            mine.set_result(level)
+            return level
+        finally:
+            self._forget_refresh(prefix, mine)
 
     def refreshing(self, prefix: str) -> Future | None:
         """The listing of `prefix` still in flight, if any (a page did not wait for it)."""
@@ -190,34 +210,25 @@ class Catalog:
         A failed read raises StorageError like the listing would (the older copy shows)."""
         if library.is_hls_prefix(prefix):
             return ()  # a movie's own folder has no index
-        data = self.storage.read_small(prefix + INDEX_NAME, INDEX_LIMIT)
-        if data is None:
-            return ()
-        try:
-            entries = decode_index(data)
-        except FormatError as exc:
+        stored = read_index(self.storage, prefix)
+        if stored.problem is not None:
             if prefix not in self._warned:
                 self._warned.add(prefix)
                 log.warning(
                     "The index of the folder %r cannot be read (%s); its videos show "
                     "without recorded dates until `index` writes it again.",
                     prefix or "/",
-                    exc,
+                    stored.problem,
                 )
             return ()
         listed = {o.name[len(prefix) :] for o in (*listing.objects, *listing.prefixes)}
         return tuple(
             sorted(
                 (name, entry)
-                for name, entry in entries.items()
+                for name, entry in stored.entries.items()
                 if name in listed and entry.facts is not None
             )
         )
-
-    def cached_listing(self, prefix: str) -> Listing | None:
-        """A listing only if it is already cached (fresh or stale): costs the backend nothing."""
-        level = self.cached_level(prefix)
-        return None if level is None else level.listing
 
     def cached_level(self, prefix: str) -> Level | None:
         """A listing and its index only if already cached (fresh or stale): costs the backend
@@ -230,37 +241,45 @@ class Catalog:
 
     # -- folders and videos -----------------------------------------------------------------
     def folders(self) -> list[Folder]:
-        root, _stale, _err = self.level("")
-        keys = library.folders_in(root.listing)
-        result = []
-        for key in keys:
-            if key == "":
-                count: int | None = len(self._videos("", root))
-            elif self.count_eagerly:
-                count = len(self.folder_view(key).videos)
-            else:
-                cached = self.cached_level(key)
-                count = None if cached is None else len(self._videos(key, cached))
-            result.append(Folder(key=key, title=library.folder_title(key), video_count=count))
+        pairs = self._folder_levels()
         if not self.count_eagerly:
-            self.warm([f.key for f in result if f.video_count is None])
+            self.warm([folder.key for folder, level in pairs if level is None])
+        return [folder for folder, _level in pairs]
+
+    def _folder_levels(self) -> list[tuple[Folder, Level | None]]:
+        """Each folder with its listing (None: not listed yet, or its listing failed), so
+        `folders` and `cached_videos` read each folder's cached listing once per call."""
+        root, _stale, _err = self.level("")
+        result: list[tuple[Folder, Level | None]] = []
+        for key in library.folders_in(root.listing):
+            level: Level | None
+            if key == "":
+                level = root
+            elif self.count_eagerly:
+                try:
+                    level, _stale, _err = self.level(key)
+                except StorageError:
+                    level = None
+            else:
+                level = self.cached_level(key)
+            if level is not None:
+                count: int | None = len(self._videos(key, level))
+            else:
+                # Counted eagerly, a folder that cannot be listed shows as empty (its page
+                # says why); otherwise it is counted once the background listing is back.
+                count = 0 if self.count_eagerly else None
+            folder = Folder(key=key, title=library.folder_title(key), video_count=count)
+            result.append((folder, level))
         return result
 
     def warm(self, prefixes: list[str]) -> None:
-        """List folders in the background so counts and search fill in without slowing a page."""
+        """List folders in the background so counts and search fill in without slowing a page.
+        Each is one `_refresh`: a page opening the folder meanwhile shares that listing
+        (`_list_now`) instead of listing it again."""
         for prefix in prefixes:
-            if prefix in self._warming:
-                continue
-            self._warming.add(prefix)
-            self._pool.submit(self._warm_one, prefix)
-
-    def _warm_one(self, prefix: str) -> None:
-        try:
-            self.listing(prefix)
-        except Exception as exc:  # background: log and let a later page retry
-            log.warning("Background listing of a folder failed: %s", exc)
-        finally:
-            self._warming.discard(prefix)
+            if self.refreshing(prefix) is not None:
+                continue  # already on its way; one failure log is enough
+            self._refresh(prefix).add_done_callback(_log_background_failure)
 
     def folder_view(self, folder_key: str) -> FolderView:
         folder = Folder(key=folder_key, title=library.folder_title(folder_key), video_count=None)
@@ -283,8 +302,7 @@ class Catalog:
         beyond the root listing, so a query stays fast on a huge bucket."""
         videos: list[Video] = []
         pending = []
-        for folder in self.folders():
-            level = self.cached_level(folder.key)
+        for folder, level in self._folder_levels():
             if level is None:
                 pending.append(folder.key)
                 continue
@@ -318,3 +336,12 @@ class Catalog:
 
     def poster_bytes(self, name: str) -> bytes | None:
         return self.poster_store.get(name)
+
+
+def _log_background_failure(done: Future) -> None:
+    """A background listing that failed: logged, and a later page asks again."""
+    if done.cancelled():
+        return  # a page took it over and lists it itself (`_list_now`)
+    exc = done.exception()
+    if exc is not None:
+        log.warning("Background listing of a folder failed: %s", exc)

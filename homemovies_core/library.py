@@ -14,6 +14,7 @@ Rules (the original's, made robust):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ from datetime import datetime
 from enum import Enum
 
 from .index.formats import IndexEntry, VideoFacts
+from .media_types import DOWNLOAD_TYPES
+from .media_types import extension as _extension
 from .storage.base import Listing, ObjectInfo
 
 UNSORTED = "Unsorted"
@@ -32,20 +35,9 @@ HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index
 
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
-# Video files we list but cannot play in a browser: offered as a download.
-DOWNLOAD_ONLY = {
-    ".avi": "AVI",
-    ".mkv": "MKV",
-    ".wmv": "WMV",
-    ".flv": "FLV",
-    ".mpg": "MPG",
-    ".mpeg": "MPEG",
-    ".3gp": "3GP",
-    ".mts": "MTS",
-    ".m2ts": "M2TS",
-    ".vob": "VOB",
-    ".dv": "DV",
-}
+# Video files we list but cannot play in a browser: offered as a download. The same list
+# /video serves as attachments (media_types), each badged with its extension.
+DOWNLOAD_ONLY = {ext: ext[1:].upper() for ext in DOWNLOAD_TYPES}
 POSTER_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 SUBTITLE_EXTENSION = ".vtt"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?$")
@@ -106,12 +98,6 @@ def folder_of(video_key: str) -> str:
     """The folder key a video belongs to ("" for root-level videos)."""
     parts = video_key.rstrip("/").split("/")
     return "" if len(parts) == 1 else parts[0] + "/"
-
-
-def _extension(name: str) -> str:
-    base = name.rsplit("/", 1)[-1]
-    dot = base.rfind(".")
-    return base[dot:].lower() if dot > 0 else ""
 
 
 def _stem(name: str) -> str:
@@ -290,6 +276,9 @@ def folders_in(root: Listing) -> list[str]:
     return keys + ([""] if loose else [])
 
 
+# Pure on its string, and asked for every title of a page on every rerun (each sort of a
+# folder, the timeline, search): remembered for a library's worth of titles.
+@functools.lru_cache(maxsize=16384)
 def natural_key(text: str) -> tuple:
     """Sort "Clip 2" before "Clip 10", ignoring case and accents."""
     folded = fold(text)

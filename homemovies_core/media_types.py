@@ -7,7 +7,9 @@ from __future__ import annotations
 import mimetypes
 
 
-def _extension(name: str) -> str:
+def extension(name: str) -> str:
+    """The name's extension, lower-cased: ".mp4" for "Folder/Clip.MP4". None is "": a name
+    that starts with its only dot is a hidden file, not an extension."""
     base = name.rsplit("/", 1)[-1]
     dot = base.rfind(".")
     return base[dot:].lower() if dot > 0 else ""
@@ -59,7 +61,7 @@ DOWNLOAD_TYPES = {
 def content_type(name: str) -> str:
     """The type to store an object with (ingest); unknown files become octet-stream."""
     return (
-        CONTENT_TYPES.get(_extension(name))
+        CONTENT_TYPES.get(extension(name))
         or mimetypes.guess_type(name)[0]
         or "application/octet-stream"
     )
@@ -67,9 +69,9 @@ def content_type(name: str) -> str:
 
 def media_type(name: str) -> str | None:
     """The type to serve a library file as, or None: not media, never served."""
-    ext = _extension(name)
+    ext = extension(name)
     return MEDIA_TYPES.get(ext) or DOWNLOAD_TYPES.get(ext)
 
 
 def is_download(name: str) -> bool:
-    return _extension(name) in DOWNLOAD_TYPES
+    return extension(name) in DOWNLOAD_TYPES

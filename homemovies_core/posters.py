@@ -1,4 +1,4 @@
-"""Card posters: read by the app (small, in parallel), kept only as a small thumbnail.
+"""Card posters: read by the app (small reads), kept only as a small thumbnail.
 
 Posters are never fetched through a playback grant, so a folder page costs no PAR. Bytes say
 little about pixels (a flat 8000×8000 JPEG is ~300 KB and ~200 MB decoded), so each poster is
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import threading
-from concurrent.futures import Executor
 
 import cachetools
 from PIL import Image, ImageOps
@@ -29,10 +28,9 @@ POSTER_SIZE = (640, 640)  # the thumbnail's bounding box: sharp on a 2x screen's
 
 
 class Posters:
-    def __init__(self, storage: Storage, cache: Cache, pool: Executor) -> None:
+    def __init__(self, storage: Storage, cache: Cache) -> None:
         self.storage = storage
         self.cache = cache
-        self._pool = pool
         self._thumbnails: cachetools.LRUCache = cachetools.LRUCache(
             maxsize=POSTER_CACHE_BYTES, getsizeof=lambda b: max(1, len(b or b""))
         )
@@ -42,22 +40,9 @@ class Posters:
         return f"nopost:{self.storage.kind}:{self.storage.scope}:{name}"
 
     def for_videos(self, videos: list[Video]) -> dict[str, bytes | None]:
-        """Each video's poster thumbnail (by video key), read in parallel where not cached."""
-        result: dict[str, bytes | None] = {}
-        missing = []
-        for v in (v for v in videos if v.poster):
-            with self._lock:
-                hit = self._thumbnails.get(v.poster, _MISSING)
-            if hit is _MISSING:
-                if self.cache.get(self._miss_key(v.poster)) is None:
-                    missing.append(v)
-            else:
-                result[v.key] = hit
-        for v, data in zip(
-            missing, self._pool.map(self._read, [v.poster for v in missing]), strict=True
-        ):
-            result[v.key] = data
-        return result
+        """Each video's poster thumbnail (by video key; None: none to draw). Pages fetch
+        posters one by one through `get` (/poster); this is the same, for a list."""
+        return {v.key: self.get(v.poster) for v in videos if v.poster}
 
     def get(self, name: str) -> bytes | None:
         """One poster's thumbnail, for the /poster route."""

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .files import apply_umask
+
 __all__ = ["is_staging", "publish", "staged_dir", "sweep_stale"]
 
 # `.<name>.partial-<mkdtemp's 8 random characters>`
@@ -38,7 +40,7 @@ def staged_dir(final: Path, *, parent: Path | None = None, replace: bool = False
         tempfile.mkdtemp(prefix=f".{final.name[:_NAME_CHARS]}.partial-", dir=parent or final.parent)
     )
     try:
-        _apply_umask(staging)
+        apply_umask(staging, 0o777)
         yield staging
         publish(staging, final, replace=replace)
     finally:
@@ -97,9 +99,3 @@ def last_written(path: Path) -> float:
         except OSError:
             continue
     return newest
-
-
-def _apply_umask(path: Path) -> None:
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o777 & ~mask)

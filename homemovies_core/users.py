@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from types import MappingProxyType
 import bcrypt
 import yaml
 
-from .files import read_head
+from .files import read_head, write_atomically
 
 __all__ = [
     "MAX_BYTES",
@@ -254,18 +253,8 @@ def dump(document: dict) -> str:
 def write_text(path: Path, text: str) -> None:
     """Replace `path` in one step with a file only its owner can read (0600): a reader sees
     the old file or the new one, never half of either, and the hashes are nobody else's."""
-    # mkstemp makes the file 0600 whatever the umask, in the same folder: os.replace is a
-    # rename on one file system.
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # 0600 whatever the umask; synced, so a power cut leaves the old file or the new one.
+    write_atomically(path, text.encode("utf-8"), mode=0o600, fsync=True)
     _sync_folder(path.parent)
 
 

@@ -3,9 +3,15 @@ marked as possibly out of date, while one refresh finishes in the background."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
+
 from homemovies_core.cache import LocalCache
 from homemovies_core.catalog import REFRESHING, Catalog
 from homemovies_core.oci.storage import OciStorage
+from homemovies_core.storage.base import StorageError
+from homemovies_core.storage.local import LocalStorage
 from tests.support.oci_env import BUCKET, oci_settings
 
 
@@ -44,8 +50,6 @@ def test_a_folder_never_listed_waits_for_the_backend(server, config_path):
 def test_a_quick_refresh_of_an_expired_listing_never_blocks(tmp_path):
     """A refresh that finishes before its callback is attached used to deadlock the page
     (the callback took a lock the caller held): every expired listing could freeze a page."""
-    from homemovies_core.storage.local import LocalStorage
-
     (tmp_path / "A").mkdir()
     (tmp_path / "A" / "one.mp4").write_bytes(b"one")
     catalog = Catalog(
@@ -58,3 +62,62 @@ def test_a_quick_refresh_of_an_expired_listing_never_blocks(tmp_path):
     for _ in range(50):  # each view has an older copy and refreshes it
         assert [v.key for v in catalog.folder_view("A/").videos] == ["A/one.mp4"]
     assert catalog.refreshing("A/") is None
+
+
+class GatedLocal(LocalStorage):
+    """A folder on disk whose listings of the folders in `gated` wait for `gate` (at most
+    10 s: `gave_up` says one did); every listing is counted by folder."""
+
+    def __init__(self, root, gated: set[str]) -> None:
+        super().__init__(root, b"k" * 32)
+        self.gated = gated
+        self.gate = threading.Event()
+        self.calls: Counter[str] = Counter()
+        self.gave_up = False
+        self._lock = threading.Lock()
+
+    def list_level(self, prefix):
+        with self._lock:
+            self.calls[prefix] += 1
+        if prefix in self.gated and not self.gate.wait(10):
+            self.gave_up = True
+            raise StorageError("gave up waiting")
+        return super().list_level(prefix)
+
+
+def test_a_folder_warmed_in_the_background_and_opened_meanwhile_is_listed_once(tmp_path):
+    (tmp_path / "A").mkdir()
+    (tmp_path / "A" / "one.mp4").write_bytes(b"one")
+    storage = GatedLocal(tmp_path, {"A/"})
+    catalog = Catalog(storage, LocalCache(), listing_ttl=60, count_eagerly=False)
+    catalog.warm(["A/"])  # the landing page counts it in the background...
+    views = []
+    page = threading.Thread(target=lambda: views.append(catalog.folder_view("A/")))
+    page.start()  # ...and a click opens it while that listing hangs
+    deadline = time.monotonic() + 1  # a second listing, if one came, would have begun by now
+    while storage.calls["A/"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    storage.gate.set()
+    page.join(30)
+    assert [v.key for v in views[0].videos] == ["A/one.mp4"]
+    assert storage.calls["A/"] == 1  # the page waited for the background listing
+
+
+def test_a_page_does_not_queue_behind_background_listings(tmp_path):
+    """A folder whose background listing is still queued behind others is listed for the
+    page at once, and only once: the queued one is dropped."""
+    slow = [f"Slow {i}/" for i in range(8)]  # as many as the catalog lists at a time
+    for name in [*slow, "A/"]:
+        (tmp_path / name).mkdir()
+    (tmp_path / "A" / "one.mp4").write_bytes(b"one")
+    storage = GatedLocal(tmp_path, set(slow))
+    catalog = Catalog(storage, LocalCache(), listing_ttl=60, count_eagerly=False)
+    catalog.warm([*slow, "A/"])  # A/ waits in the queue until a slow listing is back
+    view = catalog.folder_view("A/")
+    # Came back while every background listing still hangs (not after they gave up).
+    assert not storage.gave_up and not storage.gate.is_set()
+    assert [v.key for v in view.videos] == ["A/one.mp4"]
+    storage.gate.set()
+    catalog._pool.shutdown(wait=True)  # the background listings finish
+    assert storage.calls["A/"] == 1
+    assert all(storage.calls[name] == 1 for name in slow)

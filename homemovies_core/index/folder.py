@@ -24,16 +24,15 @@ from ..ffmpeg import FfmpegError
 from ..library import HLS_PLAYLIST, Kind, Video
 from ..storage.base import Storage, StorageError
 from .formats import (
-    INDEX_LIMIT,
     INDEX_NAME,
     INFO_LIMIT,
     INFO_NAME,
     FormatError,
     IndexEntry,
     VideoFacts,
-    decode_index,
     decode_info,
     encode_index,
+    read_index,
 )
 from .probing import facts_of, one_line, poster_bytes, probe_source, readable
 
@@ -68,25 +67,6 @@ class FolderReport:
             parts.append(f"{self.posters} poster(s) made")
         state = "index written" if self.written else "index already up to date"
         return f"'{title}': {self.videos} video(s) — {', '.join(parts)}; {state}."
-
-
-@dataclass(frozen=True)
-class Stored:
-    """A folder's index as read: its entries, and the exact bytes (None: there was none)."""
-
-    entries: dict[str, IndexEntry]
-    raw: bytes | None
-    problem: str | None = None  # why an existing index could not be read
-
-
-def read_index(storage: Storage, folder: str) -> Stored:
-    raw = storage.read_small(folder + INDEX_NAME, INDEX_LIMIT)
-    if raw is None:
-        return Stored({}, None)
-    try:
-        return Stored(decode_index(raw), raw)
-    except FormatError as exc:
-        return Stored({}, raw, str(exc))
 
 
 def write_index(storage: Storage, folder: str, entries: dict[str, IndexEntry]) -> None:
@@ -212,9 +192,9 @@ def _poster(
     storage: Storage, video: Video, source, facts: VideoFacts, ffmpeg: str
 ) -> tuple[bool, str]:
     """Write `Name.jpg` beside the video, unless one appeared meanwhile (never replaced)."""
-    stem = video.key.rsplit("/", 1)[-1]
-    stem = stem[: stem.rfind(".")] if "." in stem else stem
-    name = video.key[: len(video.key) - len(video.key.rsplit("/", 1)[-1])] + stem + ".jpg"
+    # The library's own stem rule (`Video.extension`), so the poster is found beside it. A
+    # plain video always has an extension: it is classified by one.
+    name = video.key[: -len(video.extension)] + ".jpg"
     try:
         data = poster_bytes(source, facts.duration or 0.0, ffmpeg)
     except FfmpegError as exc:

@@ -34,9 +34,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .. import safe_json
 from ..recorded import SOURCES, Recorded
+
+if TYPE_CHECKING:  # only the one small read in `read_index`; no backend is imported here
+    from ..storage.base import Storage
 
 INDEX_NAME = ".homemovies.json"
 INFO_NAME = "info.json"
@@ -172,6 +176,27 @@ def decode_index(data: bytes) -> dict[str, IndexEntry]:
     if not isinstance(videos, dict):
         raise FormatError('it has no "videos" object')
     return entries_from(videos)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A folder's index as read: its entries, and the exact bytes (None: there was none)."""
+
+    entries: dict[str, IndexEntry]
+    raw: bytes | None
+    problem: str | None = None  # why an existing index could not be read
+
+
+def read_index(storage: Storage, folder: str) -> Stored:
+    """`folder`'s index (`index` rewrites it, the catalog shows it). A missing or broken index
+    has no entries; a failed read raises the storage's StorageError."""
+    raw = storage.read_small(folder + INDEX_NAME, INDEX_LIMIT)
+    if raw is None:
+        return Stored({}, None)
+    try:
+        return Stored(decode_index(raw), raw)
+    except FormatError as exc:
+        return Stored({}, raw, str(exc))
 
 
 def entries_from(videos: Mapping) -> dict[str, IndexEntry]:

@@ -8,14 +8,13 @@ playlist's relative segment URLs resolve), and nothing above it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import signing
+from ..files import write_atomically
 from .base import Grant, Listing, ObjectInfo, StorageError, quote_name
 
 URL_PREFIX = "/video"
@@ -87,28 +86,10 @@ class LocalStorage:
         if path is None or name.endswith("/"):
             raise StorageError(f"'{name}' is not a file name inside the library.")
         try:
-            handle, staged = tempfile.mkstemp(prefix=f".{path.name[:60]}.partial-", dir=path.parent)
+            # The usual permissions for this umask: the app may run as another user.
+            return write_atomically(path, data, replace=replace)
         except OSError as exc:
             raise StorageError(f"'{name}' could not be written ({exc.strerror}).") from None
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(staged, 0o666 & ~mask)  # mkstemp's 0600 would hide it from the app's user
-            if replace:
-                os.replace(staged, path)
-                return True
-            try:
-                os.link(staged, path)
-            except FileExistsError:
-                return False
-            return True
-        except OSError as exc:
-            raise StorageError(f"'{name}' could not be written ({exc.strerror}).") from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
 
     # -- what the backend runs in the app ----------------------------------------------------
     def routes(self) -> list:
