@@ -93,27 +93,10 @@ def watch(at: AppTest, key: str) -> AppTest:
     return at.run()
 
 
-@pytest.fixture
-def through_home(monkeypatch):
-    """Every run goes through Home.py, as on the real server. (AppTest resets
-    `PagesManager.uses_pages_directory` before each run; with a pages/ folder beside Home.py it
-    then runs a page switched to as a file of its own, without Home.py around it.)"""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.pages_manager import PagesManager
-
-    class OnlyNavigation(PagesManager):
-        pass  # AppTest's reset lands on this class; PagesManager itself keeps False
-
-    monkeypatch.setattr(app_test, "PagesManager", OnlyNavigation)
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
-
-
 @pytest.mark.parametrize(
     "elsewhere", ["pages/library.py", "pages/timeline.py", "pages/shares.py", "pages/devices.py"]
 )
-def test_opening_a_video_again_from_any_page_resumes_where_it_was_left(
-    svc, through_home, elsewhere
-):
+def test_opening_a_video_again_from_any_page_resumes_where_it_was_left(svc, elsewhere):
     """One visit to the watch page keeps its start position (the player must not jump on a
     rerun); leaving it for any page ends the visit, so the next one starts where the player
     last reported."""
