@@ -28,6 +28,7 @@ class Cache(Protocol):
     kind: str
 
     def get(self, key: str) -> str | None: ...
+    def get_many(self, keys: list[str]) -> list[str | None]: ...  # one round trip
     def set(self, key: str, value: str, ttl: float) -> None: ...
     def add(self, key: str, value: str, ttl: float) -> bool: ...  # only if absent
     def delete(self, key: str) -> None: ...
@@ -138,6 +139,10 @@ class LocalCache:
         with self._lock:
             entry = self._table(key).get(key)
             return None if entry is None else entry[1]
+
+    def get_many(self, keys: list[str]) -> list[str | None]:
+        with self._lock:
+            return [self.get(key) for key in keys]
 
     def set(self, key: str, value: str, ttl: float) -> None:
         with self._lock:

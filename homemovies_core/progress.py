@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from . import signing
-from .cache import Cache, get_json, set_json
+from .cache import Cache, get_json, get_json_text, set_json
 
 KEEP_SECONDS = 180 * 24 * 3600
 TOKEN_SECONDS = 8 * 3600  # a long film, paused for a while; the watch page renews it
@@ -116,26 +116,14 @@ class ProgressStore:
         return progress
 
     def get(self, username: str, video_key: str) -> Progress | None:
-        data = get_json(self.cache, self._key(username, video_key))
-        if not isinstance(data, dict):
-            return None
-        try:
-            return Progress(
-                str(data["v"]),
-                float(data["p"]),
-                float(data["d"]) if data.get("d") else None,
-                float(data["t"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
+        return _decode(self.cache.get(self._key(username, video_key)))
 
     def many(self, username: str, video_keys: Iterable[str]) -> dict[str, Progress]:
-        found = {}
-        for key in video_keys:
-            progress = self.get(username, key)
-            if progress is not None:
-                found[key] = progress
-        return found
+        """The saved positions among `video_keys`, read in one round trip."""
+        keys = list(video_keys)
+        raws = self.cache.get_many([self._key(username, key) for key in keys])
+        found = {key: _decode(raw) for key, raw in zip(keys, raws, strict=True)}
+        return {key: progress for key, progress in found.items() if progress is not None}
 
     def clear(self, username: str, video_key: str) -> None:
         """ "Start over": forget the position (the player reports a new one soon)."""
@@ -156,16 +144,25 @@ class ProgressStore:
         recent = get_json(self.cache, _RECENT + _id(username))
         if not isinstance(recent, list):
             return []
-        result = []
-        for video_key in recent:
-            if not isinstance(video_key, str):
-                continue
-            progress = self.get(username, video_key)
-            if progress is not None and resume_position(progress) > 0:
-                result.append(progress)
-                if len(result) >= limit:
-                    break
-        return result
+        saved = self.many(username, [key for key in recent if isinstance(key, str)])
+        ordered = (saved[k] for k in recent if isinstance(k, str) and k in saved)  # newest first
+        return [p for p in ordered if resume_position(p) > 0][:limit]
+
+
+def _decode(raw: str | None) -> Progress | None:
+    """A saved position, or None for a missing or corrupt entry."""
+    data = None if raw is None else get_json_text(raw)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Progress(
+            str(data["v"]),
+            float(data["p"]),
+            float(data["d"]) if data.get("d") else None,
+            float(data["t"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _finite(value: object) -> bool:

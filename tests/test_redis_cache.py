@@ -123,3 +123,27 @@ def test_services_with_unreachable_redis_warn_and_report(tmp_path, monkeypatch):
     assert any("Redis cannot be reached" in w for w in svc.warnings)
     svc.cache.set("x", "1", 60)  # still works, in memory
     assert svc.cache.get("x") == "1"
+
+
+def test_a_page_of_resume_points_is_one_round_trip(redis_url):
+    """The library draws 24 cards per page, each with its resume point: one MGET, not 24
+    GETs, so a Redis across the network costs one round trip per page."""
+    import redis
+
+    from homemovies_core.progress import ProgressStore
+
+    store = ProgressStore(FailoverCache(RedisCache(redis_url)), b"k" * 32)
+    keys = [f"Summer/Clip {n} #?.mp4" for n in range(24)]
+    store.record("mum", keys[3], 42.0, 100.0)
+    store.record("mum", keys[7], 10.0, None)
+    admin = redis.Redis.from_url(redis_url, protocol=2, decode_responses=True)
+    try:
+        admin.config_resetstat()
+        found = store.many("mum", keys)
+        assert {k: p.position for k, p in found.items()} == {keys[3]: 42.0, keys[7]: 10.0}
+        asked = admin.info("commandstats")
+        assert asked["cmdstat_mget"]["calls"] == 1 and "cmdstat_get" not in asked
+        assert store.many("mum", []) == {}
+        assert [p.video_key for p in store.continue_watching("mum")] == [keys[7], keys[3]]
+    finally:
+        admin.close()
