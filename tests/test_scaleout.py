@@ -390,7 +390,10 @@ def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
             f"\ncold replica: warm replica listed {listed_by_warm} times; cold boot called "
             f"{boot_calls}; cold page view called {page_calls}"
         )
-        assert listed_by_warm >= len(folders) + 1  # the root and every folder, once at least
+        # Every folder at least once ("Unsorted" is the root's own listing). This said "+ 1"
+        # while the warm replica listed a folder twice (a click during background warming);
+        # the catalog now shares that listing, so exactly one per folder is the usual count.
+        assert listed_by_warm >= len(folders)
         assert boot_calls.get("ListObjects", 0) == 0, boot_calls
         assert page_calls.get("ListObjects", 0) == 0, (
             f"the cold replica listed the bucket again: {page_calls}"
