@@ -8,7 +8,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from homemovies_core import routes, services
+from homemovies_core import services
+from homemovies_core.web import routes
 
 # A folder named pages/ beside the main script makes Streamlit run the old automatic
 # multipage app until the first st.navigation call of the process: right after a restart, a
@@ -59,8 +60,8 @@ def rerun_after_reconnect() -> None:
 
 
 def main() -> None:
-    from homemovies_core import auth, login_page, navigation, state
     from homemovies_core.cache import CacheUnavailable
+    from homemovies_core.ui import auth, login_page, navigation, state
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
     rerun_after_reconnect()

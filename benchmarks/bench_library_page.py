@@ -29,8 +29,9 @@ from PIL import Image
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from homemovies_core import auth, services, settings
-from homemovies_core.state import SESSION
+from homemovies_core import services, settings
+from homemovies_core.ui import auth
+from homemovies_core.ui.state import SESSION
 from tests.support.accounts import COOKIE_KEY
 
 

@@ -1,1 +1,1 @@
-"""Home Movies core: everything that is not drawing. Free of Streamlit (but player/ and auth.py)."""
+"""Home Movies core: everything that is not drawing. Streamlit lives only in ui/ (see ui/__init__)."""

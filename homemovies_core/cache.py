@@ -196,12 +196,3 @@ class CacheUnavailable(Exception):
             f"{what} is not possible right now: the shared cache (Redis) cannot "
             f"be reached. Try again in a minute."
         )
-
-
-def make_cache(redis_url: str | None, *, insecure_tls: bool = False) -> Cache:
-    """The in-process cache, or Redis with it as the fallback (redis_cache.py)."""
-    if not redis_url:
-        return LocalCache()
-    from .redis_cache import FailoverCache, RedisCache
-
-    return FailoverCache(RedisCache(redis_url, insecure_tls=insecure_tls))

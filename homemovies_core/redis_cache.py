@@ -265,3 +265,10 @@ def _ms(ttl: float) -> int:
 
 def _glob_escape(text: str) -> str:
     return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def make_cache(redis_url: str | None, *, insecure_tls: bool = False) -> Cache:
+    """The in-process cache, or Redis with it as the fallback."""
+    if not redis_url:
+        return LocalCache()
+    return FailoverCache(RedisCache(redis_url, insecure_tls=insecure_tls))

@@ -22,13 +22,13 @@ from urllib.parse import urlsplit
 
 from . import settings as settings_mod
 from . import signing
-from .cache import Cache, make_cache
+from .cache import Cache
 from .catalog import Catalog
 from .health import HealthMonitor, monitor_for
 from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
 from .progress import ProgressStore
-from .redis_cache import FailoverCache, redis_url_from_setting, shared_only
+from .redis_cache import FailoverCache, make_cache, redis_url_from_setting, shared_only
 from .sessions import SessionStore
 from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from homemovies_core import auth, services
+from homemovies_core import services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, plain
 from homemovies_core.sessions import LoginSession, SessionStore
+from homemovies_core.ui import auth
 
 
 def log_out(store: SessionStore, digest: str, user: str, device: str) -> None:

@@ -8,21 +8,13 @@ from datetime import datetime
 
 import streamlit as st
 
-from homemovies_core import (
-    auth,
-    cards,
-    library_view,
-    navigation,
-    services,
-    state,
-    timeline,
-    widgets,
-)
+from homemovies_core import library_view, services, timeline
 from homemovies_core.formatting import count_caption, plain
 from homemovies_core.library import Kind, Video, folder_title
 from homemovies_core.progress import Progress, ProgressStore
 from homemovies_core.search import search
 from homemovies_core.storage.base import StorageError
+from homemovies_core.ui import auth, cards, navigation, state, widgets
 
 SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6

@@ -7,7 +7,7 @@ Unknown codes count against this user and address, so codes cannot be guessed qu
 
 import streamlit as st
 
-from homemovies_core import auth, services
+from homemovies_core import services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import plain, try_again_in
 from homemovies_core.pairing import (
@@ -17,8 +17,9 @@ from homemovies_core.pairing import (
     network_clue,
     normalise_code,
 )
-from homemovies_core.state import PAIR_CHECK as CHECK
-from homemovies_core.state import PAIR_RESULT as RESULT
+from homemovies_core.ui import auth
+from homemovies_core.ui.state import PAIR_CHECK as CHECK
+from homemovies_core.ui.state import PAIR_RESULT as RESULT
 
 
 def ask_for_code() -> None:

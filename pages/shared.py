@@ -9,13 +9,14 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, services, state, widgets
+from homemovies_core import services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import plain, try_again_in, whole_minutes
 from homemovies_core.library import Kind
-from homemovies_core.player import player
 from homemovies_core.shares import Share, describe_expiry, password_matches
 from homemovies_core.storage.base import StorageError
+from homemovies_core.ui import auth, state, widgets
+from homemovies_core.ui.player import player
 
 NOT_VALID = (
     "This link does not work any more. It may have expired or been withdrawn; ask "

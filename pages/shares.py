@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from homemovies_core import auth, services
+from homemovies_core import services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, plain
 from homemovies_core.shares import Share, ShareStore, describe_expiry
+from homemovies_core.ui import auth
 
 
 def revoke(store: ShareStore, share: Share) -> None:

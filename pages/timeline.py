@@ -4,17 +4,9 @@ per view); folders not listed yet are read in the background."""
 
 import streamlit as st
 
-from homemovies_core import (
-    auth,
-    cards,
-    library_view,
-    navigation,
-    services,
-    state,
-    timeline,
-    widgets,
-)
+from homemovies_core import library_view, services, timeline
 from homemovies_core.formatting import count_caption, plain
+from homemovies_core.ui import auth, cards, navigation, state, widgets
 
 PAGE_SIZE = 60
 

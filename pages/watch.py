@@ -5,16 +5,17 @@ import time
 
 import streamlit as st
 
-from homemovies_core import auth, library_view, navigation, services, timeline, widgets
+from homemovies_core import library_view, services, timeline
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_day, human_duration, human_size, plain
 from homemovies_core.library import Kind, Video, folder_of
-from homemovies_core.player import SubtitleTrack, player
 from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_position
 from homemovies_core.shares import DEFAULT_LIFETIME, LIFETIMES, describe_expiry
-from homemovies_core.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
-from homemovies_core.state import WATCH_VISIT as VISIT
 from homemovies_core.storage.base import StorageError
+from homemovies_core.ui import auth, navigation, widgets
+from homemovies_core.ui.player import SubtitleTrack, player
+from homemovies_core.ui.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
+from homemovies_core.ui.state import WATCH_VISIT as VISIT
 
 
 def back_to(folder: str) -> None:

@@ -20,12 +20,13 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 
-from homemovies_core import bodies, health, links, login_routes, routes, services
+from homemovies_core import health, links, services
 from homemovies_core.cache import LocalCache
 from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.storage import local_routes
 from homemovies_core.storage.local import LocalStorage
+from homemovies_core.web import bodies, login_routes, routes
 from tests.support.accounts import built_services
 
 

@@ -76,7 +76,7 @@ def test_private_pages_refuse_a_direct_run_without_login(svc, page):
 def test_a_person_removed_from_the_users_is_logged_out(svc):
     """A session of someone no longer among the users (removed with `users remove`, then a
     restart) is no login any more, whatever cookie or session state it kept."""
-    from homemovies_core import auth, state
+    from homemovies_core.ui import auth, state
 
     at = app()
     at.session_state[state.SESSION] = auth.store(svc).start(
@@ -100,7 +100,7 @@ def test_opening_a_video_again_from_any_page_resumes_where_it_was_left(svc, else
     """One visit to the watch page keeps its start position (the player must not jump on a
     rerun); leaving it for any page ends the visit, so the next one starts where the player
     last reported."""
-    from homemovies_core import auth
+    from homemovies_core.ui import auth
 
     key = "Summer 2023 #1/Beach day.mp4"
     at = logged_in()

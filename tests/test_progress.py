@@ -6,9 +6,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from homemovies_core import routes, services
+from homemovies_core import services
 from homemovies_core.cache import LocalCache
 from homemovies_core.progress import Progress, ProgressStore, end_margin, resume_position
+from homemovies_core.web import routes
 from tests.support.accounts import built_services
 from tests.support.clock import Clock
 

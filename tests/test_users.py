@@ -13,7 +13,8 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from homemovies_core import auth, login_page, services, settings, users
+from homemovies_core import services, settings, users
+from homemovies_core.ui import auth, login_page
 from homemovies_core.users import UsersError
 from tests.support.accounts import COOKIE_KEY
 from tests.support.browser import REPO_ROOT

@@ -1,4 +1,4 @@
-"""A folder on disk. Playback URLs are sealed, expiring tokens served by routes.py.
+"""A folder on disk. Playback URLs are sealed, expiring tokens served by local_routes.py.
 
 A URL is `/video/<token>/<name>` where the token is encrypted (see `signing.seal`): it names
 the file or `.hls/` folder it grants, so the URL itself shows no folder. After the token
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import signing
 from ..files import write_atomically
+from . import local_routes
 from .base import Grant, Listing, ObjectInfo, StorageError, quote_name
 
 URL_PREFIX = "/video"
@@ -94,9 +95,7 @@ class LocalStorage:
     # -- what the backend runs in the app ----------------------------------------------------
     def routes(self) -> list:
         """Our own /video route: a folder's bytes are served by the app."""
-        from .local_routes import routes
-
-        return routes(self)
+        return local_routes.routes(self.authorize)
 
     def start_background(self, cache) -> None:
         """Nothing to do in the background for a folder on disk."""

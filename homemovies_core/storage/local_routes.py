@@ -5,13 +5,19 @@ Only the local backend serves bytes itself; OCI's playback URLs point at object 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..media_types import is_download, media_type
-from .local import LocalStorage
+
+# (token, name) -> the file a valid token grants, or None: LocalStorage.authorize. A callable,
+# not the class, so this module and local.py do not import each other.
+Authorize = Callable[[str, str], Path | None]
 
 # Library files are media the app plays, never documents: even one opened in a tab of its own
 # runs no script and loads nothing but itself (the browser's media page loads the file again).
@@ -24,7 +30,7 @@ class VideoFileResponse(FileResponse):
     chunk_size = 1024 * 1024
 
 
-def routes(storage: LocalStorage) -> list[BaseRoute]:
+def routes(authorize: Authorize) -> list[BaseRoute]:
     async def video(request: Request) -> Response:
         """Serve a library file to a holder of a valid token."""
         name = request.path_params["name"]
@@ -33,7 +39,7 @@ def routes(storage: LocalStorage) -> list[BaseRoute]:
             return PlainTextResponse("Not found.", status_code=404)
         # Unsealing the token and resolving and statting the file would block the event loop
         # for every segment of every video playing.
-        path = await run_in_threadpool(storage.authorize, request.path_params["token"], name)
+        path = await run_in_threadpool(authorize, request.path_params["token"], name)
         if path is None:
             # One answer for forged, expired, out-of-scope and missing: nothing to probe with.
             return PlainTextResponse(

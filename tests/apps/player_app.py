@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from homemovies_core.player import SubtitleTrack, player, player_routes
+from homemovies_core.ui.player import SubtitleTrack, player
+from homemovies_core.web.player_assets import player_routes
 
 
 async def serve_test_media(request: Request) -> Response:

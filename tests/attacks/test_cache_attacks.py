@@ -9,11 +9,11 @@ import secrets
 
 import pytest
 
-from homemovies_core.cache import make_cache
 from homemovies_core.pairing import Pairing, PairingBusy
+from homemovies_core.redis_cache import make_cache
 from homemovies_core.throttle import Throttle
+from tests.support.family_state import Family
 from tests.support.redis6 import server_version, start_redis6, stop
-from tests.test_cache import Family
 
 ATTACKER = "198.51.100.23"
 

@@ -32,7 +32,8 @@ def app(**query) -> AppTest:
 def logged_in(**query) -> AppTest:
     """Home.py run once for a session that is already logged in (as after a password or
     cookie login), on the page the query names."""
-    from homemovies_core import auth, services
+    from homemovies_core import services
+    from homemovies_core.ui import auth
 
     svc = services.get()
     at = app(**query)

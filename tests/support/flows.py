@@ -1,7 +1,7 @@
 """What a person does in the browser, one action each, each click exactly once.
 
 There is no retry anywhere here: a click the app drops must fail the test (the product
-makes every click count; see homemovies_core/navigation.py and auth.py)."""
+makes every click count; see homemovies_core/ui/navigation.py and ui/auth.py)."""
 
 from __future__ import annotations
 

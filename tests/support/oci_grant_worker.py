@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from homemovies_core import settings as settings_mod
-from homemovies_core.cache import make_cache
 from homemovies_core.oci.storage import OciStorage
 from homemovies_core.pars import PlaybackUrls
+from homemovies_core.redis_cache import make_cache
 
 
 def main() -> None:

@@ -19,18 +19,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from . import links
-from .cache import CacheUnavailable
-from .pairing import describe_device
-from .services import Services, Users
-from .sessions import COOKIE_NAME, LoginSession, SessionStore
+from .. import links
+from ..cache import CacheUnavailable
+from ..pairing import describe_device
+from ..services import Services, Users
+from ..sessions import COOKIE_NAME, LoginSession, SessionStore
+from ..throttle import client_address
 from .state import (
     HANDOFF,
     LOGGED_OUT,
     LOGIN_ERROR,
     SESSION,
 )
-from .throttle import client_address
 
 log = logging.getLogger("homemovies.auth")
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from . import signing
-from .services import Services
+from .. import signing
+from ..services import Services
 
 DAY = 24 * 3600
 MAX_TOKEN = 2048

@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..progress import ProgressStore
+from ..services import Services
 from . import headers, login_routes, poster_routes
 from .bodies import BodyError, read_json
-from .player.assets import player_routes
-from .progress import ProgressStore
-from .services import Services
+from .player_assets import player_routes
 
 log = logging.getLogger(__name__)
 

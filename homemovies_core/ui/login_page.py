@@ -13,12 +13,13 @@ import bcrypt
 import streamlit as st
 from streamlit_authenticator import Hasher
 
-from . import links, widgets
+from .. import links
+from ..cache import CacheUnavailable
+from ..formatting import plain, try_again_in, whole_minutes
+from ..pairing import PairingBusy, Ticket, display_code
+from ..services import Services
+from . import widgets
 from .auth import log_in_as, the_client_address, this_device, users
-from .cache import CacheUnavailable
-from .formatting import plain, try_again_in, whole_minutes
-from .pairing import PairingBusy, Ticket, display_code
-from .services import Services
 from .state import LOGIN_ERROR, LOGIN_PASSWORD, LOGIN_USER, PAIR_ERROR, PAIR_TICKET
 
 log = logging.getLogger("homemovies.auth")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import cards, links, poster_routes, timeline
-from .formatting import human_day, human_duration, human_size
-from .library import Kind, Video, folder_title
-from .library_view import Paging
+from .. import links, timeline
+from ..formatting import human_day, human_duration, human_size
+from ..library import Kind, Video, folder_title
+from ..library_view import Paging
+from ..progress import Progress
+from ..services import Services
+from ..web import poster_routes
+from . import cards
 from .player import SubtitleTrack
-from .progress import Progress
-from .services import Services
 from .state import BASE_URL
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from . import safe_json
+from .. import safe_json
 
 
 class BodyError(Exception):

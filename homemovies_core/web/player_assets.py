@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
-# The repository root is the directory holding package.json: homemovies_core/player/ is two below it.
+# The repository root is the directory holding package.json: homemovies_core/web/ is two below it.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 HLS_JS_PATH = "/player/hls.min.js"

@@ -2,7 +2,7 @@
 
 HLS plays natively where the browser can (Safari, iPadOS, current Chrome and
 Edge) and through hls.js elsewhere; hls.js is served by the app itself from
-`/player/` (see `assets.player_routes`). Watch progress is posted by the browser
+`/player/` (see `web/player_assets.py`). Watch progress is posted by the browser
 straight to `progress_url`, so watching never reruns the Streamlit script.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from homemovies_core.player.assets import hls_js_file, hls_js_url, player_routes
+from ...web.player_assets import hls_js_url
 
-__all__ = ["SubtitleTrack", "hls_js_file", "player", "player_routes"]
+__all__ = ["SubtitleTrack", "player"]
 
 _HERE = Path(__file__).parent
 

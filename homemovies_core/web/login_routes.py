@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .cache import CacheUnavailable
-from .services import Services
-from .sessions import COOKIE_NAME, SESSION_SECONDS
-from .throttle import from_trusted_proxy
+from ..cache import CacheUnavailable
+from ..services import Services
+from ..sessions import COOKIE_NAME, SESSION_SECONDS
+from ..throttle import from_trusted_proxy
 
 log = logging.getLogger(__name__)
 
