@@ -4,6 +4,9 @@
   is left, so a movie never dies mid-play and a popular movie costs one PAR.
 - Concurrent misses for one key issue ONE grant: a lock in the Cache (`add`, i.e. SET NX
   with a timeout in Redis) elects the issuer; the others wait for its result.
+- A grant that stops working before it expires is forgotten (`forget`), with every cached
+  grant of the replica that issued it: an OCI PAR dies with its creator, and the creators are
+  the container instances every redeploy replaces (web/regrant_routes.py finds such grants).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class PlaybackUrls:
         self.min_remaining = min_remaining_seconds
         self._clock = clock
         self._sleep = sleep
+        # This replica, in the entries it writes: the creator of its grants (see `forget`).
+        self.issuer = secrets.token_hex(8)
 
     def cache_key(self, target: str) -> str:
         return f"par:{self.storage.kind}:{self.storage.scope}:{target}"
@@ -101,16 +106,51 @@ class PlaybackUrls:
                     "exp": grant.expires_at,
                     "id": grant.id,
                     "rel": grant.relative_to,
+                    "by": self.issuer,
                 },
                 keep,
             )
         return grant
 
+    def forget(self, dead: Grant) -> int:
+        """Drop `dead` and every cached grant the same replica issued; returns how many.
+
+        A PAR stops working when its creator is deleted or loses the permission. The creator
+        is the replica's principal (a container instance's resource principal), and a
+        redeploy deletes it: every grant it made dies at once, sidecars (subtitles, seek
+        previews) included, so one proven dead condemns the rest of its issuer's. Grants of
+        live replicas stay. (One another replica writes between our read and our delete is
+        dropped too: one PAR more.)"""
+        prefix = f"par:{self.storage.kind}:{self.storage.scope}:"
+        entries = [(key, get_json(self.cache, key)) for key in list(self.cache.scan(prefix))]
+        entries = [(key, data) for key, data in entries if isinstance(data, dict)]  # no locks
+        issuer = next((d.get("by") for _, d in entries if d.get("id") == dead.id), None)
+        gone = [
+            key
+            for key, data in entries
+            if data.get("id") == dead.id or (issuer is not None and data.get("by") == issuer)
+        ]
+        for key in gone:
+            self.cache.delete(key)
+        log.warning(
+            "Playback grant %s stopped working before it expired (its creator is gone?); "
+            "forgot it and %d more cached grant(s) of the same replica.",
+            dead.id,
+            max(len(gone) - 1, 0),
+        )
+        return len(gone)
+
     # -- per video -------------------------------------------------------------------------
-    def video_url(self, video: Video) -> str:
+    def video_grant(self, video: Video) -> tuple[Grant, str]:
+        """The grant behind a video's playback URL, and the URL (an HLS folder's playlist)."""
         if video.kind is Kind.HLS:
-            return self.grant(video.key, prefix=True).url_for(video.playlist)
-        return self.grant(video.key, prefix=False).url
+            grant = self.grant(video.key, prefix=True)
+            return grant, grant.url_for(video.playlist)
+        grant = self.grant(video.key, prefix=False)
+        return grant, grant.url
+
+    def video_url(self, video: Video) -> str:
+        return self.video_grant(video)[1]
 
     def object_url(self, name: str, *, within: Video | None = None) -> str:
         """URL of a sidecar: inside an HLS folder it rides on the folder's grant."""

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..progress import ProgressStore
 from ..services import Services
-from . import headers, login_routes, poster_routes
+from . import headers, login_routes, poster_routes, regrant_routes
 from .bodies import BodyError, read_json
 from .player_assets import player_routes
 
@@ -87,5 +87,6 @@ def build(svc: Services) -> list[BaseRoute]:
         *svc.storage.routes(),  # the local backend serves /video; OCI serves nothing itself
         *login_routes.routes(svc),
         *poster_routes.routes(svc),
+        *regrant_routes.routes(svc),  # a new playback URL for a player whose URL died
         *player_routes(),
     ]

@@ -148,6 +148,9 @@ class Par:
     time_created: datetime
     time_expires: datetime
     token: str
+    # Its creator was deleted or lost the permission (revoke_par): it is still listed, and
+    # reads through it answer like an expired one. What OCI answers then is not documented.
+    revoked: bool = False
 
     @property
     def access_uri(self) -> str:
@@ -665,6 +668,14 @@ class FakeOCIModel:
             self._pars[par_id] = par
             return par
 
+    def revoke_par(self, par_id: str) -> Par:
+        """Make a PAR stop working as if its creator had been deleted (e.g. the container
+        instance whose resource principal made it, replaced by a redeploy)."""
+        with self._lock:
+            par = replace(self._pars[par_id], revoked=True)
+            self._pars[par_id] = par
+            return par
+
     def par_for_token(self, token: str, namespace: str, bucket: str) -> Par:
         """The live PAR behind ``token`` for this bucket, or OCI's 404 'PAR does not exist'."""
         with self._lock:
@@ -674,6 +685,7 @@ class FakeOCIModel:
             or par.namespace != namespace
             or par.bucket != bucket
             or par.time_expires <= self.now()
+            or par.revoked
         ):
             raise par_not_found()
         return par

@@ -68,6 +68,25 @@ function postProgress(data, video) {
   });
 }
 
+// A playback URL can stop working before it expires: an OCI PAR dies with its creator, and
+// a redeploy replaces the app's replicas, which made it. The app then hands out a new URL
+// (POST api/regrant, beside api/progress, with the same signed token); null if it has none.
+async function renewedSrc(data) {
+  if (!data.progressUrl || !data.progressToken) return null;
+  try {
+    const url = new URL("regrant", new URL(data.progressUrl, document.baseURI));
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: data.progressToken, src: data.src }),
+    });
+    const body = response.ok ? await response.json() : null;
+    return body && typeof body.src === "string" && body.src !== data.src ? body.src : null;
+  } catch {
+    return null;
+  }
+}
+
 function buildVideo(data) {
   const video = document.createElement("video");
   video.controls = true;
@@ -324,6 +343,30 @@ function mount(root, data) {
     message.hidden = false;
   };
 
+  // A failed load may be a dead playback URL: ask for a new one (once per URL) and go on
+  // from where the viewer was with `replay(src, at)`; otherwise, or if none comes, fail.
+  let replay = (src) => {
+    video.src = src;
+  };
+  const renewed = new Set();
+  let renewing = false;
+  const renewOrFail = (why) => {
+    if (renewing) return; // the errors of a dying URL come in bursts: one request
+    if (torn || renewed.has(data.src)) return fail(why);
+    renewed.add(data.src);
+    renewing = true;
+    const at = video.currentTime > 0 ? video.currentTime : data.startAt;
+    renewedSrc(data).then((src) => {
+      renewing = false;
+      if (torn) return;
+      if (!src) return fail(why);
+      video.dataset.renewed = String(renewed.size);
+      data.src = src;
+      data.startAt = at; // loadedmetadata (below) starts the new URL there
+      replay(src, at);
+    });
+  };
+
   // Start where the viewer left off, unless that is at (or past) the end.
   on(video, "loadedmetadata", () => {
     const start = data.startAt;
@@ -333,7 +376,9 @@ function mount(root, data) {
     }
     autoplay(video);
   });
-  on(video, "error", () => fail(video.error ? `media error ${video.error.code}` : "media error"));
+  on(video, "error", () =>
+    renewOrFail(video.error ? `media error ${video.error.code}` : "media error"),
+  );
 
   // Seek previews, once their index has loaded; without one the player is as it always was.
   let stopPreviews = () => {};
@@ -384,20 +429,26 @@ function mount(root, data) {
           fail("neither native HLS nor Media Source Extensions");
           return;
         }
-        hls = new Hls({ startPosition: data.startAt > 0 ? data.startAt : -1 });
         let recoveredMedia = false;
-        hls.on(Hls.Events.ERROR, (_event, err) => {
-          if (!err.fatal) return;
-          // A decoding hiccup is often recoverable once; a missing playlist is not.
-          if (err.type === Hls.ErrorTypes.MEDIA_ERROR && !recoveredMedia) {
-            recoveredMedia = true;
-            hls.recoverMediaError();
-            return;
-          }
-          fail(`hls.js ${err.type}: ${err.details}`);
-        });
-        hls.loadSource(data.src);
-        hls.attachMedia(video);
+        replay = (src, at) => {
+          if (hls) hls.destroy();
+          hls = new Hls({ startPosition: at > 0 ? at : -1 });
+          hls.on(Hls.Events.ERROR, (_event, err) => {
+            if (!err.fatal) return;
+            // A decoding hiccup is often recoverable once; a missing playlist is not.
+            if (err.type === Hls.ErrorTypes.MEDIA_ERROR && !recoveredMedia) {
+              recoveredMedia = true;
+              hls.recoverMediaError();
+              return;
+            }
+            const why = `hls.js ${err.type}: ${err.details}`;
+            if (err.type === Hls.ErrorTypes.NETWORK_ERROR) renewOrFail(why);
+            else fail(why);
+          });
+          hls.loadSource(src);
+          hls.attachMedia(video);
+        };
+        replay(data.src, data.startAt);
       },
       (err) => fail(err.message),
     );
@@ -457,12 +508,14 @@ export default function (component) {
   const data = normalise(component.data);
   // What is playing, without where a visit started and the token of its reports: a page
   // drawn again by a new session (a reconnect to another replica) computes both anew, and
-  // must not make a playing video jump back. "Start over" changes `restart`.
-  const key = JSON.stringify({ ...data, startAt: null, progressToken: null });
+  // must not make a playing video jump back. "Start over" changes `restart`. A player whose
+  // URL was renewed plays on whether the page hands it the old URL or the renewed one.
+  const keyOf = (d) => JSON.stringify({ ...d, startAt: null, progressToken: null });
+  const key = keyOf(data);
 
   const previous = root[STATE];
   // A theme change, or the same video drawn again: keep it playing, with the new token.
-  if (previous && previous.key === key) {
+  if (previous && (previous.key === key || keyOf(previous.data) === key)) {
     previous.data.progressToken = data.progressToken;
     return previous.teardown;
   }

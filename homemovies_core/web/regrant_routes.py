@@ -1,0 +1,97 @@
+"""`POST /api/regrant`: a new playback URL for a player whose URL stopped working.
+
+An OCI PAR stops working when its creator is deleted or loses the permission. The app's
+PARs are made by its replicas (a container instance's resource principal), and a redeploy
+deletes those: a URL cached for up to `par_ttl_hours` may die while it is still handed out.
+The player then posts `{"token", "src"}` here (the token is the watch page's progress token:
+it names the user and the video) and gets `{"src": <a working URL>}` to go on with.
+
+A viewer cannot make the app churn PARs: the route needs the viewer's login cookie as well
+as the token, answers with the URL the Cache already holds when that differs from the one
+reported, and otherwise checks the reported URL itself (one ranged GET, at most once per
+grant every PROBE_SECONDS across replicas) before it forgets the grant and issues another.
+It never fetches a URL a client sent: only the one from its own Cache.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..cache import CacheUnavailable
+from ..library import Kind
+from ..services import Services
+from ..sessions import COOKIE_NAME
+from ..storage.base import StorageError
+from .bodies import BodyError, read_json
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 8192  # a token (~200 bytes) and a PAR URL (at most ~3.5 KB with its object name)
+PROBE_SECONDS = 30.0  # one check of a video's URL per this long, whoever asks
+PROBE_TIMEOUT = (3.05, 5.0)  # (connect, read): Object Storage answers a 1-byte read at once
+DEAD = frozenset({401, 403, 404})  # what a PAR answers once it no longer works
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def grant_is_dead(url: str) -> bool:
+    """Whether `url` (from our own Cache) answers as a PAR that no longer works. Anything
+    else, a timeout or a 5xx included, counts as alive: a new PAR would not help then."""
+    if not url.startswith(("https://", "http://")):
+        return False  # a local grant: sealed with the shared key, it outlives any replica
+    try:
+        with requests.get(
+            url,
+            headers={"Range": "bytes=0-0"},
+            timeout=PROBE_TIMEOUT,
+            allow_redirects=False,
+            stream=True,  # the status is all we want: no body is read
+        ) as response:
+            return response.status_code in DEAD
+    except requests.RequestException:
+        return False
+
+
+def renew(svc: Services, video_key: str, reported: str) -> tuple[int, dict]:
+    """(status, JSON body) for a player of `video_key` whose URL `reported` failed."""
+    video = svc.catalog.video(video_key)
+    if video is None or video.kind is Kind.DOWNLOAD:
+        return 404, {"error": "This video is not in the library any more."}
+    grant, current = svc.urls.video_grant(video)
+    if current != reported:
+        return 200, {"src": current}  # replaced already (by another viewer or replica)
+    # Per grant, not per video: the next redeploy's dead grant gets a check of its own.
+    if not svc.cache.add(f"par-probe:{grant.id}", "1", PROBE_SECONDS):
+        return 409, {"error": "This video's playback URL was checked moments ago."}
+    if not grant_is_dead(current):
+        return 409, {"error": "This video's playback URL works."}
+    svc.urls.forget(grant)
+    return 200, {"src": svc.urls.video_url(video)}
+
+
+def routes(svc: Services) -> list[BaseRoute]:
+    async def regrant(request: Request) -> Response:
+        try:
+            data = await read_json(request, MAX_BODY)
+        except BodyError as exc:
+            return PlainTextResponse(exc.message, status_code=exc.status)
+        if not isinstance(data, dict) or not isinstance(data.get("src"), str):
+            return PlainTextResponse("Bad request.", status_code=400)
+        owner = svc.progress.verify(data.get("token"))
+        session = await run_in_threadpool(
+            svc.sessions.from_cookie, request.cookies.get(COOKIE_NAME)
+        )
+        if owner is None or session is None or session.username != owner[0]:
+            return PlainTextResponse("Not allowed.", status_code=403)
+        try:
+            status, body = await run_in_threadpool(renew, svc, owner[1], data["src"])
+        except (StorageError, CacheUnavailable) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=503, headers=NO_STORE)
+        return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+    return [Route("/api/regrant", regrant, methods=["POST"])]
