@@ -15,9 +15,9 @@ It never fetches a URL a client sent: only the one from its own Cache.
 
 from __future__ import annotations
 
-import logging
+import urllib.error
+import urllib.request
 
-import requests
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,13 +30,21 @@ from ..sessions import COOKIE_NAME
 from ..storage.base import StorageError
 from .bodies import BodyError, read_json
 
-log = logging.getLogger(__name__)
-
 MAX_BODY = 8192  # a token (~200 bytes) and a PAR URL (at most ~3.5 KB with its object name)
-PROBE_SECONDS = 30.0  # one check of a video's URL per this long, whoever asks
-PROBE_TIMEOUT = (3.05, 5.0)  # (connect, read): Object Storage answers a 1-byte read at once
+PROBE_SECONDS = 30.0  # one check of a grant per this long, whoever asks
+PROBE_TIMEOUT = 5.0  # seconds per socket operation: Object Storage answers a 1-byte read at once
 DEAD = frozenset({401, 403, 404})  # what a PAR answers once it no longer works
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # a 3xx is an answer here, not a hop
+        return None
+
+
+# The standard library, not requests: urllib3 logs request lines (a PAR URL is a credential)
+# at DEBUG level; urllib.request logs nothing.
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def grant_is_dead(url: str) -> bool:
@@ -44,16 +52,14 @@ def grant_is_dead(url: str) -> bool:
     else, a timeout or a 5xx included, counts as alive: a new PAR would not help then."""
     if not url.startswith(("https://", "http://")):
         return False  # a local grant: sealed with the shared key, it outlives any replica
+    request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
     try:
-        with requests.get(
-            url,
-            headers={"Range": "bytes=0-0"},
-            timeout=PROBE_TIMEOUT,
-            allow_redirects=False,
-            stream=True,  # the status is all we want: no body is read
-        ) as response:
-            return response.status_code in DEAD
-    except requests.RequestException:
+        with _OPENER.open(request, timeout=PROBE_TIMEOUT):
+            return False  # the status is all we want: no body is read
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        return exc.code in DEAD
+    except (OSError, ValueError):  # URLError, timeouts and refused connections are OSErrors
         return False
 
 
