@@ -4,11 +4,14 @@ Streamlit imports this module once to find `app` (our HTTP routes next to its ow
 then runs it as the script of every session. Only the second case draws anything.
 """
 
+import logging
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from homemovies_core import services
+from homemovies_core.ui import observe
 from homemovies_core.web import routes
 
 # A folder named pages/ beside the main script makes Streamlit run the old automatic
@@ -69,12 +72,14 @@ def main() -> None:
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
     page = st.navigation(pages(), position="sidebar" if user else "hidden")
+    observe.note(page=page.url_path, user=user)
     base = auth.base_url(svc, page.url_path)
     st.session_state[state.BASE_URL] = base
     auth.deliver_cookie(svc, base)
 
     if user is None and page.url_path not in PUBLIC_PAGES:
         phone = page.url_path == "pair"  # a phone about to approve a TV needs no QR code itself
+        observe.note(page=observe.LOGIN)
         login_page.login_screen(
             svc,
             base=base,
@@ -111,9 +116,16 @@ def main() -> None:
 if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
-    app = st.App("Home.py", routes=routes.build(services.boot()), middleware=routes.middleware())
-    print(
-        f"Home Movies is running: open http://localhost:{st.get_option('server.port')}", flush=True
+    svc = services.boot()
+    observe.install()
+    app = st.App(
+        "Home.py",
+        routes=routes.build(svc),
+        middleware=routes.middleware(svc.settings.trusted_proxies),
+    )
+    logging.getLogger("homemovies").info(
+        "Home Movies is running: open http://localhost:%s", st.get_option("server.port")
     )
 else:
-    main()
+    with observe.script_run():
+        main()

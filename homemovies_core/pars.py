@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from .cache import Cache, get_json, set_json
 from .library import Kind, Video
+from .observability.metrics import PLAYBACK_GRANTS
 from .storage.base import Grant, Storage
 
 log = logging.getLogger(__name__)
@@ -86,15 +87,20 @@ class PlaybackUrls:
             )
         except (KeyError, TypeError, ValueError):
             return None
-        return grant if grant.expires_at - self._clock() >= self.min_remaining else None
+        if grant.expires_at - self._clock() < self.min_remaining:
+            return None
+        PLAYBACK_GRANTS.labels(result="reused").inc()  # each grant() returns at most one
+        return grant
 
     def _issue(self, key: str, target: str, prefix: bool) -> Grant:
-        grant = self.storage.grant(target, prefix=prefix, expires_at=self._clock() + self.ttl)
-        log.info(
-            "Issued playback grant %s for %s object(s).",
-            grant.id,
-            "a prefix of" if prefix else "one",
-        )
+        try:
+            grant = self.storage.grant(target, prefix=prefix, expires_at=self._clock() + self.ttl)
+        except Exception:
+            PLAYBACK_GRANTS.labels(result="failed").inc()
+            raise
+        PLAYBACK_GRANTS.labels(result="issued").inc()
+        # Not the grant's id: an OCI PAR id ends with the object's name, a title.
+        log.info("Issued a playback grant for %s.", "a folder" if prefix else "one file")
         # The entry lives exactly as long as the grant may be handed out.
         keep = grant.expires_at - self._clock() - self.min_remaining
         if keep > 0:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cache import _FOREVER, Cache, CacheUnavailable, LocalCache
+from .observability.metrics import CACHE_DEGRADED, CACHE_REQUESTS
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,10 @@ class _Routed:
         raise NotImplementedError
 
     def get(self, key: str) -> str | None:
-        return self._call("get", key)
+        return _counted([self._call("get", key)])[0]
 
     def get_many(self, keys: list[str]) -> list[str | None]:
-        return self._call("get_many", list(keys))
+        return _counted(self._call("get_many", list(keys)))
 
     def set(self, key: str, value: str, ttl: float) -> None:
         self._call("set", key, value, ttl)
@@ -203,6 +204,8 @@ class FailoverCache(_Routed):
         try:
             result = getattr(self.primary, name)(*args)
         except self.primary.errors as exc:
+            CACHE_REQUESTS.labels(result="error").inc()
+            CACHE_DEGRADED.set(1)
             with self._lock:
                 if self._down_since is None:
                     log.warning(
@@ -214,6 +217,7 @@ class FailoverCache(_Routed):
         with self._lock:
             if self._down_since is not None:
                 log.warning("Redis is reachable again.")
+                CACHE_DEGRADED.set(0)
             self._down_since = None
         return result
 
@@ -228,6 +232,7 @@ class FailoverCache(_Routed):
             ok = False
         with self._lock:
             self._down_since = None if ok else (self._down_since or self._timer())
+        CACHE_DEGRADED.set(0 if ok else 1)
         return ok
 
 
@@ -257,6 +262,14 @@ def shared_only(cache: Cache) -> Cache:
     """The cache to keep security state in: Redis alone when there is one (see SharedOnly);
     the in-process cache itself when it is the only one (one replica: nothing to diverge)."""
     return SharedOnly(cache) if isinstance(cache, FailoverCache) else cache
+
+
+def _counted(found: list[str | None]) -> list[str | None]:
+    """Reads for /metrics: a hit per value found, a miss per key without one."""
+    hits = sum(value is not None for value in found)
+    CACHE_REQUESTS.labels(result="hit").inc(hits)
+    CACHE_REQUESTS.labels(result="miss").inc(len(found) - hits)
+    return found
 
 
 def _ms(ttl: float) -> int:

@@ -25,6 +25,7 @@ from . import signing
 from .cache import Cache
 from .catalog import Catalog
 from .health import HealthMonitor, monitor_for
+from .observability import logs
 from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
 from .progress import ProgressStore
@@ -33,6 +34,7 @@ from .sessions import SessionStore
 from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
+from .storage.metered import MeteredStorage
 from .throttle import Throttle
 from .users import Credentials, Users, hash_password, parse
 
@@ -86,7 +88,9 @@ def build(settings: Settings, *, announce=print) -> Services:
     cookie_key = settings.cookie_key or _random_cookie_key(warnings)
     credentials = login_users(settings, announce)
     cache = _cache(settings, warnings)
-    storage = build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
+    storage = MeteredStorage(
+        build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
+    )
     storage.start_background(cache)
     catalog = Catalog(
         storage, cache, listing_ttl=settings.cache_ttl_seconds,
@@ -261,6 +265,13 @@ def load_parsed_settings(parsed: argparse.Namespace) -> Settings:
     return loaded
 
 
+def configure_logs(settings: Settings) -> None:
+    """Log lines in the chosen format from here on; users appear as a hash keyed by the cookie
+    key, so the same person has the same hash on every replica (a random key without one)."""
+    key = settings.cookie_key or secrets.token_urlsafe(32)
+    logs.configure(settings.log_format, user_key=signing.derive_key(key, "log-user"))
+
+
 def boot(argv: list[str] | None = None) -> Services:
     """Start-up: build everything now (from `sys.argv` by default), so a bad configuration
     stops the server with one clear sentence instead of failing on the first page view."""
@@ -268,7 +279,9 @@ def boot(argv: list[str] | None = None) -> Services:
     from .storage.base import StorageError
 
     try:
-        built = build(load_settings(sys.argv[1:] if argv is None else argv))
+        loaded = load_settings(sys.argv[1:] if argv is None else argv)
+        configure_logs(loaded)
+        built = build(loaded)
     except (SettingsError, StorageError, FfmpegError) as exc:
         print(f"home-movies: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -33,6 +33,8 @@ def _valid_text(option: settings.Option, tmp_path) -> str:
     (tmp_path / "users.yaml").write_text(users)
     special = {
         "cookie_key": COOKIE_KEY,
+        "metrics_token": COOKIE_KEY,
+        "log_format": "json",
         "par_min_remaining_hours": "1",
         "media_dir": str(tmp_path),
         "demo_dir": str(tmp_path),

@@ -17,7 +17,7 @@ import oci
 # so they are only read here, to tell a timeout from an unreachable host.
 from oci._vendor import requests
 
-from ..storage.base import StorageError
+from ..storage.base import StorageError, StorageTimeout
 
 T = TypeVar("T")
 
@@ -29,15 +29,21 @@ OCI_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def timed_out(exc: BaseException) -> bool:
+    """Whether OCI did not answer in time (rather than answering with an error)."""
+    if isinstance(exc, oci.exceptions.ConnectTimeout):
+        return True
+    cause = exc.args[0] if isinstance(exc, oci.exceptions.RequestException) and exc.args else exc
+    return isinstance(cause, requests.exceptions.Timeout)
+
+
 def describe_error(exc: BaseException) -> str:
     """Why an OCI call failed, in a few words without URLs, tokens or tracebacks."""
     if isinstance(exc, oci.exceptions.ServiceError):
         return _describe_status(exc.status, exc.code or "error")
-    if isinstance(exc, oci.exceptions.ConnectTimeout):
+    if timed_out(exc):
         return "OCI did not answer in time"
     cause = exc.args[0] if isinstance(exc, oci.exceptions.RequestException) and exc.args else exc
-    if isinstance(cause, requests.exceptions.Timeout):
-        return "OCI did not answer in time"
     if isinstance(cause, requests.exceptions.ConnectionError):
         return "OCI could not be reached"
     if isinstance(cause, requests.exceptions.RequestException):
@@ -81,4 +87,6 @@ def call(
             return answers[exc.status]
         raise error(f"{failure}: {describe_error(exc)}.") from None
     except OCI_ERRORS as exc:
-        raise error(f"{failure}: {describe_error(exc)}.") from None
+        # A storage call that timed out says so in its type: /metrics counts it apart.
+        kind = StorageTimeout if error is StorageError and timed_out(exc) else error
+        raise kind(f"{failure}: {describe_error(exc)}.") from None

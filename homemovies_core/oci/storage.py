@@ -171,7 +171,8 @@ class OciStorage:
                 ).data
             ),
         )
-        log.info("Created PAR %s (%s).", par.id, details.access_type)
+        # Its name, not its id: a PAR id ends with the object's name (a title, a folder).
+        log.info("Created PAR %s (%s).", details.name, details.access_type)
         url = self.endpoint + _base_uri(par.access_uri)
         if not prefix:
             url += quote_name(target)

@@ -23,6 +23,10 @@ BCRYPT_MAX_BYTES = 72
 # catches what looks random to a character count but is not (repeats, words, keyboard rows).
 COOKIE_KEY_MIN_CHARS = 32
 COOKIE_KEY_MIN_BITS = 128
+LOG_FORMATS = ("text", "json")
+# The /metrics token travels in a header and is compared as bytes: visible ASCII, and long
+# enough that guessing it is hopeless (`openssl rand -hex 32` gives 64 characters).
+METRICS_TOKEN_MIN_CHARS = 32
 # zxcvbn slows down quickly with length; a random prefix this long is already far past
 # 128 bits, and a weak prefix is reason enough to refuse the key.
 _STRENGTH_SAMPLE_CHARS = 100
@@ -37,6 +41,7 @@ def validate(s: Settings) -> None:
         _check_redis,
         _check_login,
         _check_users,
+        _check_observability,
     ):
         check(s)
 
@@ -169,6 +174,24 @@ def users_source(s: Settings, *, start: bool = True) -> str:
         text = where(BY_NAME["users"], source)
         text = text[0].lower() + text[1:] if text.startswith("The ") else text
     return text[0].upper() + text[1:] if start else text
+
+
+def _check_observability(s: Settings) -> None:
+    if s.log_format not in LOG_FORMATS:
+        raise SettingsError(f"--log_format must be text or json, not {s.log_format!r}.")
+    token = s.metrics_token
+    if token is None:
+        return
+    if not (token.isascii() and token.isprintable()) or " " in token:
+        raise SettingsError(
+            f"{describe_source(s, 'metrics_token')} must be ASCII letters, digits and "
+            f"punctuation without spaces (it travels in an HTTP header)."
+        )
+    if len(token) < METRICS_TOKEN_MIN_CHARS:
+        raise SettingsError(
+            f"{describe_source(s, 'metrics_token')} is too short: at least "
+            f"{METRICS_TOKEN_MIN_CHARS} characters; make one with `openssl rand -hex 32`."
+        )
 
 
 def _utf8_length(text: str) -> int | None:

@@ -138,6 +138,21 @@ class Settings:
         "comma-separated addresses or networks whose X-Forwarded-For is believed", default=()
     )
     page_size: int = setting("video cards drawn per page of a folder", default=24)
+    log_format: str = setting(
+        "how log lines are written: 'text' for people, 'json' (one object per line) for a log "
+        "collector",
+        default="text",
+    )
+    metrics_token: str | None = setting(
+        "the bearer token that GET /metrics requires (off without one); prefer "
+        "--metrics_token_file or HM_METRICS_TOKEN, which `ps` does not show",
+        secret=True,
+        file="metrics_token_file",
+    )
+    metrics_token_file: Path | None = setting(
+        "file whose first line is the token GET /metrics requires, e.g. the file Prometheus "
+        "reads with `credentials_file`; without it (or --metrics_token) /metrics is off"
+    )
     # Which source gave each value ("flag", "env", "secrets", "vault"); not a setting itself.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

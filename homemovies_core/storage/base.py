@@ -21,6 +21,10 @@ class StorageError(Exception):
     """The backend could not answer; the message is one sentence for a person."""
 
 
+class StorageTimeout(StorageError):
+    """The backend did not answer in time (as opposed to answering with an error)."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     name: str  # full object name, "/"-separated, relative to the library root

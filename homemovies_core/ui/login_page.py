@@ -16,6 +16,8 @@ from streamlit_authenticator import Hasher
 from .. import links
 from ..cache import CacheUnavailable
 from ..formatting import plain, try_again_in, whole_minutes
+from ..observability.logs import user_ref
+from ..observability.metrics import LOGINS
 from ..pairing import PairingBusy, Ticket, display_code
 from ..services import Services
 from . import widgets
@@ -44,7 +46,7 @@ def _submit_login(svc: Services) -> None:
         if error is None:
             _forget_pairing(svc)
             log_in_as(svc, username, via="password")
-            log.info("%s logged in from %s.", username, address)
+            log.info("Logged in from %s.", address, extra={"user": user_ref(username)})
     except CacheUnavailable:
         error = str(CacheUnavailable("Logging in"))
     if error:
@@ -59,11 +61,14 @@ def check_password(svc: Services, username: str, password: str, address: str) ->
     known = username in users(svc)
     attempt = svc.throttles.login.attempt(username if known else UNKNOWN_USER, address)
     if not attempt.allowed:
+        LOGINS.labels(result="throttled").inc()
         log.warning("Refused a login attempt from %s: too many failures.", address)
         return f"Too many failed attempts. {try_again_in(attempt.wait)}"
     if _password_ok(svc, username, password, known):
         svc.throttles.login.succeeded(username, address)
+        LOGINS.labels(result="ok").inc()
         return None
+    LOGINS.labels(result="wrong").inc()
     log.warning("Failed login from %s.", address)
     wait = whole_minutes(svc.throttles.login.window)
     return "Wrong user name or password. " + (

@@ -10,6 +10,7 @@ never waits on a peer (Redis, OCI) on the event loop.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -19,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..progress import ProgressStore
 from ..services import Services
-from . import headers, login_routes, poster_routes, regrant_routes
+from . import headers, login_routes, metrics_route, observe, poster_routes, regrant_routes
 from .bodies import BodyError, read_json
 from .player_assets import player_routes
 
@@ -74,9 +75,10 @@ def progress_endpoint(store: ProgressStore):
     return progress
 
 
-def middleware() -> list[Middleware]:
-    """ASGI middleware for every response the app sends (ours and Streamlit's)."""
-    return headers.middleware()
+def middleware(trusted_proxies: Sequence[str] = ()) -> list[Middleware]:
+    """ASGI middleware for every response the app sends (ours and Streamlit's); the first
+    wraps the others, so its timing and request id cover them too."""
+    return [*observe.middleware(trusted_proxies), *headers.middleware()]
 
 
 def build(svc: Services) -> list[BaseRoute]:
@@ -89,4 +91,5 @@ def build(svc: Services) -> list[BaseRoute]:
         *poster_routes.routes(svc),
         *regrant_routes.routes(svc),  # a new playback URL for a player whose URL died
         *player_routes(),
+        *metrics_route.routes(svc.settings.metrics_token),
     ]

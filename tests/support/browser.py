@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -64,13 +65,17 @@ def wait_for_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None
 
 
 def run_streamlit(
-    script: Path, port: int, args: Sequence[str] = (), env: dict[str, str] | None = None
+    script: Path,
+    port: int,
+    args: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+    output: IO | None = None,
 ) -> subprocess.Popen:
     """Start `streamlit run SCRIPT` on 127.0.0.1:PORT; stop it with `stop()`.
 
     The repository root goes on PYTHONPATH so scripts outside it (tests/apps/)
-    can import homemovies_core. Output goes to the test's stdout/stderr, where
-    pytest shows it if a test fails.
+    can import homemovies_core. Output goes to `output` (stdout and stderr both), else to
+    the test's stdout/stderr, where pytest shows it if a test fails.
     """
     full_env = {**os.environ, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(
@@ -85,7 +90,14 @@ def run_streamlit(
         "--", *args,
     ]  # fmt: skip
     # A new session lets stop() end the server and anything it started, by group.
-    return subprocess.Popen(command, cwd=REPO_ROOT, env=full_env, start_new_session=True)
+    return subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=full_env,
+        start_new_session=True,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
+    )
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
