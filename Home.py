@@ -117,7 +117,7 @@ if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
     svc = services.boot()
-    observe.install()
+    observe.install(json_logs=svc.settings.log_format == "json")
     app = st.App(
         "Home.py",
         routes=routes.build(svc),

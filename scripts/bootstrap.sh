@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what the app (and, with --dev, the test suite) needs on a fresh Debian machine:
 # a virtualenv in .venv, the Python packages, hls.js from the npm registry, and for --dev
-# the test peers chromium, redis-server, ffmpeg and haproxy from Debian.
+# the test peers chromium, redis-server, ffmpeg, haproxy and prometheus (with promtool) from
+# Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,7 @@ if (( dev )); then
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v ffprobe >/dev/null || missing+=(ffmpeg)
   [[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null || missing+=(haproxy)
+  [[ -x /usr/bin/prometheus && -x /usr/bin/promtool ]] || missing+=(prometheus)
   if (( ${#missing[@]} )); then
     echo "bootstrap: installing ${missing[*]} from Debian" >&2
     sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"

@@ -19,7 +19,13 @@ from tests.support.oci_env import BUCKET, NS
 def pytest_collection_modifyitems(config, items):
     # In CI nothing may be skipped for want of a peer: make sure the peers exist at all.
     if os.environ.get("CI"):
-        missing = [p for p in ("/usr/bin/chromium", "/usr/sbin/haproxy") if not Path(p).exists()]
+        peers = (
+            "/usr/bin/chromium",
+            "/usr/sbin/haproxy",
+            "/usr/bin/prometheus",
+            "/usr/bin/promtool",
+        )
+        missing = [p for p in peers if not Path(p).exists()]
         missing += [b for b in ("redis-server",) if shutil.which(b) is None]
         if missing:
             raise pytest.UsageError(f"CI needs these test peers installed: {', '.join(missing)}")

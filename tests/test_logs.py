@@ -117,6 +117,29 @@ def test_a_user_is_a_keyed_hash_never_the_name():
     assert logs.user_ref("Mum") != mum  # keyed: the hash of a guessed name is no match
 
 
+@pytest.fixture
+def streamlit_loggers():
+    import streamlit.logger
+
+    original = streamlit.logger.setup_formatter
+    yield streamlit.logger.get_logger
+    streamlit.logger.setup_formatter = original
+    context.set_late_binder(None)
+
+
+def test_streamlit_s_own_lines_are_json_lines_too(log_lines, streamlit_loggers):
+    made_before = streamlit_loggers("streamlit.test_logs.before")
+    observe.install(json_logs=True)
+    made_after = streamlit_loggers("streamlit.test_logs.after")
+    made_before.warning("from a logger made before start-up")
+    made_after.warning("from a logger made after it")
+    events = [(line["logger"], line["event"]) for line in log_lines()]
+    assert events == [
+        ("streamlit.test_logs.before", "from a logger made before start-up"),
+        ("streamlit.test_logs.after", "from a logger made after it"),
+    ]
+
+
 # -- settings ---------------------------------------------------------------------------------
 
 

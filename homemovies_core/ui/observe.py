@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import streamlit.logger as streamlit_logger
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.stats import ACTIVE_SESSIONS_FAMILY
@@ -28,10 +29,31 @@ LOGIN = "login"  # the page label of a run that showed the login form instead of
 UNKNOWN = "unknown"  # a run that ended before it knew its page (an error, a redirect)
 
 
-def install() -> None:
-    """Once per process, at start-up: count sessions at each scrape; give callbacks an id."""
+def install(*, json_logs: bool = False) -> None:
+    """Once per process, at start-up: count sessions at each scrape; give callbacks an id;
+    with JSON logs, Streamlit's own lines in JSON too."""
     SESSIONS_ACTIVE.set_function(active_sessions)
     context.set_late_binder(_run_id_for_callbacks)
+    if json_logs:
+        _streamlit_lines_to_ours()
+
+
+def _streamlit_lines_to_ours() -> None:
+    """Streamlit gives each of its loggers a console handler of its own (streamlit.logger),
+    which would write plain text lines into a JSON log. Every Streamlit logger, those made
+    so far and (through the function Streamlit calls for each new one) those made later,
+    sends its records to the root logger's handler instead (observability/logs.py)."""
+
+    def to_root(logger: logging.Logger) -> None:
+        handler = getattr(logger, "streamlit_console_handler", None)
+        if handler is not None:
+            logger.removeHandler(handler)
+        logger.propagate = True
+
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and hasattr(logger, "streamlit_console_handler"):
+            to_root(logger)
+    streamlit_logger.setup_formatter = to_root
 
 
 def active_sessions() -> int:

@@ -57,9 +57,11 @@ PREFIXES = (
 # Streamlit answers /<page name> with its app page (st.navigation's url paths).
 _PAGE = re.compile(r"/[a-z0-9_-]{1,64}")
 ROUTE_NAMES = frozenset({*EXACT.values(), *(n for _, n in PREFIXES), "other"})
-# Polled by load balancers and Prometheus, or fetched with every page load: at DEBUG, so an
-# operator's INFO log holds what people did.
-QUIET_ROUTES = frozenset({"health", "metrics", "st_health", "st_static", "st_component"})
+# Polled by load balancers and Prometheus, or fetched many times for each page: answered,
+# they are logged at DEBUG, so an operator's INFO log holds what people did.
+QUIET_ROUTES = frozenset(
+    {"health", "metrics", "poster", "player", "st_health", "st_static", "st_component"}
+)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -111,7 +113,7 @@ class RequestObserver:
                 HTTP_REQUEST_DURATION.labels(route=route, status=str(status)).observe(seconds)
                 method = scope.get("method", "")
                 log.log(
-                    logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
+                    _level(route, status),
                     "request",
                     extra={
                         "method": method if method in METHODS else "other",
@@ -119,6 +121,12 @@ class RequestObserver:
                         "duration_ms": round(seconds * 1000, 1),
                     },
                 )
+
+
+def _level(route: str, status: int) -> int:
+    if status >= 500:
+        return logging.WARNING
+    return logging.DEBUG if route in QUIET_ROUTES and status < 400 else logging.INFO
 
 
 def middleware(trusted_proxies: Sequence[str]) -> list[Middleware]:
