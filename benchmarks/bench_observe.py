@@ -49,7 +49,7 @@ async def _per_request_us(app: Starlette, count: int) -> float:
         return (time.perf_counter() - start) / count * 1e6
 
 
-def _per_run_us(observed: bool, count: int) -> float:
+def _per_run_us(count: int) -> float:
     """A script run's bookkeeping (ui/observe.script_run without Streamlit): bind an id and
     the page, time it, log the line, clear."""
     import logging
@@ -57,12 +57,11 @@ def _per_run_us(observed: bool, count: int) -> float:
     log = logging.getLogger("homemovies.script")
     start = time.perf_counter()
     for _ in range(count):
-        if observed:
-            context.bind(request_id=context.new_request_id(), page="library")
-            began = time.perf_counter()
-            SCRIPT_RUN_DURATION.labels(page="library").observe(time.perf_counter() - began)
-            log.info("script run", extra={"duration_ms": 0.1})
-            context.clear()
+        context.bind(request_id=context.new_request_id(), page="library")
+        began = time.perf_counter()
+        SCRIPT_RUN_DURATION.labels(page="library").observe(time.perf_counter() - began)
+        log.info("script run", extra={"duration_ms": 0.1})
+        context.clear()
     return (time.perf_counter() - start) / count * 1e6
 
 
@@ -78,7 +77,7 @@ def main() -> None:
         for _ in range(args.runs):
             results["bare"].append(asyncio.run(_per_request_us(bare, args.requests)))
             results["observed"].append(asyncio.run(_per_request_us(observed, args.requests)))
-            results["run"].append(_per_run_us(True, args.requests))
+            results["run"].append(_per_run_us(args.requests))
     bare_us, observed_us = (statistics.median(results[k]) for k in ("bare", "observed"))
     print(f"{'':36} {'µs (median of ' + str(args.runs) + ')':>20}")
     print(f"{'request, security headers only':36} {bare_us:>20.1f}")
