@@ -131,8 +131,11 @@ def test_streamlit_s_own_lines_are_json_lines_too(log_lines, streamlit_loggers):
     made_before = streamlit_loggers("streamlit.test_logs.before")
     observe.install(json_logs=True)
     made_after = streamlit_loggers("streamlit.test_logs.after")
+    # Streamlit sets up uvicorn's loggers too; its access log (off) holds every URL.
+    access = streamlit_loggers("uvicorn.test_logs.access")
     made_before.warning("from a logger made before start-up")
     made_after.warning("from a logger made after it")
+    access.warning('"GET /shared?t=a-share-token HTTP/1.1" 200')
     events = [(line["logger"], line["event"]) for line in log_lines()]
     assert events == [
         ("streamlit.test_logs.before", "from a logger made before start-up"),

@@ -40,9 +40,17 @@ def install(*, json_logs: bool = False) -> None:
 
 def _streamlit_lines_to_ours() -> None:
     """Streamlit gives each of its loggers a console handler of its own (streamlit.logger),
-    which would write plain text lines into a JSON log. Every Streamlit logger, those made
+    which would write plain text lines into a JSON log. Streamlit's own loggers, those made
     so far and (through the function Streamlit calls for each new one) those made later,
-    sends its records to the root logger's handler instead (observability/logs.py)."""
+    send their records to the root logger's handler instead (observability/logs.py).
+
+    Only `streamlit.*`: Streamlit also sets up uvicorn's loggers this way, and uvicorn's
+    access log (off in Streamlit) would come back on through the root logger, with every
+    request's path in it — share tokens and poster tokens included."""
+    original = streamlit_logger.setup_formatter
+
+    def streamlit_s(logger: logging.Logger) -> bool:
+        return logger.name == "streamlit" or logger.name.startswith("streamlit.")
 
     def to_root(logger: logging.Logger) -> None:
         handler = getattr(logger, "streamlit_console_handler", None)
@@ -50,10 +58,13 @@ def _streamlit_lines_to_ours() -> None:
             logger.removeHandler(handler)
         logger.propagate = True
 
+    def set_up(logger: logging.Logger) -> None:
+        (to_root if streamlit_s(logger) else original)(logger)
+
     for logger in list(logging.Logger.manager.loggerDict.values()):
-        if isinstance(logger, logging.Logger) and hasattr(logger, "streamlit_console_handler"):
+        if isinstance(logger, logging.Logger) and streamlit_s(logger):
             to_root(logger)
-    streamlit_logger.setup_formatter = to_root
+    streamlit_logger.setup_formatter = set_up
 
 
 def active_sessions() -> int:
