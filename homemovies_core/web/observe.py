@@ -32,6 +32,7 @@ EXACT = {
     "/health": "health",
     "/metrics": "metrics",
     "/api/progress": "progress",
+    "/api/regrant": "regrant",
     "/auth/session": "auth_session",
     "/auth/logout": "auth_logout",
     "/": "page",
