@@ -26,6 +26,7 @@ from . import library
 from .cache import Cache, get_json_text, set_json
 from .index.formats import IndexEntry, entries_from, entry_json, read_index
 from .library import Folder, Kind, Subtitle, Video
+from .observability.logs import name_ref
 from .posters import Posters
 from .storage.base import Listing, Storage, StorageError
 
@@ -141,7 +142,11 @@ class Catalog:
             # (`_list_now`); its listing is on the way all the same.
             return old, True, REFRESHING
         except StorageError as exc:
-            log.warning("Listing %r failed; showing the cached copy.", prefix)
+            log.warning(
+                "Listing folder %s failed (%s); showing the cached copy.",
+                name_ref(prefix),
+                type(exc).__name__,
+            )
             return old, True, str(exc)
 
     def _refresh(self, prefix: str) -> Future:
@@ -215,10 +220,9 @@ class Catalog:
             if prefix not in self._warned:
                 self._warned.add(prefix)
                 log.warning(
-                    "The index of the folder %r cannot be read (%s); its videos show "
-                    "without recorded dates until `index` writes it again.",
-                    prefix or "/",
-                    stored.problem,
+                    "The index of folder %s cannot be read; its videos show without "
+                    "recorded dates until `index` writes it again.",
+                    name_ref(prefix or "/"),
                 )
             return ()
         listed = {o.name[len(prefix) :] for o in (*listing.objects, *listing.prefixes)}
@@ -344,4 +348,4 @@ def _log_background_failure(done: Future) -> None:
         return  # a page took it over and lists it itself (`_list_now`)
     exc = done.exception()
     if exc is not None:
-        log.warning("Background listing of a folder failed: %s", exc)
+        log.warning("Background listing of a folder failed: %s", type(exc).__name__)

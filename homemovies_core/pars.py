@@ -139,9 +139,8 @@ class PlaybackUrls:
         for key in gone:
             self.cache.delete(key)
         log.warning(
-            "Playback grant %s stopped working before it expired (its creator is gone?); "
+            "A playback grant stopped working before it expired (its creator is gone?); "
             "forgot it and %d more cached grant(s) of the same replica.",
-            dead.id,
             max(len(gone) - 1, 0),
         )
         return len(gone)

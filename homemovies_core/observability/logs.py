@@ -34,8 +34,13 @@ _user_key = secrets.token_bytes(32)  # until configure() is given the shared one
 
 def user_ref(username: str) -> str:
     """The user name as logs show it: a keyed hash, never the name."""
-    name = username.strip().lower().encode()
-    return hmac.new(_user_key, name, hashlib.sha256).hexdigest()[:_USER_REF_CHARS]
+    return name_ref(username.strip().lower())
+
+
+def name_ref(name: str) -> str:
+    """A folder's or a video's name as logs show it: the same keyed hash on every line and
+    every replica (so lines about one folder can be found together), never the name."""
+    return hmac.new(_user_key, name.encode(), hashlib.sha256).hexdigest()[:_USER_REF_CHARS]
 
 
 class _RequestFields(logging.Filter):
