@@ -82,6 +82,10 @@ def _check_numbers(s: Settings) -> None:
         raise SettingsError("--cache_ttl_seconds must be 0 or more.")
     if s.page_size < 1:
         raise SettingsError("--page_size must be at least 1.")
+    if not 0 < s.max_upload_gb <= 10_000:
+        raise SettingsError("--max_upload_gb must be more than 0 and at most 10000.")
+    if s.metrics_port is not None and not 0 < s.metrics_port < 65536:
+        raise SettingsError("--metrics_port must be a port number from 1 to 65535.")
     for proxy in s.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

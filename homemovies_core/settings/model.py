@@ -153,6 +153,19 @@ class Settings:
         "file whose first line is the token GET /metrics requires, e.g. the file Prometheus "
         "reads with `credentials_file`; without it (or --metrics_token) /metrics is off"
     )
+    uploads_dir: Path | None = setting(
+        "where partial uploads wait (DIR/partial) and, when the media folder is read-only, where "
+        "new movies go (DIR/library/<folder>/, listed together with the media folder)"
+    )
+    max_upload_gb: float = setting("the largest video one upload may be, in GB", default=20.0)
+    no_uploads: bool = setting("turn adding videos from the browser off", default=False)
+    uploaders: tuple[str, ...] = setting(
+        "comma-separated user names who may add videos (default: everyone who can log in)",
+        default=(),
+    )
+    metrics_port: int | None = setting(
+        "serve Prometheus metrics on this port (the worker command; default: none)"
+    )
     # Which source gave each value ("flag", "env", "secrets", "vault"); not a setting itself.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
