@@ -28,6 +28,9 @@ class IngestRequest:
     source: str
     size: int  # bytes the upload promised; the worker checks the source has exactly these
     original_name: str  # the file's name on the person's device (its extension is kept)
+    # The file's time on the device (the browser's File.lastModified / 1000), the recorded
+    # date of a video whose metadata has none; None: the upload's own time is used.
+    last_modified: float | None = None
 
 
 @dataclass(frozen=True)
