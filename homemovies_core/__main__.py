@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 USAGE = (
-    "usage: python -m homemovies_core {check,ingest,index,users} ...\n"
+    "usage: python -m homemovies_core {check,ingest,index,users,worker} ...\n"
     "  check    verify a configuration (sign-in, namespace, bucket, a test PAR, Redis)\n"
     "  ingest   convert videos to HLS movies and add them to the library (ingest --help)\n"
     "  index    when each video was filmed, its length and size, and posters (index --help)\n"
-    "  users    a login per family member: users add NAME, users remove NAME, users list"
+    "  users    a login per family member: users add NAME, users remove NAME, users list\n"
+    "  worker   turn uploaded videos into movies, from the job queue (worker --help)"
 )
 
 
@@ -34,6 +35,10 @@ def main(argv: list[str]) -> int:
         from .users_cli import main as users
 
         return users(rest)
+    if command == "worker":
+        from .worker_cli import main as worker
+
+        return worker(rest)
     print(f"home-movies: unknown command {command!r}\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -43,7 +43,13 @@ def run_with_progress(
     except OSError as exc:
         raise FfmpegError(f"ffmpeg could not be started ({args[0]}): {exc}") from exc
     tail, reader = _drain(process.stderr)
-    best = _follow_progress(process.stdout, duration, on_progress)
+    try:
+        best = _follow_progress(process.stdout, duration, on_progress)
+    except BaseException:
+        # The caller gave up (a cancelled job, a stopping worker): ffmpeg must not run on.
+        process.kill()
+        process.wait()
+        raise
     returncode = process.wait()
     reader.join(timeout=5)
     if returncode != 0:

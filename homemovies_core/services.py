@@ -9,7 +9,6 @@ here, once: pages never build their own.
 
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import logging
 import os
@@ -20,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import settings as settings_mod
 from . import signing
 from .cache import Cache
 from .catalog import Catalog
+from .configuration import APP_DIR, load_parsed_settings, load_settings  # noqa: F401 (for commands)
 from .health import HealthMonitor, monitor_for
+from .jobs.service import Jobs
 from .observability import logs
 from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
@@ -40,7 +40,6 @@ from .users import Credentials, Users, hash_password, parse
 
 log = logging.getLogger(__name__)
 
-APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_USER = "demo"
 
 
@@ -69,6 +68,7 @@ class Services:
     pairing: Pairing
     throttles: Throttles
     health: HealthMonitor  # what /health reports, refreshed in the background
+    jobs: Jobs  # the job queue: processing uploaded videos (jobs/service.py)
     warnings: tuple[str, ...]  # shown to logged-in users: things an operator should fix
 
     def key(self, purpose: str) -> bytes:
@@ -115,6 +115,7 @@ def build(settings: Settings, *, announce=print) -> Services:
             share_password=password_throttle(secure), pair_guess=guess_throttle(secure),
         ),
         health=monitor_for(cache), warnings=tuple(warnings),
+        jobs=Jobs.build(settings, cache, storage),
     )  # fmt: skip
 
 
@@ -192,10 +193,10 @@ def redis_host_without_tls(settings: Settings) -> str | None:
 
 
 def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage:
-    from .storage.local import LocalStorage
+    from .storage.overlay import open_library
 
-    if settings.storage_kind == "local":
-        return LocalStorage(settings.media_dir, url_key)
+    if settings.storage_kind == "local":  # with --uploads_dir, new movies' folder too
+        return open_library(settings.media_dir, settings.uploads_dir, url_key)
     if settings.storage_kind == "demo":
         from .demo import ensure_demo_library
 
@@ -204,7 +205,7 @@ def build_storage(settings: Settings, url_key: bytes, announce=print) -> Storage
             f"Home Movies: no bucket or media folder configured; serving the demo library in {root}"
         )
         try:
-            return LocalStorage(ensure_demo_library(root), url_key)
+            return open_library(ensure_demo_library(root), settings.uploads_dir, url_key)
         except OSError as exc:
             raise SettingsError(
                 f"The demo library could not be made in {root} "
@@ -244,25 +245,6 @@ def get() -> Services:
                 "which builds its services when it imports Home.py."
             )
         return _current
-
-
-def load_settings(argv: list[str]) -> Settings:
-    """The settings from the command line `argv`; see `load_parsed_settings`."""
-    return load_parsed_settings(settings_mod.build_parser().parse_args(list(argv)))
-
-
-def load_parsed_settings(parsed: argparse.Namespace) -> Settings:
-    """The settings from flags parsed by the app's parser (or one built on it, as the
-    commands do), in the app's precedence: flags, HM_* variables, secrets.toml, then the
-    Vault. One function, so the app and every command read settings the same way."""
-    files = settings_mod.default_secrets_files(APP_DIR)
-    loaded = settings_mod.load_parsed(parsed, os.environ, files)
-    if loaded.secret:
-        # Imported only when asked for: it brings in the OCI SDK.
-        from .oci.vault import fill_from_vault
-
-        loaded = fill_from_vault(loaded)
-    return loaded
 
 
 def configure_logs(settings: Settings) -> None:

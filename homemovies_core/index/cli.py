@@ -9,7 +9,6 @@ time: only new or changed videos are probed.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import sys
 import time
@@ -18,13 +17,13 @@ from collections.abc import Sequence
 from .. import library
 from .. import settings as settings_mod
 from ..commands import run_command
+from ..configuration import load_parsed_settings
 from ..ffmpeg import find_ffmpeg
 from ..ingest.console import Progress
 from ..library_view import ROOT_PARAM, folder_key
 from ..oci.storage import OciStorage
-from ..services import load_parsed_settings
 from ..storage.base import Storage
-from ..storage.local import LocalStorage
+from ..storage.overlay import OverlayStorage, open_library, writable
 from .folder import DEFAULT_WORKERS, index_folder
 
 PROG = "python -m homemovies_core index"
@@ -72,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 def connect(settings: settings_mod.Settings) -> Storage:
     if settings.storage_kind == "local":
         # Reading the settings already checked that the media folder exists and is a folder.
-        root = settings.media_dir
-        if not os.access(root, os.W_OK | os.X_OK):
+        # With --uploads_dir, the movies added there are indexed too (storage/overlay.py).
+        found = open_library(settings.media_dir, settings.uploads_dir, secrets.token_bytes(32))
+        root = found.write_root.root if isinstance(found, OverlayStorage) else found.root
+        if not writable(root):
             raise IndexCommandError(f"The media folder {root} cannot be written by this user.")
-        return LocalStorage(root, secrets.token_bytes(32))  # no URLs are made: any key
+        return found  # no URLs are made: any key
     if settings.storage_kind == "oci":
         return OciStorage.from_settings(settings)
     raise IndexCommandError(

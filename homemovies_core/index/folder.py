@@ -120,9 +120,9 @@ def _plan(storage: Storage, folder: str, videos: list[Video], stored: dict[str, 
         name = video.key[len(folder) :]
         old = stored.get(name)
         if video.kind is Kind.HLS:
-            facts = movie_facts(storage, video.key)
-            if facts is not None:
-                entries[name] = IndexEntry(facts)
+            entry = movie_entry(storage, video.key)
+            if entry is not None:
+                entries[name] = entry
                 report.movies += 1
             elif old is not None:
                 entries[name] = old
@@ -209,16 +209,19 @@ def _poster(
 
 
 # -- .hls/ movies -------------------------------------------------------------------------
-def movie_facts(storage: Storage, key: str) -> VideoFacts | None:
-    """An ingested movie's facts from its info.json; for a movie made before ingest wrote
-    one, the duration and picture size from its playlists (two small reads)."""
+def movie_entry(storage: Storage, key: str) -> IndexEntry | None:
+    """An ingested movie's entry from its info.json (its facts, its original's digest); for
+    a movie made before ingest wrote one, the duration and picture size from its playlists
+    (two small reads)."""
     data = storage.read_small(key + INFO_NAME, INFO_LIMIT)
     if data is not None:
         try:
-            return decode_info(data).facts
+            info = decode_info(data)
+            return IndexEntry(info.facts, sha256=info.sha256)
         except FormatError:
             pass  # fall back to what the playlists tell
-    return playlist_facts(storage, key)
+    facts = playlist_facts(storage, key)
+    return None if facts is None else IndexEntry(facts)
 
 
 def playlist_facts(storage: Storage, key: str) -> VideoFacts | None:
@@ -255,11 +258,13 @@ def _small_text(storage: Storage, name: str) -> str | None:
     return data.decode("utf-8", "replace")
 
 
-def record_movie(storage: Storage, folder: str, name: str, facts: VideoFacts) -> None:
+def record_movie(
+    storage: Storage, folder: str, name: str, facts: VideoFacts, sha256: str | None = None
+) -> None:
     """Put one movie's facts into its folder's index (ingest, right after publishing it), so
     the app shows its recorded date before `index` is next run."""
     stored = read_index(storage, folder)
-    entry = IndexEntry(facts)
+    entry = IndexEntry(facts, sha256=sha256)
     if stored.problem is None and stored.entries.get(name) == entry:
         return  # re-published unchanged: nothing to write
     write_index(storage, folder, {**stored.entries, name: entry})

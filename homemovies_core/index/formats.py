@@ -21,7 +21,12 @@ than wide). `recorded_source` is "quicktime", "container" or "file time" (record
     {"format": "homemovies-movie", "version": 1,
      "recorded": "2023-07-14T16:02:11+02:00", "recorded_source": "quicktime",
      "duration": 12.48, "width": 1920, "height": 1080,
-     "renditions": [{"width": 1280, "height": 720, "video_kbps": 2800, "audio_kbps": 128}]}
+     "renditions": [{"width": 1280, "height": 720, "video_kbps": 2800, "audio_kbps": 128}],
+     "original": "original.mp4", "sha256": "9f86d0…"}
+
+`original` names the file the movie was made from, kept inside its `.hls/` folder (movies
+added from a browser keep theirs); `sha256` is that file's digest, which the folder's index
+repeats, so the same video uploaded again is found without reading any video.
 
 Reading is lenient and bounded: a file that is too big or not this shape is absent
 (`FormatError`); a single odd field is dropped, never the whole file.
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +60,9 @@ _MAX_NAME = 1024  # bytes of UTF-8 in an OCI object name
 _MAX_SIDE = 100_000
 _MAX_DURATION = 31 * 24 * 3600.0  # a month of video in one file is not a home movie
 _MAX_ERROR = 300
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The kept original inside a movie: "original" and the extension the upload had.
+ORIGINAL_NAME = re.compile(r"^original(\.[a-z0-9]{1,10})?$")
 
 
 class FormatError(Exception):
@@ -86,12 +95,14 @@ class VideoFacts:
 @dataclass(frozen=True)
 class IndexEntry:
     """One video of a folder's index. `facts` is None when the file could not be probed
-    (`error` says why), so an unreadable file is not probed again until it changes."""
+    (`error` says why), so an unreadable file is not probed again until it changes.
+    `sha256`: the digest of a movie's original (from its info.json), when it kept one."""
 
     facts: VideoFacts | None
     size: int | None = None
     modified: datetime | None = None
     error: str | None = None
+    sha256: str | None = None
 
     def matches(self, size: int | None, modified: datetime | None) -> bool:
         """Whether this entry was made from the file as it is listed now."""
@@ -112,6 +123,8 @@ class MovieInfo:
 
     facts: VideoFacts
     renditions: tuple[Rendition, ...] = ()
+    original: str | None = None  # "original.mp4": the source, kept inside the movie
+    sha256: str | None = None  # the original's SHA-256, hex
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -137,6 +150,8 @@ def entry_json(entry: IndexEntry) -> dict:
         out.update(_facts_json(entry.facts))
     if entry.error:
         out["error"] = entry.error[:_MAX_ERROR]
+    if entry.sha256:
+        out["sha256"] = entry.sha256
     return out
 
 
@@ -165,6 +180,10 @@ def encode_info(info: MovieInfo) -> bytes:
             for r in info.renditions
         ],
     }
+    if info.original:
+        body["original"] = info.original
+    if info.sha256:
+        body["sha256"] = info.sha256
     return (json.dumps(body, indent=1) + "\n").encode()
 
 
@@ -220,7 +239,10 @@ def decode_info(data: bytes) -> MovieInfo:
         ]
         if all(v is not None for v in values[:2]):
             renditions.append(Rendition(values[0], values[1], values[2] or 0, values[3] or 0))
-    return MovieInfo(_facts(body), tuple(renditions))
+    original = body.get("original")
+    if not (isinstance(original, str) and ORIGINAL_NAME.match(original)):
+        original = None
+    return MovieInfo(_facts(body), tuple(renditions), original, _sha256(body.get("sha256")))
 
 
 def _load(data: bytes, limit: int, kind: str) -> dict:
@@ -245,7 +267,12 @@ def _entry(raw: dict) -> IndexEntry:
         size=_int(raw.get("size"), 0, 2**63),
         modified=_aware(raw.get("modified")),
         error=error[:_MAX_ERROR] if isinstance(error, str) else None,
+        sha256=_sha256(raw.get("sha256")),
     )
+
+
+def _sha256(value: object) -> str | None:
+    return value if isinstance(value, str) and _SHA256.match(value) else None
 
 
 def _facts(raw: dict) -> VideoFacts:

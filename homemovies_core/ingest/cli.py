@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings as settings_mod
+from ..configuration import load_parsed_settings
 from ..library import HLS_SUFFIX
 from ..oci.transfer import DEFAULT_WORKERS
-from ..services import load_parsed_settings
 from ..settings import Settings
 
 PROG = "python -m homemovies_core.ingest"
@@ -34,6 +34,10 @@ PRESETS = (
 
 class IngestError(Exception):
     """Something the person running the command can fix; one sentence."""
+
+
+class ConversionFailed(IngestError):
+    """ffmpeg could not make the movie from this input (it is damaged, or not a video)."""
 
 
 @dataclass(frozen=True)

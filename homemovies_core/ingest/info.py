@@ -24,7 +24,7 @@ def movie_info(job: Job) -> MovieInfo:
     renditions = tuple(
         Rendition(rung_width(job, r), r.height, r.video_kbps, r.audio_kbps) for r in job.ladder
     )
-    return MovieInfo(facts, renditions)
+    return MovieInfo(facts, renditions, job.original, job.sha256)
 
 
 def write_info(job: Job, out_dir: Path) -> None:
@@ -42,9 +42,9 @@ def record_in_folder_index(storage: Storage, job: Job, ui: Progress) -> None:
     """Best effort: the movie is in the library either way, and `index` puts it into the
     folder's index later if this fails."""
     try:
-        record_movie(
-            storage, job.folder + "/", job.key[len(job.folder) + 1 :], movie_info(job).facts
-        )
+        folder = job.folder + "/" if job.folder else ""
+        name = job.key[len(folder) :]
+        record_movie(storage, folder, name, movie_info(job).facts, job.sha256)
     except StorageError as exc:
         ui.say(
             f"The folder's index was not updated ({exc}); `python -m homemovies_core "

@@ -19,7 +19,7 @@ from ..ffmpeg import FfmpegError
 from ..library import HLS_POSTER
 from ..previews import make_previews
 from ..staging import is_staging, staged_dir, sweep_stale
-from .cli import IngestError, Options
+from .cli import ConversionFailed, Options
 from .console import Progress
 from .plan import Job
 
@@ -53,7 +53,7 @@ def build_movie(job: Job, out_dir: Path, options: Options, ffmpeg: str, ui: Prog
             make_poster(job.source, out_dir / HLS_POSTER, job.probe, ffmpeg)
             make_previews(job.source, out_dir, job.probe, ffmpeg)  # seek previews: sprites + VTT
         except FfmpegError as exc:
-            raise IngestError(
+            raise ConversionFailed(
                 f"Converting {job.source} failed, so nothing was added to the library: {exc}"
             ) from None
 

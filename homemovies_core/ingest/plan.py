@@ -27,11 +27,17 @@ class Job:
     ladder: tuple[Rung, ...]
     subtitles: tuple[Path, ...]
     recorded: Recorded | None = None  # from the video's tags, else the file's modified time
+    # Keep the source inside the movie under this name ("original.mp4"), with its SHA-256
+    # in info.json; None: the source is not kept (the command line's default).
+    original: str | None = None
+    sha256: str | None = None
 
     @property
     def key(self) -> str:
-        """The movie's prefix in the library: `Folder/Name.hls/`."""
-        return f"{self.folder}/{self.name}{HLS_SUFFIX}/"
+        """The movie's prefix in the library: `Folder/Name.hls/` (`Name.hls/` in Unsorted,
+        the library's top level, whose folder is "")."""
+        folder = f"{self.folder}/" if self.folder else ""
+        return f"{folder}{self.name}{HLS_SUFFIX}/"
 
 
 def plan_jobs(options: Options, ffmpeg: str) -> list[Job]:

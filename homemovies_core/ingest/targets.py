@@ -21,7 +21,7 @@ from ..oci.storage import OciStorage
 from ..oci.transfer import DEFAULT_WORKERS, AlreadyUploaded, Uploader, UploadError
 from ..settings import Settings
 from ..staging import staged_dir, sweep_stale
-from ..storage.base import StorageError
+from ..storage.base import Storage, StorageError
 from ..storage.local import LocalStorage
 from .cli import IngestError, Options
 from .console import Progress
@@ -46,6 +46,19 @@ class Target(Protocol):
         """Make the movie and put it here; returns the line that says what was done."""
 
 
+def keep_original(job: Job, out_dir: Path) -> None:
+    """Put the source into the movie as `job.original` (when asked): a hard link where the
+    two share a file system (no second copy on disk), a copy otherwise."""
+    if not job.original:
+        return
+    kept = out_dir / job.original
+    kept.unlink(missing_ok=True)
+    try:
+        os.link(job.source, kept)
+    except OSError:
+        shutil.copyfile(job.source, kept)
+
+
 def exists_message(job: Job, where: str) -> str:
     return (
         f"'{job.key}' already exists in {where}; give --overwrite to replace it, or choose "
@@ -60,9 +73,15 @@ def connect(settings: Settings, workers: int) -> Target:
 
 
 class LocalTarget:
-    def __init__(self, root: Path) -> None:
+    """`root`: where movies are written. `index_storage`: what the folder's index is read
+    and written through (default: `root` alone; a library of two roots passes both, see
+    storage/overlay.py, so the index keeps the other root's entries)."""
+
+    def __init__(self, root: Path, index_storage: Storage | None = None) -> None:
         self.root = root.resolve()
         self.where = f"the local library {self.root}"
+        # No URLs are made through this storage: any key will do.
+        self.index_storage = index_storage or LocalStorage(self.root, secrets.token_bytes(32))
 
     def final(self, job: Job) -> Path:
         return self.root / job.folder / f"{job.name}{HLS_SUFFIX}"
@@ -92,12 +111,12 @@ class LocalTarget:
             with staged_dir(final, parent=parent, replace=options.overwrite) as staging:
                 build_movie(job, staging, options, ffmpeg, ui)
                 copy_subtitles(job.source, staging)
+                keep_original(job, staging)
                 write_info(job, staging)
                 folder_dir.mkdir(exist_ok=True)
         except FileExistsError:
             raise IngestError(exists_message(job, self.where)) from None
-        # No URLs are made through this storage: any key will do.
-        record_in_folder_index(LocalStorage(self.root, secrets.token_bytes(32)), job, ui)
+        record_in_folder_index(self.index_storage, job, ui)
         # One walk of the finished movie gives both the count and the total size.
         sizes = [f.stat().st_size for f in final.rglob("*") if f.is_file()]
         return f"Added '{job.key}' to {self.where}: {len(sizes)} files, {megabytes(sum(sizes))}."
@@ -139,6 +158,7 @@ class OciTarget:
     def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
         work = encoded_copy(job, options, ffmpeg, ui)
         copy_subtitles(job.source, work)  # always fresh: a sidecar may have been added since
+        keep_original(job, work)
         write_info(job, work)
         try:
             report = self.uploader.upload_folder(

@@ -1,0 +1,178 @@
+"""The ingest job: one completed upload becomes one movie (or one sentence saying why not).
+
+1. A job that already finished is not run again (a message delivered twice). One worker
+   at a time runs a job (lease.py).
+2. A job that already published its movie (its worker died before saying so) is done.
+3. The upload is checked (there, not empty, the size announced), read once while its
+   SHA-256 is computed; content the library already has becomes no second movie.
+4. It is probed (a text file named .mp4 fails here, once, with its sentence), named (the
+   title made safe again; "Name (2)" when the folder has a "Name"), and handed to the
+   ingest package: the HLS ladder without upscaling, poster, seek previews, `info.json`
+   with the recorded date from the phone's metadata, the original kept as
+   `original.<ext>`. A local movie appears by one rename; on OCI the master playlist goes
+   last. The folder's index gets the movie, and the upload is removed.
+
+An outage (storage, Redis) raises Transient: the queue tries the job again later, and
+everything above is safe to run again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+
+from .. import library
+from ..encode import plan_ladder
+from ..ffmpeg import FfmpegError, probe
+from ..ingest.cli import ConversionFailed, IngestError
+from ..ingest.plan import Job
+from ..media_types import extension
+from ..recorded import recorded
+from ..storage.base import StorageError
+from .errors import Cancelled, JobFailed, Transient
+from .hashes import movie_of
+from .lease import Lease
+from .model import IngestRequest, JobStatus
+from .names import check_folder, safe_title, unique_name
+from .progress import READ, JobProgress
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Processing this video failed unexpectedly; the operator's log says why."
+PLAYLIST_LIMIT = 1024 * 1024
+
+
+def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
+    """Run the job; returns its final status (None: it had finished before). Raises
+    Transient when it should be tried again later."""
+    status = rt.statuses.get(request.upload_id)
+    if status is not None and status.finished:
+        rt.source.remove(request)
+        return None
+    with Lease(rt.cache, request.upload_id):
+        try:
+            final = _ingest(request, rt)
+        except JobFailed as exc:
+            final = JobStatus("failed", message=str(exc))
+        except Cancelled:
+            final = JobStatus("failed", message="Cancelled.")
+        except Transient:
+            raise
+        except Exception:
+            if _cache_down(rt):
+                raise Transient("The shared cache (Redis) cannot be reached.") from None
+            log.exception("Job %s failed unexpectedly.", request.upload_id)
+            final = JobStatus("failed", message=UNEXPECTED)
+        rt.statuses.save(request, dataclasses.replace(final, percent=100 if final.state ==
+                                                      "ready" else final.percent))  # fmt: skip
+    rt.source.remove(request)
+    shutil.rmtree(rt.work_dir / request.upload_id, ignore_errors=True)
+    return final
+
+
+def _cache_down(rt: Runtime) -> bool:
+    try:
+        return not rt.cache.ping()
+    except Exception:
+        return True
+
+
+def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
+    folder = check_folder(request.folder)
+    title = safe_title(request.title)
+    progress = JobProgress(
+        lambda status: rt.statuses.save(request, status),
+        lambda: rt.statuses.cancelled(request.upload_id),
+    )
+    progress.at(0, force=True)
+    claim = rt.statuses.claim(request.upload_id)
+    if claim is not None and _complete(rt, claim):
+        return JobStatus("ready", 100, video_key=claim)  # published by an earlier run
+    rt.source.check(request)
+    work = rt.work_dir / request.upload_id
+    work.mkdir(exist_ok=True)
+    local, sha256 = rt.source.fetch(request, work, progress.counter(request.size, READ))
+    found = rt.hashes.find(sha256)
+    if found is not None and found.key != claim:
+        return JobStatus("ready", 100, video_key=found.key, duplicate_of=found)
+    if not rt.hashes.claim(sha256, request.upload_id):
+        raise Transient("The same video is being added by another upload.", 30)
+    job = _plan(request, rt, local, folder, title, sha256, claim)
+    _publish(request, rt, job, progress)
+    rt.hashes.remember(sha256, movie_of(job.key))
+    rt.hashes.release(sha256, request.upload_id)
+    return JobStatus("ready", 100, video_key=job.key)
+
+
+def _plan(
+    request: IngestRequest, rt: Runtime, local, folder: str, title: str, sha256: str,
+    claim: str | None,
+) -> Job:  # fmt: skip
+    try:
+        found = probe(local, rt.ffmpeg)
+    except FfmpegError:
+        found = None
+    if found is None or found.duration <= 0:
+        raise JobFailed(
+            f"'{request.original_name[:200]}' is not a video that can be played (it may be "
+            "another kind of file, or damaged or cut short); nothing was added."
+        )
+    name = library.display_name(claim) if claim else _choose_name(request, rt, folder, title)
+    ext = extension(request.original_name)
+    return Job(
+        source=local, folder=folder, name=name, probe=found,
+        ladder=tuple(plan_ladder(found, rt.options.heights)), subtitles=(),
+        # The phone's own date from the metadata; else the file's time on the device.
+        recorded=recorded(found.tags, request.last_modified or local.stat().st_mtime),
+        original="original" + (ext if 1 < len(ext) <= 11 and ext[1:].isalnum() else ""),
+        sha256=sha256,
+    )  # fmt: skip
+
+
+def _choose_name(request: IngestRequest, rt: Runtime, folder: str, title: str) -> str:
+    key = f"{folder}/" if folder else ""
+    try:
+        listing = rt.storage.list_level(key)
+    except StorageError as exc:
+        raise Transient(str(exc)) from None
+    listed = library.videos_in(key, listing)
+    taken = {v.title for v in listed if v.folder == key}
+    name = unique_name(title, folder, taken, lambda n: rt.names.claim(folder, n, request.upload_id))
+    movie = f"{key}{name}{library.HLS_SUFFIX}/"
+    rt.statuses.save(request, JobStatus("processing", 10), claim=movie)
+    return name
+
+
+def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgress) -> None:
+    try:
+        rt.target.publish(job, rt.options, rt.ffmpeg, progress)
+    except ConversionFailed as exc:
+        if rt.statuses.cancelled(request.upload_id):
+            raise Cancelled() from None
+        log.warning("Job %s: %s", request.upload_id, exc)
+        raise JobFailed(
+            f"'{request.original_name[:200]}' could not be converted into a movie; nothing "
+            "was added."
+        ) from None
+    except IngestError as exc:  # the name is taken, or the upload to the bucket stopped
+        if rt.statuses.cancelled(request.upload_id):
+            raise Cancelled() from None
+        if rt.hashes.holds(job.key, job.sha256 or ""):
+            return  # published meanwhile by another run of this same job
+        if _complete(rt, job.key):  # someone else's movie got this name first: choose again
+            rt.statuses.save(request, JobStatus("processing", 10), claim="")
+            raise Transient(f"The name '{job.name}' was taken meanwhile.", 1) from None
+        log.warning("Job %s: %s", request.upload_id, exc)
+        raise Transient("The movie could not be written to the library yet.") from None
+    except (OSError, StorageError) as exc:
+        raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None
+
+
+def _complete(rt: Runtime, key: str) -> bool:
+    """Whether the movie at `key` is all there (its master playlist comes last)."""
+    try:
+        return rt.storage.read_small(key + library.HLS_PLAYLIST, PLAYLIST_LIMIT) is not None
+    except StorageError as exc:
+        raise Transient(str(exc)) from None

@@ -1,0 +1,81 @@
+"""A job's progress, as the ingest package reports it, turned into the percent pages show.
+
+The ingest package reports through `Progress` (bars for encoding and uploading, lines of
+text); this one maps each phase onto a slice of 0-100 % and writes the status at most
+once a second, best effort: a Redis hiccup must not stop an encode, the next write or the
+final status says where the job is. It also stops the job at its next report once its
+owner has cancelled it (the running ffmpeg is killed: ffmpeg_run.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from ..ingest.console import Progress
+from .errors import Cancelled
+from .model import JobStatus
+
+log = logging.getLogger(__name__)
+
+# Slices of the bar: reading (and hashing) the upload, encoding, uploading to the bucket.
+READ = (0, 10)
+ENCODE = (10, 90)
+UPLOAD = (90, 99)
+WRITE_EVERY = 1.0  # seconds
+
+
+class JobProgress(Progress):
+    def __init__(
+        self,
+        write: Callable[[JobStatus], None],
+        cancelled: Callable[[], bool],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self._write = write
+        self._cancelled = cancelled
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._shown = -1
+        self._last = float("-inf")
+
+    def say(self, text: str) -> None:
+        log.info("%s", text)
+
+    def at(self, percent: float, *, force: bool = False) -> None:
+        """The job is `percent` done; written when it moved and a second has passed."""
+        whole = int(min(max(percent, 0), 99))
+        with self._lock:
+            now = self._clock()
+            if not force and (whole <= self._shown or now - self._last < WRITE_EVERY):
+                return
+            self._shown, self._last = max(whole, self._shown), now
+        if self._cancelled():
+            raise Cancelled()
+        try:
+            self._write(JobStatus("processing", whole))
+        except Exception as exc:  # the Cache is down: the job goes on, the next write tells
+            log.warning("The job's progress could not be written (%s).", type(exc).__name__)
+
+    def counter(self, total: int, span: tuple[int, int]) -> Callable[[int], None]:
+        """`advance(amount)` for `total` units spread over `span` percent."""
+        done = [0]
+        low, high = span
+
+        def advance(amount: float) -> None:
+            done[0] += amount
+            self.at(low + (high - low) * min(done[0] / total, 1.0) if total else low)
+
+        return advance
+
+    @contextmanager
+    def bar(
+        self, label: str, total: float, unit: str, scale: bool = False
+    ) -> Iterator[Callable[[float], None]]:
+        self.say(label)
+        yield self.counter(int(total) or 1, UPLOAD if unit == "B" else ENCODE)
