@@ -54,6 +54,12 @@ class FolderView:
     error: str | None = None  # why it is stale (one sentence)
 
 
+def listing_key(storage: Storage, prefix: str) -> str:
+    """The Cache key of a folder's listing (a worker forgets it when it adds a movie there,
+    so every replica lists the folder again at once)."""
+    return f"ls:{storage.kind}:{storage.scope}:{prefix}"
+
+
 class Catalog:
     def __init__(
         self,
@@ -83,7 +89,7 @@ class Catalog:
 
     # -- listings ---------------------------------------------------------------------------
     def _key(self, prefix: str) -> str:
-        return f"ls:{self.storage.kind}:{self.storage.scope}:{prefix}"
+        return listing_key(self.storage, prefix)
 
     def _cached(self, key: str) -> Level | None:
         raw = self.cache.get(key)

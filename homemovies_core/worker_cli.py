@@ -78,7 +78,9 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
     from .jobs.runtime import build_runtime
     from .jobs.worker import Handler
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s %(message)s"
+    )
     cache = make_cache(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
     # No URLs are made here, so any key will do; job state is Redis's alone (no fallback).
     storage = build_storage(settings, secrets.token_bytes(32), announce=log.info)

@@ -45,6 +45,16 @@ class HashIndex:
     def remember(self, sha256: str, movie: Duplicate) -> None:
         self.cache.set(self._prefix + sha256, json.dumps(dataclasses.asdict(movie)), KEEP_SECONDS)
 
+    def remember_movie(self, key: str) -> None:
+        """Remember the movie at `key` by its original's digest (from its info.json)."""
+        data = self.storage.read_small(key + INFO_NAME, INFO_LIMIT)
+        try:
+            sha256 = decode_info(data).sha256 if data is not None else None
+        except FormatError:
+            sha256 = None
+        if sha256:
+            self.remember(sha256, movie_of(key))
+
     def claim(self, sha256: str, job_id: str) -> bool:
         """Whether `job_id` may make the movie of this content (no other job is making it)."""
         key = self._prefix + "claim:" + sha256

@@ -41,7 +41,8 @@ def safe_title(raw: str) -> str:
             continue  # controls, direction overrides, unassigned: never part of a name
         else:
             kept.append(char)
-    title = _SPACES.sub(" ", "".join(kept)).strip().lstrip(".").strip()
+    # No leading dot or space: a name starting with "." is hidden by every listing.
+    title = _SPACES.sub(" ", "".join(kept)).lstrip(". ").rstrip()
     title = _fit(title).rstrip(". ")
     return title or UNTITLED
 

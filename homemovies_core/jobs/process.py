@@ -23,6 +23,7 @@ import logging
 import shutil
 
 from .. import library
+from ..catalog import listing_key
 from ..encode import plan_ladder
 from ..ffmpeg import FfmpegError, probe
 from ..ingest.cli import ConversionFailed, IngestError
@@ -52,6 +53,7 @@ def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
         rt.source.remove(request)
         return None
     with Lease(rt.cache, request.upload_id):
+        log.info("Job %s started.", request.upload_id)
         try:
             final = _ingest(request, rt)
         except JobFailed as exc:
@@ -60,6 +62,10 @@ def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
             final = JobStatus("failed", message="Cancelled.")
         except Transient:
             raise
+        except StorageError as exc:  # the library cannot be reached now
+            raise Transient(str(exc)) from None
+        except OSError as exc:  # a disk, for now (full, unmounted)
+            raise Transient(f"The library cannot be written now ({exc.strerror}).") from None
         except Exception:
             if _cache_down(rt):
                 raise Transient("The shared cache (Redis) cannot be reached.") from None
@@ -69,6 +75,7 @@ def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
                                                       "ready" else final.percent))  # fmt: skip
     rt.source.remove(request)
     shutil.rmtree(rt.work_dir / request.upload_id, ignore_errors=True)
+    log.info("Job %s ended: %s.", request.upload_id, final.state)
     return final
 
 
@@ -88,8 +95,9 @@ def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
     )
     progress.at(0, force=True)
     claim = rt.statuses.claim(request.upload_id)
-    if claim is not None and _complete(rt, claim):
-        return JobStatus("ready", 100, video_key=claim)  # published by an earlier run
+    if claim is not None and _complete(rt, claim):  # published by an earlier run
+        rt.hashes.remember_movie(claim)  # in case that run stopped before it could
+        return JobStatus("ready", 100, video_key=claim)
     rt.source.check(request)
     work = rt.work_dir / request.upload_id
     work.mkdir(exist_ok=True)
@@ -101,6 +109,7 @@ def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
         raise Transient("The same video is being added by another upload.", 30)
     job = _plan(request, rt, local, folder, title, sha256, claim)
     _publish(request, rt, job, progress)
+    _forget_listing(rt, library.folder_of(job.key))
     rt.hashes.remember(sha256, movie_of(job.key))
     rt.hashes.release(sha256, request.upload_id)
     return JobStatus("ready", 100, video_key=job.key)
@@ -168,6 +177,13 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
         raise Transient("The movie could not be written to the library yet.") from None
     except (OSError, StorageError) as exc:
         raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None
+
+
+def _forget_listing(rt: Runtime, folder: str) -> None:
+    """The folder's cached listing is out of date now: every replica lists it again (and the
+    top level, whose folder counts include this folder)."""
+    for prefix in {folder, ""}:
+        rt.cache.delete(listing_key(rt.storage, prefix))
 
 
 def _complete(rt: Runtime, key: str) -> bool:

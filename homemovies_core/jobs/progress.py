@@ -43,6 +43,7 @@ class JobProgress(Progress):
         self._lock = threading.Lock()
         self._shown = -1
         self._last = float("-inf")
+        self._failing = False  # the last write failed (said once per outage)
 
     def say(self, text: str) -> None:
         log.info("%s", text)
@@ -55,12 +56,18 @@ class JobProgress(Progress):
             if not force and (whole <= self._shown or now - self._last < WRITE_EVERY):
                 return
             self._shown, self._last = max(whole, self._shown), now
-        if self._cancelled():
-            raise Cancelled()
         try:
-            self._write(JobStatus("processing", whole))
+            cancelled = self._cancelled()
+            if not cancelled:
+                self._write(JobStatus("processing", whole))
         except Exception as exc:  # the Cache is down: the job goes on, the next write tells
-            log.warning("The job's progress could not be written (%s).", type(exc).__name__)
+            if not self._failing:
+                log.warning("The job's progress cannot be written (%s).", type(exc).__name__)
+            self._failing = True
+            return
+        self._failing = False
+        if cancelled:
+            raise Cancelled()
 
     def counter(self, total: int, span: tuple[int, int]) -> Callable[[int], None]:
         """`advance(amount)` for `total` units spread over `span` percent."""
