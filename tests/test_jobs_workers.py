@@ -14,7 +14,7 @@ import redis
 
 from homemovies_core.jobs.model import IngestRequest, JobStatus
 from tests.support.accounts import USER, built_services
-from tests.support.jobs import movies_in, uploaded, wait_until, worker_process
+from tests.support.jobs import movies_in, read_only, uploaded, wait_until, worker_process
 from tests.support.media import make_clip
 from tests.support.redis_server import start_redis, stop
 
@@ -167,3 +167,38 @@ def test_redis_going_away_mid_job_waits_and_resumes(place, tmp_path):
     assert final.state == "ready" and final.video_key == "Family/Garden.hls/"
     assert movies_in(folder) == ["Garden.hls"]
     nothing_half_made()
+
+
+def test_a_read_only_media_folder_takes_new_movies_in_the_uploads_folder(place, tmp_path):
+    library, uploads, url, _proc, svc = place
+    make_clip(library / "Family" / "Old swing.mp4", seconds=2, pattern="smptebars")
+    before = sorted(p.name for p in (library / "Family").iterdir())
+    clip = make_clip(tmp_path / "new.mp4", seconds=2)
+    # The worker sees the media folder as `:ro` in deploy/compose.yaml mounts it.
+    with worker_process(tmp_path / "w.log", *flags(place), wrapper=read_only(library)):
+        submit(place, "readonly-01", clip, "New slide", "new.mp4")
+        status = wait_until(lambda: finished(svc, "readonly-01"), "the job to finish")
+    assert (status.state, status.video_key) == ("ready", "Family/New slide.hls/")
+    assert sorted(p.name for p in (library / "Family").iterdir()) == before  # untouched
+    assert (uploads / "library" / "Family" / "New slide.hls" / "output.m3u8").is_file()
+    # The app lists both folders as one library, with the new movie's date from the index.
+    shown = {v.title: v for v in svc.catalog.folder_view("Family/").videos}
+    assert sorted(shown) == ["New slide", "Old swing"]
+    assert shown["New slide"].duration == pytest.approx(2.0, abs=0.1)
+
+
+def test_without_a_writable_place_adding_is_off_with_one_sentence(tmp_path):
+    library = tmp_path / "library"
+    library.mkdir()
+    proc, url = start_redis(tmp_path / "redis")
+    try:
+        args = ["--media_dir", str(library), "--redis_url", url]
+        with worker_process(tmp_path / "w.log", *args, wrapper=read_only(library)) as worker:
+            assert worker.proc.wait() == 1
+            said = worker.text()
+    finally:
+        stop(proc)
+    assert said == (
+        "worker: error: Adding videos is off: the library folder is read-only for the app, and "
+        "no writable uploads folder is configured (--uploads_dir).\n"
+    )

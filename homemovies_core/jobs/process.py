@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 UNEXPECTED = "Processing this video failed unexpectedly; the operator's log says why."
 PLAYLIST_LIMIT = 1024 * 1024
+STORAGE_DOWN = "The library's storage cannot be written now; the video is added when it can be."
 
 
 def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
@@ -174,7 +175,7 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
             rt.statuses.save(request, JobStatus("processing", 10), claim="")
             raise Transient(f"The name '{job.name}' was taken meanwhile.", 1) from None
         log.warning("Job %s: %s", request.upload_id, exc)
-        raise Transient("The movie could not be written to the library yet.") from None
+        raise Transient(STORAGE_DOWN) from None
     except (OSError, StorageError) as exc:
         raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None
 

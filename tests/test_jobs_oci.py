@@ -1,0 +1,79 @@
+"""Uploads in the bucket becoming movies in the bucket: the real `oci` SDK against the fake
+OCI server, real ffmpeg, the worker the app runs itself (no Redis)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from homemovies_core import services
+from homemovies_core.jobs.model import IngestRequest
+from tests.support.accounts import USER, family_login
+from tests.support.jobs import wait_until
+from tests.support.media import make_clip
+from tests.support.oci_env import BUCKET, oci_settings
+
+
+@pytest.fixture
+def app(server, config_path):
+    svc = services.build(
+        oci_settings(server.endpoint, config_path, *family_login()), announce=lambda _m: None
+    )
+    yield server.model, svc
+    svc.jobs.stop()
+
+
+def upload(model, upload_id: str, data: bytes, title: str) -> IngestRequest:
+    """What the browser's multipart upload through a write PAR leaves in the bucket."""
+    name = f".uploads/{upload_id}"
+    model.put_object(BUCKET, name, data)
+    return IngestRequest(upload_id, USER, "Family/", title, name, len(data), "IMG_7.MP4")
+
+
+def final(svc, job_id: str):
+    return wait_until(
+        lambda: (s := svc.jobs.status(job_id)) is not None and s.finished and s, f"job {job_id}"
+    )
+
+
+def test_an_upload_in_the_bucket_becomes_a_movie_there(app, tmp_path):
+    model, svc = app
+    data = make_clip(tmp_path / "c.mp4", seconds=3).read_bytes()
+    status = final(svc, svc.jobs.submit(upload(model, "oci-upload-1", data, "Lake")))
+    assert (status.state, status.video_key) == ("ready", "Family/Lake.hls/")
+    names = model.object_names(BUCKET)
+    movie = [n for n in names if n.startswith("Family/Lake.hls/")]
+    for part in ("output.m3u8", "poster.jpg", "thumbnails.vtt", "info.json", "original.mp4"):
+        assert f"Family/Lake.hls/{part}" in movie, part
+    assert model.get_object_bytes(BUCKET, "Family/Lake.hls/original.mp4") == data
+    assert ".uploads/oci-upload-1" not in names  # the upload is removed once it is a movie
+    # The master playlist went up last: until then the movie could not start.
+    puts = [r.path for r in model.requests("PutObject") if "Lake.hls" in r.path]
+    assert puts[-1].endswith("output.m3u8")
+    index = json.loads(model.get_object_bytes(BUCKET, "Family/.homemovies.json"))
+    assert len(index["videos"]["Lake.hls/"]["sha256"]) == 64
+    # The same video again, another day: no second movie.
+    again = final(svc, svc.jobs.submit(upload(model, "oci-upload-2", data, "Lake again")))
+    assert again.duplicate_of is not None and again.duplicate_of.key == "Family/Lake.hls/"
+    assert not any(n.startswith("Family/Lake again") for n in model.object_names(BUCKET))
+
+
+def test_the_bucket_failing_mid_job_makes_it_wait_and_resume(app, tmp_path):
+    model, svc = app
+    data = make_clip(tmp_path / "c.mp4", seconds=3, pattern="smptebars").read_bytes()
+    model.inject_fault("PutObject", 503, count=None)  # every write fails until cleared
+    job = svc.jobs.submit(upload(model, "oci-outage-1", data, "Storm"))
+    waiting = wait_until(
+        lambda: (s := svc.jobs.status(job)).state == "waiting" and s.message and s,
+        "the job to wait for the bucket",
+    )
+    assert waiting.message == (
+        "The library's storage cannot be written now; the video is added when it can be."
+    )
+    assert not any(n.endswith("Storm.hls/output.m3u8") for n in model.object_names(BUCKET))
+    assert ".uploads/oci-outage-1" in model.object_names(BUCKET)  # nothing lost meanwhile
+    model.clear_faults()
+    status = final(svc, job)
+    assert (status.state, status.video_key) == ("ready", "Family/Storm.hls/")
+    assert "Family/Storm.hls/output.m3u8" in model.object_names(BUCKET)
