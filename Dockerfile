@@ -20,6 +20,9 @@ COPY package.json package-lock.json Home.py ./
 COPY .streamlit ./.streamlit
 COPY homemovies_core ./homemovies_core
 COPY pages ./pages
+# Where uploads and the movies added from browsers go when the library is read-only
+# (--uploads_dir; deploy/compose.yaml mounts a volume here, which starts as this folder).
+RUN mkdir /uploads && chown 10001:10001 /uploads
 # A numeric user: Kubernetes' runAsNonRoot can only verify a number, and the host needs no
 # matching passwd entry. Mounted libraries must be readable by uid 10001.
 USER 10001

@@ -138,9 +138,10 @@ def test_compose_has_two_app_replicas_behind_haproxy_with_one_redis():
 
 def test_compose_pins_every_image_by_version():
     compose = load_compose()
+    _, app = app_service(compose)
     for name, service in compose["services"].items():
-        if "build" in service:
-            continue
+        if "build" in service or service.get("image") == app["image"]:
+            continue  # built here from the Dockerfile (the workers run the app's image)
         image = service["image"]
         repository, _, tag = image.partition(":")
         assert tag and tag != "latest" and re.match(r"\d+\.\d+\.\d+", tag), (
@@ -404,3 +405,17 @@ def test_dockerfile_explains_every_hadolint_ignore():
             assert above.startswith("#") and "hadolint" not in above, (
                 f"Dockerfile line {number + 1}: say in a comment above why the rule is ignored"
             )
+
+
+def test_compose_runs_two_workers_on_the_apps_image_sharing_its_queue_and_uploads():
+    compose = load_compose()
+    _, app = app_service(compose)
+    worker = compose["services"]["worker"]
+    assert worker["image"] == app["image"] and worker["deploy"]["replicas"] == 2
+    assert worker["entrypoint"] == ["python", "-m", "homemovies_core", "worker"]
+    env, app_env = worker["environment"], app["environment"]
+    for name in ("HM_REDIS_URL", "HM_MEDIA_DIR", "HM_UPLOADS_DIR"):
+        assert env[name] == app_env[name], name
+    shared = f"uploads:{app_env['HM_UPLOADS_DIR']}"
+    assert shared in worker["volumes"] and shared in app["volumes"]
+    assert "uploads" in compose["volumes"]
