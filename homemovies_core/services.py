@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import settings as settings_mod  # noqa: F401 (tests build settings through services)
 from . import signing
 from .cache import Cache
 from .catalog import Catalog

@@ -87,6 +87,8 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
     runtime = build_runtime(settings, shared_only(cache), storage)
     if runtime.placement.reason:
         raise WorkerError(runtime.placement.reason)
+    for gone in runtime.sweep_leftovers():
+        log.info("Removed %s, left behind by an interrupted job.", gone)
     broker = make_broker(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
     handler = Handler(runtime, broker)
     declare(broker, handler)

@@ -103,13 +103,17 @@ def test_a_text_file_named_mp4_fails_once_with_its_sentence(place, tmp_path):
     notes.write_text("Shopping list: milk, eggs, a birthday cake.\n" * 50)
     with worker_process(tmp_path / "w.log", *flags(place)) as worker:
         submit(place, "text-00001", notes, "notes", "notes.mp4")
-        final = wait_until(lambda: finished(svc, "text-00001"), "the job to end")
-        # Drained, or retried (a second start): either ends the wait, and only one passes.
+        # Done with (failed, nothing left in the queue), or tried again: either ends the
+        # wait, and only the first passes.
         wait_until(
-            lambda: queue_drained(url) or worker.count("Job text-00001 started") > 1,
-            "the message to be done with",
+            lambda: (
+                (finished(svc, "text-00001") and queue_drained(url))
+                or worker.count("Job text-00001 started") > 1
+            ),
+            "the job to be done with",
         )
         assert worker.count("Job text-00001 started") == 1
+        final = svc.jobs.status("text-00001")
     assert final.state == "failed"
     assert final.message == (
         "'notes.mp4' is not a video that can be played (it may be another kind of file, or "
@@ -164,7 +168,9 @@ def test_redis_going_away_mid_job_waits_and_resumes(place, tmp_path):
             os.kill(proc.pid, signal.SIGCONT)
         final = wait_until(lambda: finished(svc, "outage-001"), "the job to finish")
         wait_until(lambda: queue_drained(url), "the queue to be empty")
+        encodes = worker.count("Encoding 'Garden'")
     assert final.state == "ready" and final.video_key == "Family/Garden.hls/"
+    assert encodes == 1  # it resumed where it was: the encode went on through the outage
     assert movies_in(folder) == ["Garden.hls"]
     nothing_half_made()
 

@@ -15,9 +15,12 @@ class Transient(Exception):
     """Something the job needs is down or busy; the job is tried again later. The message
     says why, for the operator's log and the waiting card."""
 
-    def __init__(self, message: str, delay_seconds: float | None = None) -> None:
+    def __init__(
+        self, message: str, delay_seconds: float | None = None, *, shown: bool = True
+    ) -> None:
         super().__init__(message)
         self.delay_seconds = delay_seconds
+        self.shown = shown  # False: the job's status keeps saying what it said
 
 
 class Cancelled(Exception):

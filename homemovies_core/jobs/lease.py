@@ -33,7 +33,7 @@ class Lease:
 
     def __enter__(self) -> Lease:
         if not self.cache.add(self.key, self.token, self.seconds):
-            raise Transient("Another worker is processing this upload.", self.seconds)
+            raise Transient("Another worker is processing this upload.", self.seconds, shown=False)
         self._renewer = threading.Thread(target=self._renew, name="job-lease", daemon=True)
         self._renewer.start()
         return self

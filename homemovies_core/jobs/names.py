@@ -83,10 +83,15 @@ class NameClaims:
         self.cache = cache
 
     def claim(self, folder: str, name: str, job_id: str) -> bool:
-        key = (
-            "jobs:name:"
-            + hashlib.sha256(
-                f"{folder}/{library.fold(name)}".encode("utf-8", "surrogatepass")
-            ).hexdigest()[:32]
-        )
+        key = self._key(folder, name)
         return self.cache.add(key, job_id, CLAIM_SECONDS) or self.cache.get(key) == job_id
+
+    def release(self, folder: str, name: str, job_id: str) -> None:
+        key = self._key(folder, name)
+        if self.cache.get(key) == job_id:
+            self.cache.delete(key)
+
+    @staticmethod
+    def _key(folder: str, name: str) -> str:
+        text = f"{folder}/{library.fold(name)}".encode("utf-8", "surrogatepass")
+        return "jobs:name:" + hashlib.sha256(text).hexdigest()[:32]

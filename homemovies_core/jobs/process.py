@@ -18,7 +18,6 @@ everything above is safe to run again.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 
@@ -72,8 +71,9 @@ def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
                 raise Transient("The shared cache (Redis) cannot be reached.") from None
             log.exception("Job %s failed unexpectedly.", request.upload_id)
             final = JobStatus("failed", message=UNEXPECTED)
-        rt.statuses.save(request, dataclasses.replace(final, percent=100 if final.state ==
-                                                      "ready" else final.percent))  # fmt: skip
+        if final.state == "failed":
+            _release_name(rt, request)
+        rt.statuses.save(request, final)
     rt.source.remove(request)
     shutil.rmtree(rt.work_dir / request.upload_id, ignore_errors=True)
     log.info("Job %s ended: %s.", request.upload_id, final.state)
@@ -106,10 +106,18 @@ def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
     found = rt.hashes.find(sha256)
     if found is not None and found.key != claim:
         return JobStatus("ready", 100, video_key=found.key, duplicate_of=found)
+    if request.size > rt.max_bytes:
+        raise JobFailed(f"'{request.original_name[:200]}' is larger than this library accepts.")
     if not rt.hashes.claim(sha256, request.upload_id):
         raise Transient("The same video is being added by another upload.", 30)
-    job = _plan(request, rt, local, folder, title, sha256, claim)
-    _publish(request, rt, job, progress)
+    try:
+        job = _plan(request, rt, local, folder, title, sha256, claim)
+        _publish(request, rt, job, progress)
+    except Transient:
+        raise  # the job comes back: it keeps its claim on this content
+    except BaseException:
+        rt.hashes.release(sha256, request.upload_id)
+        raise
     _forget_listing(rt, library.folder_of(job.key))
     rt.hashes.remember(sha256, movie_of(job.key))
     rt.hashes.release(sha256, request.upload_id)
@@ -178,6 +186,14 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
         raise Transient(STORAGE_DOWN) from None
     except (OSError, StorageError) as exc:
         raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None
+
+
+def _release_name(rt: Runtime, request: IngestRequest) -> None:
+    """A job that made no movie gives its chosen name back."""
+    claim = rt.statuses.claim(request.upload_id)
+    if claim:
+        name = library.display_name(claim)
+        rt.names.release(library.folder_of(claim).rstrip("/"), name, request.upload_id)
 
 
 def _forget_listing(rt: Runtime, folder: str) -> None:

@@ -9,12 +9,14 @@ bucket), the source of uploaded bytes, and the Cache for statuses, names and dig
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..cache import Cache
 from ..ffmpeg import find_ffmpeg
 from ..ingest.cli import DEFAULT_HEIGHTS, Options
+from ..ingest.movie import sweep_cache
 from ..ingest.targets import LocalTarget, OciTarget, Target
 from ..oci.transfer import DEFAULT_WORKERS
 from ..settings import Settings
@@ -39,6 +41,12 @@ class Runtime:
     options: Options  # the ingest command's defaults: ladder, preset, segment length
     ffmpeg: str
     work_dir: Path  # per job: work_dir/<job id>/ (downloads from the bucket)
+    max_bytes: int  # the largest upload a job takes (--max_upload_gb)
+
+    def sweep_leftovers(self) -> list[Path]:
+        """What killed workers left behind: staging folders in the library, old encodes."""
+        now = time.time()
+        return self.target.sweep_leftovers(now) + sweep_cache(now)
 
 
 def ingest_options() -> Options:
@@ -73,4 +81,5 @@ def build_runtime(
         cache=cache, storage=storage, placement=placement, target=target, source=source,
         statuses=StatusStore(cache), hashes=HashIndex(cache, storage), names=NameClaims(cache),
         options=ingest_options(), ffmpeg=find_ffmpeg(ffmpeg), work_dir=work,
+        max_bytes=int(settings.max_upload_gb * 1_000_000_000),
     )  # fmt: skip

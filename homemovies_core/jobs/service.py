@@ -80,6 +80,7 @@ class Jobs:
             log.warning("Adding videos is off: %s", exc)
             self.placement = dataclasses.replace(self.placement, reason=NO_WORKER)
             return None
+        runtime.sweep_leftovers()  # what an earlier, killed run of this app left behind
         handler = Handler(runtime, broker)
         actor = declare(broker, handler)
         self.worker = start_worker(broker, threads=1)

@@ -47,7 +47,8 @@ class StatusStore:
     def create(self, request: IngestRequest) -> bool:
         """Record a new job as waiting; False if this upload already has one (one upload,
         one job)."""
-        body = {"request": dataclasses.asdict(request), **self._status_json(JobStatus("waiting"))}
+        waiting = JobStatus("waiting", updated=self._clock())
+        body = {"request": dataclasses.asdict(request), **self._status_json(waiting)}
         if not self.cache.add(_JOB + request.upload_id, _dump(body), KEEP_SECONDS):
             return False
         self.cache.set(self._in_key(request), "1", KEEP_SECONDS)
@@ -150,16 +151,21 @@ def _request(raw: object) -> IngestRequest | None:
         return None
 
 
+_STATES = ("waiting", "processing", "ready", "failed")
+
+
 def _parse_status(raw: object) -> JobStatus:
-    if not isinstance(raw, dict) or raw.get("state") not in ("waiting", "processing", "ready",
-                                                             "failed"):  # fmt: skip
+    if not isinstance(raw, dict) or raw.get("state") not in _STATES:
         return JobStatus("waiting")
-    duplicate = raw.get("duplicate_of")
+    try:
+        duplicate = Duplicate(**raw["duplicate_of"]) if raw.get("duplicate_of") else None
+    except TypeError:  # not the shape we write: no link rather than a crash
+        duplicate = None
     return JobStatus(
         state=raw["state"],
         percent=int(raw.get("percent") or 0),
         message=str(raw.get("message") or ""),
         video_key=raw.get("video_key") if isinstance(raw.get("video_key"), str) else None,
-        duplicate_of=Duplicate(**duplicate) if isinstance(duplicate, dict) else None,
+        duplicate_of=duplicate,
         updated=float(raw.get("updated") or 0.0),
     )

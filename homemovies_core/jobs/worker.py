@@ -54,7 +54,8 @@ class Handler:
             run(request, self.runtime)
         except (Transient, CacheUnavailable) as exc:
             log.warning("Job %s waits: %s", request.upload_id, exc)
-            self._note_waiting(request, str(exc))
+            if getattr(exc, "shown", True):
+                self._note_waiting(request, str(exc))
             self._wait_for_broker()
             delay = getattr(exc, "delay_seconds", None)
             raise dramatiq.Retry(str(exc), delay=int(delay * 1000) if delay else None) from None
