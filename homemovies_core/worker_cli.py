@@ -27,7 +27,7 @@ from . import settings as settings_mod
 from .commands import run_command
 from .configuration import load_parsed_settings
 from .redis_cache import make_cache, shared_only
-from .services import build_storage
+from .services import build_storage, configure_logs
 
 PROG = "python -m homemovies_core worker"
 NEEDS_REDIS = (
@@ -78,17 +78,15 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
     from .jobs.runtime import build_runtime
     from .jobs.worker import Handler
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s [%(process)d] %(levelname)s %(name)s %(message)s"
-    )
+    configure_logs(settings)  # the app's own: text or JSON (--log_format), no names
     cache = make_cache(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
     # No URLs are made here, so any key will do; job state is Redis's alone (no fallback).
     storage = build_storage(settings, secrets.token_bytes(32), announce=log.info)
     runtime = build_runtime(settings, shared_only(cache), storage)
     if runtime.placement.reason:
         raise WorkerError(runtime.placement.reason)
-    for gone in runtime.sweep_leftovers():
-        log.info("Removed %s, left behind by an interrupted job.", gone)
+    if swept := runtime.sweep_leftovers():
+        log.info("Removed %d folder(s) left behind by interrupted jobs.", len(swept))
     broker = make_broker(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
     handler = Handler(runtime, broker)
     declare(broker, handler)

@@ -168,7 +168,7 @@ def test_redis_going_away_mid_job_waits_and_resumes(place, tmp_path):
             os.kill(proc.pid, signal.SIGCONT)
         final = wait_until(lambda: finished(svc, "outage-001"), "the job to finish")
         wait_until(lambda: queue_drained(url), "the queue to be empty")
-        encodes = worker.count("Encoding 'Garden'")
+        encodes = worker.count("Job outage-001: encoding.")
     assert final.state == "ready" and final.video_key == "Family/Garden.hls/"
     assert encodes == 1  # it resumed where it was: the encode went on through the outage
     assert movies_in(folder) == ["Garden.hls"]

@@ -91,6 +91,7 @@ def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
     folder = check_folder(request.folder)
     title = safe_title(request.title)
     progress = JobProgress(
+        request.upload_id,
         lambda status: rt.statuses.save(request, status),
         lambda: rt.statuses.cancelled(request.upload_id),
     )
@@ -166,23 +167,23 @@ def _choose_name(request: IngestRequest, rt: Runtime, folder: str, title: str) -
 def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgress) -> None:
     try:
         rt.target.publish(job, rt.options, rt.ffmpeg, progress)
-    except ConversionFailed as exc:
+    except ConversionFailed:
         if rt.statuses.cancelled(request.upload_id):
             raise Cancelled() from None
-        log.warning("Job %s: %s", request.upload_id, exc)
+        log.warning("Job %s: ffmpeg could not convert the upload.", request.upload_id)
         raise JobFailed(
             f"'{request.original_name[:200]}' could not be converted into a movie; nothing "
             "was added."
         ) from None
-    except IngestError as exc:  # the name is taken, or the upload to the bucket stopped
+    except IngestError:  # the name is taken, or the upload to the bucket stopped
         if rt.statuses.cancelled(request.upload_id):
             raise Cancelled() from None
         if rt.hashes.holds(job.key, job.sha256 or ""):
             return  # published meanwhile by another run of this same job
         if _complete(rt, job.key):  # someone else's movie got this name first: choose again
             rt.statuses.save(request, JobStatus("processing", 10), claim="")
-            raise Transient(f"The name '{job.name}' was taken meanwhile.", 1) from None
-        log.warning("Job %s: %s", request.upload_id, exc)
+            raise Transient("The chosen name was taken meanwhile.", 1, shown=False) from None
+        log.warning("Job %s: the movie could not be written to the library yet.", request.upload_id)
         raise Transient(STORAGE_DOWN) from None
     except (OSError, StorageError) as exc:
         raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None

@@ -31,12 +31,14 @@ WRITE_EVERY = 1.0  # seconds
 class JobProgress(Progress):
     def __init__(
         self,
+        job_id: str,
         write: Callable[[JobStatus], None],
         cancelled: Callable[[], bool],
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        self._job_id = job_id
         self._write = write
         self._cancelled = cancelled
         self._clock = clock
@@ -46,7 +48,8 @@ class JobProgress(Progress):
         self._failing = False  # the last write failed (said once per outage)
 
     def say(self, text: str) -> None:
-        log.info("%s", text)
+        # The ingest package's lines name files and movies, which logs never carry.
+        log.debug("Job %s: %s", self._job_id, text)
 
     def at(self, percent: float, *, force: bool = False) -> None:
         """The job is `percent` done; written when it moved and a second has passed."""
@@ -84,5 +87,6 @@ class JobProgress(Progress):
     def bar(
         self, label: str, total: float, unit: str, scale: bool = False
     ) -> Iterator[Callable[[float], None]]:
-        self.say(label)
+        step = "uploading" if unit == "B" else "encoding"
+        log.info("Job %s: %s.", self._job_id, step)
         yield self.counter(int(total) or 1, UPLOAD if unit == "B" else ENCODE)

@@ -53,7 +53,8 @@ class Handler:
         try:
             run(request, self.runtime)
         except (Transient, CacheUnavailable) as exc:
-            log.warning("Job %s waits: %s", request.upload_id, exc)
+            log.warning("Job %s waits (%s); it is tried again later.", request.upload_id,
+                        type(exc).__name__)  # fmt: skip
             if getattr(exc, "shown", True):
                 self._note_waiting(request, str(exc))
             self._wait_for_broker()
