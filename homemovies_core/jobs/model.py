@@ -39,7 +39,7 @@ class Duplicate:
 
     key: str  # the movie's key, for the watch link
     title: str
-    folder: str
+    folder: str  # the folder's title as shown ("Unsorted" for the top level)
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class JobStatus:
 
     state: JobState
     percent: int = 0  # 0-100 while processing
-    message: str = ""  # for "failed": the one sentence that says why
+    message: str = ""  # "failed": the one sentence that says why; "waiting": what it waits for
     video_key: str | None = None  # for "ready": the finished movie's key (the watch link)
     duplicate_of: Duplicate | None = None  # "ready" without a new movie: it was already there
     updated: float = 0.0  # time.time() of the last change
