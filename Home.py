@@ -64,10 +64,11 @@ def rerun_after_reconnect() -> None:
 
 def main() -> None:
     from homemovies_core.cache import CacheUnavailable
-    from homemovies_core.ui import auth, login_page, navigation, state
+    from homemovies_core.ui import auth, login_page, navigation, state, tap_targets
 
     st.set_page_config(page_title="Home Movies", page_icon="🎬", layout="wide")
     rerun_after_reconnect()
+    tap_targets.apply()
     svc = services.get()  # built when `streamlit run` imported this module (see the bottom)
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash

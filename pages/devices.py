@@ -50,7 +50,7 @@ def main() -> None:
     svc = services.get()
     store = auth.store(svc)
     mine = SessionStore.digest(st.session_state[auth.SESSION].id)
-    st.title("Devices")
+    st.title("Devices", anchor=False)
     st.caption(
         "Every browser and TV logged in as you. Log out any you do not recognise, or "
         "that you no longer use: it has to log in again."

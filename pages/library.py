@@ -63,7 +63,7 @@ def on_this_day(svc: services.Services) -> None:
     today = datetime.now(zone).date()
     memories = timeline.on_this_day(videos, today, zone)[:MEMORIES_LIMIT]
     if memories:
-        st.subheader("On this day")
+        st.subheader("On this day", anchor=False)
         shown = [m.video for m in memories]
         notes = {m.video.key: m.caption for m in memories}
         grid(svc, shown, row="memories", label="On this day", show_folder=True, notes=notes)
@@ -78,7 +78,7 @@ def continue_watching(svc: services.Services, store: ProgressStore, user: str) -
             videos.append(video)
             progress[video.key] = entry
     if videos:
-        st.subheader("Continue watching")
+        st.subheader("Continue watching", anchor=False)
         grid(
             svc,
             videos,
@@ -94,7 +94,7 @@ def search_results(svc: services.Services, query: str, folder: str | None) -> No
     videos, pending = svc.catalog.cached_videos()
     result = search(videos, query, limit=SEARCH_LIMIT, pending_folders=pending)
     top, clear = st.columns([5, 1], vertical_alignment="center")
-    top.title(f"Search: {plain(query)}")
+    top.title(f"Search: {plain(query)}", anchor=False)
     clear.button(
         "✕ Clear search",
         width="stretch",
@@ -165,7 +165,7 @@ def folder_page(
         on_this_day(svc)
     continue_watching(svc, store, user)
     view = svc.catalog.folder_view(current)
-    st.title(plain(view.folder.title))
+    st.title(plain(view.folder.title), anchor=False)
     if view.stale:
         st.warning(
             f"This may be out of date: {plain(view.error)}"
@@ -213,7 +213,7 @@ def by_year(svc: services.Services, folder: str, shown: list[Video], order: time
     )
     for number, group in enumerate(groups):
         if group.heading and (len(groups) > 1 or group.year is not None):
-            st.subheader(plain(group.heading))
+            st.subheader(plain(group.heading), anchor=False)
         title = f"Videos in {folder}" + (f", {group.heading}" if group.heading else "")
         grid(svc, list(group.videos), row=f"grid:{number}", label=title, progress=progress)
 

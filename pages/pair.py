@@ -43,7 +43,7 @@ def approve(svc: services.Services, code: str, user: str) -> None:
 def main() -> None:
     svc = services.get()
     user = auth.require_user()
-    st.title("📱 Log in a device")
+    st.title("📱 Log in a device", anchor=False)
     code = normalise_code(st.query_params.get("code", "")) or ""
     if not st.query_params.get("code"):
         st.write("Type the code that the TV or computer shows under its QR code.")

@@ -26,7 +26,7 @@ ANY = "*"  # the lookup throttle counts per address only
 
 
 def refuse(message: str) -> None:
-    st.title("🎬 Home Movies")
+    st.title("🎬 Home Movies", anchor=False)
     st.info(message)
 
 
@@ -35,7 +35,7 @@ def unlocked(svc: services.Services, share: Share, address: str) -> bool:
     (not even its title) before the password is right."""
     if not share.protected or st.session_state.get(state.share_unlocked(share.id)):
         return True
-    st.title("🎬 Home Movies")
+    st.title("🎬 Home Movies", anchor=False)
     with st.form("share_password"):
         st.text_input(
             "This video is protected. Password",
@@ -94,7 +94,7 @@ def main() -> None:
     if not unlocked(svc, share, address):
         return
 
-    st.subheader(plain(share.title))
+    st.subheader(plain(share.title), anchor=False)
     try:
         src = svc.urls.video_url(video)
         subtitles, thumbnails = widgets.player_extras(svc, video)

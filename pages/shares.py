@@ -26,7 +26,7 @@ def main() -> None:
     auth.require_user()
     svc = services.get()
     store = svc.shares
-    st.title("Shared links")
+    st.title("Shared links", anchor=False)
     shares = store.active()
     if not shares:
         st.info(

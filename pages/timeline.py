@@ -39,7 +39,7 @@ def main() -> None:
     user = auth.require_user()
     svc = services.get()
     zone = auth.viewer_zone()
-    st.title("Timeline")
+    st.title("Timeline", anchor=False)
     everything, pending = svc.catalog.cached_videos()
     videos = timeline.ordered(everything)
     if pending:
@@ -63,7 +63,7 @@ def main() -> None:
         jump.selectbox("Jump to a year", years, key=state.TIMELINE_YEAR, on_change=year_picked)
     progress = svc.progress.many(user, [v.key for v in shown])
     for number, group in enumerate(timeline.by_month(shown, zone)):
-        st.subheader(plain(group.heading))
+        st.subheader(plain(group.heading), anchor=False)
         cards.grid(
             [
                 widgets.card(svc, v, progress.get(v.key), show_folder=True, zone=zone)

@@ -185,14 +185,14 @@ def main() -> None:
     key = st.query_params.get("v", "")[:1024]
     video = svc.catalog.video(key) if key else None
     if video is None:
-        st.title("Video not found")
+        st.title("Video not found", anchor=False)
         st.info("This video is not in the library (it may have been moved or renamed).")
         st.button("← Back to the library", on_click=back_to, args=(folder_of(key) if key else "",))
         return
 
     top = st.columns([1, 5, 1], vertical_alignment="center")
     top[0].button("← Back", width="stretch", on_click=back_to, args=(video.folder,))
-    top[1].subheader(plain(video.title))
+    top[1].subheader(plain(video.title), anchor=False)
     if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
         with top[2]:
             share_panel(svc, user, video)

@@ -87,18 +87,23 @@ def folder_titles(page) -> list[str]:
 
 def test_on_this_day_on_the_landing_view(page):
     expect(heading(page, "On this day")).to_be_visible()
-    memories = page.get_by_role("list", name="On this day").get_by_role("button")
+    row = page.get_by_role("list", name="On this day")
+    memories = row.get_by_role("button")
     expect(memories).to_have_count(1)  # only today's anniversaries
-    expect(memories).to_have_accessible_name("Play Picnic")
-    expect(memories).to_contain_text("3 years ago")
-    expect(memories).to_contain_text(f"{anniversary(3).day} {anniversary(3):%b %Y}")
+    expect(memories).to_have_accessible_name("Picnic, play")
+    day = f"{anniversary(3).day} {anniversary(3):%b %Y}"
+    expect(row).to_contain_text(f"3 years ago · {day}")
+    # The folder and the day are what a screen reader says after the name.
+    expect(memories).to_have_accessible_description(re.compile(f"Family.*3 years ago · {day}"))
 
 
 def test_cards_show_when_filmed_newest_first_under_year_headings(page):
     open_folder(page, "Family")
-    assert folder_titles(page) == ["Play Picnic", "Play Snowman", "Play First steps"]
-    expect(card(page, "Snowman")).to_contain_text("3 Jan 2021")
-    expect(card(page, "Snowman")).to_contain_text("0:02")  # its duration
+    assert folder_titles(page) == ["Picnic, play", "Snowman, play", "First steps, play"]
+    # When it was filmed and how long it lasts, shown on the card and said after its name.
+    snowman = page.get_by_role("listitem").filter(has=card(page, "Snowman"))
+    expect(snowman).to_contain_text("3 Jan 2021 · 0:02")
+    expect(card(page, "Snowman")).to_have_accessible_description(re.compile("3 Jan 2021 · 0:02"))
     for year in (str(anniversary(3).year), "2021", "2016"):
         expect(heading(page, year)).to_be_visible()
     page.get_by_test_id("stSelectbox").click()

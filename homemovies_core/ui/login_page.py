@@ -99,7 +99,7 @@ def login_screen(
     svc: Services, *, base: str | None, device_login: bool = True, intro: str | None = None
 ) -> None:
     """The login form, and beside it a way to log this screen in with a phone."""
-    st.title("🎬 Home Movies")
+    st.title("🎬 Home Movies", anchor=False)
     if intro:
         st.write(intro)
     form_col, device_col = (
@@ -124,7 +124,7 @@ def login_screen(
 
 def _device_login_panel(svc: Services, base: str | None) -> None:
     """A code only once this screen asks for one; a phone that is logged in approves it."""
-    st.subheader("📱 Log in with your phone")
+    st.subheader("📱 Log in with your phone", anchor=False)
     ticket: Ticket | None = st.session_state.get(PAIR_TICKET)
     if ticket is None or ticket.expires - time.time() < POLL_SECONDS * 2:
         st.session_state.pop(PAIR_TICKET, None)
@@ -138,7 +138,7 @@ def _device_login_panel(svc: Services, base: str | None) -> None:
         f"Scan this with a phone where you are logged in, or open "
         f"{plain(links.page_url(base, 'pair'))} there and type the code:"
     )
-    st.markdown(f"## `{display_code(ticket.code)}`")
+    st.markdown(f"## `{display_code(ticket.code)}`", anchors=False)
     st.markdown(f"Then type this number on the phone: **{ticket.check}**")
     _await_approval(svc, ticket)
 

@@ -97,7 +97,7 @@ def test_markdown_in_the_search_box_url_and_file_names_stays_text(browser, url):
     page.goto(url + "/library")  # its name sorts first: the folder a login opens
     expect(heading(page, EVIL_NAME)).to_be_visible()
     no_evil_links(page)
-    button = page.get_by_role("button", name=f"Play {EVIL_NAME}")
+    button = page.get_by_role("button", name=f"{EVIL_NAME}, play")
     expect(button).to_be_visible()
     button.click()
     expect(heading(page, EVIL_NAME)).to_be_visible()
@@ -165,7 +165,7 @@ def test_a_protected_share_link_shows_nothing_before_the_password(browser, url):
     owner = fresh(browser, url)
     log_in_for_good(owner)
     open_folder(owner, "Summer 2023 #1")
-    owner.get_by_role("button", name="Play Beach day").click()
+    owner.get_by_role("button", name="Beach day, play").click()
     expect(heading(owner, "Beach day")).to_be_visible()
     owner.get_by_role("button", name=re.compile("Share")).click()
     owner.get_by_role("textbox", name="Password (optional)").fill("grandma's secret")

@@ -45,10 +45,8 @@ def open_folder(page: Page, title: str) -> None:
 
 
 def card(page: Page, title: str):
-    """A video card: one button named "Play <title>" (or "Details of <title>")."""
-    return page.get_by_role(
-        "button", name=re.compile(r"^(Play|Details of) " + re.escape(title) + "$")
-    )
+    """A video card: one button named "<title>, play" (or "<title>, details")."""
+    return page.get_by_role("button", name=re.compile("^" + re.escape(title) + ", (play|details)$"))
 
 
 def play(page: Page, title: str) -> None:

@@ -1,12 +1,19 @@
 // The library's video cards (an st.components.v2 module): one component draws a whole grid.
 //
-// Each card is one real <button> — poster, title and facts together — named "Play <title>"
-// for screen readers, so tapping anywhere on a card opens it, as in every media app. A tap
-// sets the trigger value "open" to the video's key; the page's callback acts on it before
-// the script runs, so no rerun can swallow it. Text goes in with textContent only: names
-// come from files and are never parsed as HTML.
+// Each card holds one real <button>, its title: the name a screen reader says and a voice
+// user speaks starts with the words on screen ("Beach day, play"), and the card's other
+// words (folder, date, length) are its description, heard after the name rather than
+// before it. The button's hit area is stretched over the whole card (cards.css), so tapping
+// anywhere on a card opens it, as in every media app. A tap sets the trigger value "open" to
+// the video's key; the page's callback acts on it before the script runs, so no rerun can
+// swallow it. Text goes in with textContent only: names come from files and are never
+// parsed as HTML.
 
 const STATE = Symbol.for("homemovies.cards.state");
+// Ids for aria-describedby: unique across every grid on the page, however this module is
+// loaded (once for all grids or once per grid).
+const ID_PREFIX = `hm-card-${Math.random().toString(36).slice(2, 8)}`;
+let lastId = 0;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -15,12 +22,14 @@ function el(tag, className, text) {
   return node;
 }
 
-function card(item, verb, open) {
-  const button = el("button", "hm-card");
-  button.type = "button";
-  button.dataset.key = item.key;
-  button.setAttribute("aria-label", `${verb(item)} ${item.title}`);
-  const poster = el("span", "hm-card__poster");
+function described(node) {
+  lastId += 1;
+  node.id = `${ID_PREFIX}-${lastId}`;
+  return node;
+}
+
+function poster(item, badge) {
+  const box = el("span", "hm-card__poster");
   if (item.poster) {
     const img = el("img");
     img.src = item.poster;
@@ -28,28 +37,46 @@ function card(item, verb, open) {
     img.loading = "lazy";
     img.decoding = "async";
     img.onerror = () => img.remove(); // the placeholder behind it shows
-    poster.append(img);
+    box.append(img);
   }
-  if (item.badge) poster.append(el("span", "hm-card__badge", item.badge));
-  button.append(poster);
-  if (typeof item.progress === "number") {
-    const bar = el("span", "hm-card__bar");
-    const percent = Math.round(Math.min(1, Math.max(0, item.progress)) * 100);
-    bar.setAttribute("role", "progressbar");
-    bar.setAttribute("aria-label", "Watched");
-    bar.setAttribute("aria-valuemin", "0");
-    bar.setAttribute("aria-valuemax", "100");
-    bar.setAttribute("aria-valuenow", String(percent));
-    const fill = el("span");
-    fill.style.width = `${percent}%`;
-    bar.append(fill);
-    button.append(bar);
+  if (badge) box.append(badge);
+  return box;
+}
+
+function watched(progress) {
+  const bar = el("span", "hm-card__bar");
+  const percent = Math.round(Math.min(1, Math.max(0, progress)) * 100);
+  bar.setAttribute("role", "progressbar");
+  bar.setAttribute("aria-label", "Watched");
+  bar.setAttribute("aria-valuemin", "0");
+  bar.setAttribute("aria-valuemax", "100");
+  bar.setAttribute("aria-valuenow", String(percent));
+  const fill = el("span");
+  fill.style.width = `${percent}%`;
+  bar.append(fill);
+  return bar;
+}
+
+function card(item, open) {
+  const part = (className, text) => (text ? described(el("span", className, text)) : null);
+  const badge = part("hm-card__badge", item.badge);
+  const folder = part("hm-card__folder", item.folder && `📁 ${item.folder}`);
+  const facts = part("hm-card__facts", item.facts);
+  const button = el("button", "hm-card__open", item.title);
+  button.type = "button";
+  button.dataset.key = item.key;
+  button.setAttribute("aria-label", `${item.title}, ${item.download ? "details" : "play"}`);
+  // Heard after the name, in the order they matter: where, when and how long, the format.
+  const details = [folder, facts, badge].filter(Boolean);
+  if (details.length) {
+    button.setAttribute("aria-describedby", details.map((node) => node.id).join(" "));
   }
-  button.append(el("span", "hm-card__title", item.title));
-  if (item.folder) button.append(el("span", "hm-card__folder", `📁 ${item.folder}`));
-  if (item.facts) button.append(el("span", "hm-card__facts", item.facts));
   button.addEventListener("click", () => open(item.key));
-  return button;
+  const box = el("div", "hm-card");
+  box.append(poster(item, badge));
+  if (typeof item.progress === "number") box.append(watched(item.progress));
+  box.append(button, ...[folder, facts].filter(Boolean));
+  return box;
 }
 
 export default function (component) {
@@ -60,12 +87,11 @@ export default function (component) {
   const key = JSON.stringify(items);
   if (root[STATE] === key) return undefined; // a theme change: nothing to redraw
   root[STATE] = key;
-  const verb = (item) => (item.download ? "Details of" : "Play");
   const open = (videoKey) => setTriggerValue("open", videoKey);
   root.setAttribute("aria-label", (data && data.label) || "Videos");
   root.replaceChildren(...items.map((item) => {
     const li = el("li", "hm-cards__item");
-    li.append(card(item, verb, open));
+    li.append(card(item, open));
     return li;
   }));
   return undefined;
