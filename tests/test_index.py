@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -431,8 +432,15 @@ def oci_args(server, config_path) -> list[str]:
     return ["--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config_path)]
 
 
-def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path, clips, capsys):
+def test_a_bucket_is_indexed_through_short_lived_read_links(
+    server, config_path, clips, capsys, monkeypatch
+):
     model = server.model
+    made = []  # every PAR the command creates (they are deleted after use, so kept here)
+    create_par = model.create_par
+    monkeypatch.setattr(
+        model, "create_par", lambda *a, **kw: made.append(par := create_par(*a, **kw)) or par
+    )
     late_index = tagged_clip(
         clips["Plain.mp4"].with_name("Late.mp4"),
         "creation_time=2019-05-01T08:00:00Z",
@@ -452,6 +460,12 @@ def test_a_bucket_is_indexed_through_short_lived_read_links(server, config_path,
     assert len(late) >= 2
     assert model.counts["CreatePreauthenticatedRequest"] == 3
     assert model.pars(BUCKET) == []  # each deleted after use
+    # One read link per video, for that one object only, for minutes, never the bucket.
+    videos = [f"{FOLDER}/{name}" for name in ("Beach.mp4", "Phone.mp4", "Late.mp4")]
+    assert Counter(p.object_name for p in made) == Counter(videos)
+    for par in made:
+        assert par.access_type == "ObjectRead", par
+        assert timedelta(minutes=1) < par.time_expires - par.time_created <= timedelta(minutes=10)
 
     index_json = json.loads(model.get_object_bytes(BUCKET, f"{FOLDER}/{INDEX_NAME}"))
     beach = index_json["videos"]["Beach.mp4"]

@@ -20,6 +20,7 @@ from homemovies_core.shares import (
     token_id,
 )
 from homemovies_core.throttle import Throttle
+from tests.support import apptest
 from tests.support.clock import Clock
 from tests.support.redis_server import start_redis, stop
 
@@ -198,10 +199,9 @@ def test_describe_expiry_in_utc_and_a_zone():
 
 
 def shared_page(token: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file("../Home.py", default_timeout=30)
-    at.query_params["t"] = token
+    """A stranger's run of the shared page, through Home.py's gate and navigation as on the
+    real server (apptest.app: run alone, pages/shared.py would skip them)."""
+    at = apptest.app(t=token)
     at.switch_page("pages/shared.py")
     at.run()
     assert not at.exception, at.exception
