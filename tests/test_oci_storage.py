@@ -363,22 +363,32 @@ def test_instance_principal_failure_is_one_sentence(server, monkeypatch):
 
 
 def test_instance_principal_signer_is_used(server, monkeypatch, tmp_path):
-    env = mint_resource_principal_env(tmp_path)  # any session-token signer will do here
-    for key, value in env.items():
+    # The instance's signer: a session-token signer of its own (minted like a resource
+    # principal's, since the SDK isinstance-checks the class). Resource principals are set up
+    # too, with another token, so that signing with the wrong one shows.
+    instance_env = mint_resource_principal_env(tmp_path / "instance")
+    for key, value in instance_env.items():
         monkeypatch.setenv(key, value)
-    rp_signer = oci.auth.signers.get_resource_principals_signer()
+    instance_signer = oci.auth.signers.get_resource_principals_signer()
+    for key, value in mint_resource_principal_env(tmp_path / "resource").items():
+        monkeypatch.setenv(key, value)
 
-    class FakeInstancePrincipals(type(rp_signer)):  # the SDK isinstance-checks this class
+    class FakeInstancePrincipals(type(instance_signer)):
         def __new__(cls):
-            return rp_signer
+            return instance_signer
 
     monkeypatch.setattr(
         oci.auth.signers, "InstancePrincipalsSecurityTokenSigner", FakeInstancePrincipals
     )
+    server.model.reset_counts()
     storage = OciStorage.from_settings(
         oci_settings(server.endpoint, None, "--instance_principal"), policy=QUICK
     )
     assert storage.scope == f"{NS}/{BUCKET}"
+    storage.list_level("")
+    signed_with = [r.key_id for r in server.model.requests()]
+    assert len(signed_with) >= 2  # start-up's checks and the listing
+    assert set(signed_with) == {"ST$" + instance_env["OCI_RESOURCE_PRINCIPAL_RPST"]}
 
 
 def test_config_file_problems_are_one_sentence(server, tmp_path, monkeypatch, config_path):

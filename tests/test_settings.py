@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from homemovies_core import settings
@@ -132,10 +130,12 @@ def test_with_values_only_fills_gaps():
     assert filled.sources["username"] == "vault" and filled.sources["bucket"] == "flag"
 
 
-def test_path_is_expanded():
-    s = load(["--oci_profile", "X"])
-    assert s.oci_profile == "X"
-    assert isinstance(load([], {"HM_DEMO_DIR": "~/demo"}).demo_dir, Path)
+def test_path_is_expanded(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "films").mkdir()
+    assert load([], {"HM_DEMO_DIR": "~/demo"}).demo_dir == tmp_path / "demo"
+    assert load(["--media_dir", "~/films"]).media_dir == tmp_path / "films"
+    assert load(["--oci_profile", "X"]).oci_profile == "X"  # not a path: as given
 
 
 # ---- Cookie key strength ----------------------------------------------------------------
