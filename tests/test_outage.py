@@ -55,6 +55,11 @@ def test_security_writes_are_refused_while_redis_is_down(tmp_path, redis):
     # and what is not security state (progress, listings) keeps working from memory.
     assert two.sessions.from_cookie(cookie) is not None
     one.progress.record("mum", VIDEO.key, 42.0, 100.0)
+    # What was written during the outage reads back: the resume point, the Library's
+    # "Continue watching" row (read in one round trip, as the page does).
+    assert one.progress.get("mum", VIDEO.key).position == 42.0
+    assert one.progress.many("mum", [VIDEO.key])[VIDEO.key].position == 42.0
+    assert [p.video_key for p in one.progress.continue_watching("mum")] == [VIDEO.key]
 
     redis["proc"].send_signal(signal.SIGCONT)  # Redis is back, with everything it held
     assert one.cache.ping() and two.cache.ping()  # what each replica's health check does
