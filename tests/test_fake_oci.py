@@ -496,10 +496,11 @@ def test_multipart_abort_and_list_parts(client, server):
     assert [(p.part_number, p.size) for p in parts] == [(1, 5)]
     client.abort_multipart_upload(NS, BUCKET, "x.mp4", upload.upload_id)
     assert server.model.counts["AbortMultipartUpload"] == 1
-    with pytest.raises(oci.exceptions.ServiceError):
+    with pytest.raises(oci.exceptions.ServiceError) as late:
         client.upload_part(
             NS, BUCKET, "x.mp4", upload.upload_id, 2, b"late", retry_strategy=NO_RETRY
         )
+    assert (late.value.status, late.value.code) == (404, "NoSuchUpload")
 
 
 # ---- faults ------------------------------------------------------------------------
@@ -525,8 +526,9 @@ def test_fault_forever_until_cleared(client, server):
     )
     server.model.put_object(BUCKET, "a", b"a")
     for _ in range(3):
-        with pytest.raises(oci.exceptions.ServiceError):
+        with pytest.raises(oci.exceptions.ServiceError) as failed:
             client.head_object(NS, BUCKET, "a", retry_strategy=NO_RETRY)
+        assert failed.value.status == 500, failed.value  # a HEAD answer has no body, no code
     server.model.clear_faults()
     assert client.head_object(NS, BUCKET, "a", retry_strategy=NO_RETRY).status == 200
 

@@ -232,18 +232,29 @@ def test_sweep_deletes_only_our_expired_pars(storage, server):
 def test_background_sweep_thread_runs_once_per_lock(storage, server):
     model = server.model
     model.create_par(BUCKET, "hm:old:1", "ObjectRead", datetime.now(UTC) - timedelta(hours=1), "x")
-    cache = LocalCache()
+    checks: list[tuple[int, bool]] = []  # (thread, won the lock), one per check
+    five_checks = threading.Event()
+
+    class WatchedCache(LocalCache):
+        def add(self, key, value, ttl):
+            won = super().add(key, value, ttl)
+            if key.startswith("sweep:"):
+                checks.append((threading.get_ident(), won))
+                if len(checks) >= 5:
+                    five_checks.set()
+            return won
+
+    cache = WatchedCache()
     storage.start_background(cache, check_every=0.05)
     storage.start_background(cache, check_every=0.05)  # idempotent
     try:
-        deadline = time.monotonic() + 5
-        while model.pars(BUCKET) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)  # several more checks: the lock in the cache holds them off
+        assert five_checks.wait(60), f"the sweeper stopped checking after {len(checks)}"
     finally:
         storage.stop_background()
-    assert model.pars(BUCKET) == []
-    assert model.counts["ListPreauthenticatedRequests"] == 1
+    assert len({thread for thread, _ in checks}) == 1  # one sweeper thread
+    assert [won for _, won in checks[:5]] == [True, False, False, False, False]
+    assert model.pars(BUCKET) == []  # the first check swept
+    assert model.counts["ListPreauthenticatedRequests"] == 1  # the others were held off
 
 
 # ---- faults ----------------------------------------------------------------------------
