@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
@@ -192,20 +192,37 @@ def test_subtitle_track_is_attached(page: Page, server: str) -> None:
     assert track == {"kind": "subtitles", "language": "en", "label": "English"}
 
 
+def is_report(request) -> bool:
+    return request.method == "POST" and request.url.endswith("/progress-test")
+
+
 def test_progress_is_posted_on_pause_and_end(page: Page, server: str) -> None:
+    sent = []  # every report, in the order the page sent them
+    page.on("request", lambda r: is_report(r) and sent.append(r))
     open_player(page, server, src=MP4, kind="progressive", progress="1")
     wait_for_video(page, "v.ended")
-    reports: list[dict] = []
-    for _ in range(50):  # the POST is fire-and-forget: poll for its arrival
-        reports = [
-            r for r in httpx.get(f"{server}/progress-test").json() if r["token"] == "test-token"
-        ]
-        if any(r["position"] >= DURATION_S - 0.5 for r in reports):
-            break
-        time.sleep(0.2)
-    final = [r for r in reports if r["position"] >= DURATION_S - 0.5]
+    # Then a report of the test's own: back to 2 s, play, pause. The video's events come in
+    # order, so the page sends it after everything the end of the video made it send: a
+    # second report of the end, however late, is in `sent` before this one.
+    with page.expect_request(
+        lambda r: is_report(r) and json.loads(r.post_data)["position"] < DURATION_S / 2
+    ):
+        page.locator("video").first.evaluate(
+            """async v => {
+              v.currentTime = 2;
+              await new Promise((seeked) => v.addEventListener("seeked", seeked, { once: true }));
+              await v.play();
+              v.pause();
+            }"""
+        )
+    reports = [json.loads(r.post_data) for r in sent]
+    assert reports[-1]["position"] < DURATION_S / 2, reports  # the test's own came last
+    final = [(r, sent[i]) for i, r in enumerate(reports) if r["position"] >= DURATION_S - 0.5]
     assert len(final) == 1, reports  # pause and ended at the same position make one report
-    assert final[0]["duration"] == pytest.approx(DURATION_S, abs=0.5)
+    report, request = final[0]
+    assert report["token"] == "test-token"
+    assert report["duration"] == pytest.approx(DURATION_S, abs=0.5)
+    assert request.response().ok  # and the server took it
 
 
 @pytest.mark.parametrize(
