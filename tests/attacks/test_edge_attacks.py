@@ -28,6 +28,7 @@ from homemovies_core.storage.local import LocalStorage
 from tests.support.accounts import COOKIE_KEY, USER, local_app
 from tests.support.browser import serving_app
 from tests.support.media import make_library
+from tests.support.process import peak_rss, server_pid
 
 HLS = "Home videos/Party #2 ?.hls/"
 BEACH = "Summer 2023 #1/Beach day.mp4"
@@ -186,33 +187,6 @@ def test_odd_progress_reports_get_a_4xx(app, body, status):
 
 
 # -- finding 2: bodies --------------------------------------------------------------------------
-def server_pid(url: str) -> int:
-    """The `streamlit run` process serving `url` (found by its --server.port argument)."""
-    port = str(urlsplit(url).port)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            args = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if (
-            b"streamlit" in b" ".join(args)
-            and b"--server.port" in args
-            and args[args.index(b"--server.port") + 1] == port.encode()
-        ):
-            return int(entry)
-    raise LookupError(f"no streamlit process on port {port}")
-
-
-def peak_rss(pid: int) -> int:
-    """The process's peak resident memory (VmHWM), in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise LookupError("no VmHWM")
-
-
 def post_until_answered(
     url: str, head: dict[str, str], body_size: int, *, chunked: bool
 ) -> int | None:
