@@ -32,6 +32,7 @@ from tests.support.process import peak_rss, server_pid
 
 HLS = "Home videos/Party #2 ?.hls/"
 BEACH = "Summer 2023 #1/Beach day.mp4"
+LINKED_HLS = "Uploads/Party.hls/"
 MB = 1024 * 1024
 SCRIPT = "<script>document.title = document.cookie</script>"
 
@@ -51,6 +52,8 @@ def library(tmp_path_factory) -> Path:
     os.symlink(root / BEACH, root / HLS / "leak.mp4")  # inside the library, outside the movie
     os.symlink(root, root / HLS / "everything")
     os.symlink(base / "secret.txt", root / HLS / "escape.ts")
+    (root / "Uploads").mkdir()
+    os.symlink("../Summer 2023 #1", root / LINKED_HLS.rstrip("/"))  # a whole folder as a "movie"
     return root
 
 
@@ -120,6 +123,17 @@ def test_symlinks_do_not_widen_a_folder_token(app, storage, name):
     answer = httpx.get(app + folder_url(storage, name))
     assert answer.status_code in (403, 404)
     assert not answer.content.startswith(b"\x00\x00\x00") and b"root:" not in answer.content
+
+
+def test_a_symlinked_movie_folder_grants_nothing(app, storage):
+    """Issue 16 finding 2: `Uploads/Party.hls -> ../Summer 2023 #1` was listed as a movie, and
+    its playback URL served the files of the folder it points at."""
+    grant = storage.grant(LINKED_HLS, prefix=True, expires_at=time.time() + 600)
+    for name in ("Beach day.mp4", "Beach day.jpg"):
+        answer = httpx.get(app + grant.url_for(LINKED_HLS + name))
+        assert answer.status_code in (403, 404), name
+        assert not answer.content.startswith(b"\x00\x00\x00"), name
+    assert "Uploads/Party.hls/" not in [p.name for p in storage.list_level("Uploads/").prefixes]
 
 
 @pytest.mark.parametrize(
