@@ -116,6 +116,9 @@ def main() -> None:
 if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
+    from homemovies_core.web.proxy_headers import believe_no_forwarded_headers
+
+    believe_no_forwarded_headers()  # only --trusted_proxies are believed, by us
     svc = services.boot()
     observe.install(json_logs=svc.settings.log_format == "json")
     app = st.App(

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from ..cache import CacheUnavailable
 from ..services import Services
 from ..sessions import COOKIE_NAME, SESSION_SECONDS
-from ..throttle import from_trusted_proxy
+from ..throttle import forwarded_https
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,11 @@ HANDOFF_HEADER = "x-hm-handoff"
 def is_https(request: Request, trusted_proxies) -> bool:
     """Whether the browser reached us over HTTPS (directly, or through a trusted proxy that
     says so): the cookie is then marked Secure."""
-    if request.url.scheme == "https":
-        return True
-    if not from_trusted_proxy(request.client.host if request.client else None, trusted_proxies):
-        return False
-    # The right-most entry: the one our proxy wrote (a client may send its own header).
-    return request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower() == "https"
+    return request.url.scheme == "https" or forwarded_https(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-proto"),
+        trusted_proxies,
+    )
 
 
 def _cookie(

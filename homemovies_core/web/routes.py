@@ -78,7 +78,7 @@ def progress_endpoint(store: ProgressStore):
 def middleware(trusted_proxies: Sequence[str] = ()) -> list[Middleware]:
     """ASGI middleware for every response the app sends (ours and Streamlit's); the first
     wraps the others, so its timing and request id cover them too."""
-    return [*observe.middleware(trusted_proxies), *headers.middleware()]
+    return [*observe.middleware(trusted_proxies), *headers.middleware(trusted_proxies)]
 
 
 def build(svc: Services) -> list[BaseRoute]:
