@@ -25,6 +25,8 @@ from . import signing
 from .cache import Cache
 from .catalog import Catalog
 from .health import HealthMonitor, monitor_for
+from .known_devices import KnownDevices
+from .login_guard import LoginGuard
 from .observability import logs
 from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
@@ -35,7 +37,7 @@ from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
 from .storage.metered import MeteredStorage
-from .throttle import Throttle
+from .throttle import CheckRate, Throttle
 from .users import Credentials, Users, hash_password, parse
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ DEMO_USER = "demo"
 class Throttles:
     """Each kind of guessing, counted apart (see throttle.py)."""
 
-    login: Throttle  # passwords, per user name and client
+    login: LoginGuard  # passwords: per name and client, budgets, known devices
+    password_checks: CheckRate  # every bcrypt check of this process (logins, share links)
     share_lookup: Throttle  # share-link tokens that do not exist, per client
     share_password: Throttle  # wrong passwords of one share link, per client
     pair_guess: Throttle  # device codes that do not exist, per phone user and client
@@ -64,6 +67,7 @@ class Services:
     credentials: Users  # everyone who may log in, by user name
     cookie_key: str = field(repr=False)  # a secret: never in a log through repr()
     sessions: SessionStore
+    known_devices: KnownDevices  # browsers that logged in before (login_guard.py)
     progress: ProgressStore
     shares: ShareStore
     pairing: Pairing
@@ -104,15 +108,19 @@ def build(settings: Settings, *, announce=print) -> Services:
         log.warning(w)
     key = signing.derive_key
     secure = shared_only(cache)  # security state never falls back to one replica's memory
+    # bcrypt at cost 12 is ~0.25 s of a core: 4 a second is about one of a replica's two.
+    checks = CheckRate(per_second=4, burst=8)
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
         credentials=credentials, cookie_key=cookie_key,
         sessions=SessionStore(secure, key(cookie_key, "session")),
+        known_devices=KnownDevices(key(cookie_key, "known-device")),
         progress=ProgressStore(cache, key(cookie_key, "progress")),
         shares=ShareStore(secure), pairing=Pairing(secure),
         throttles=Throttles(
-            login=Throttle(secure), share_lookup=lookup_throttle(secure),
-            share_password=password_throttle(secure), pair_guess=guess_throttle(secure),
+            login=LoginGuard(secure, checks), password_checks=checks,
+            share_lookup=lookup_throttle(secure), share_password=password_throttle(secure),
+            pair_guess=guess_throttle(secure),
         ),
         health=monitor_for(cache), warnings=tuple(warnings),
     )  # fmt: skip

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .cache import Cache
@@ -79,6 +81,40 @@ class Throttle:
 
     def _wait(self, key: str) -> float:
         return self.cache.ttl(key) or self.window
+
+
+class CheckRate:
+    """At most `per_second` expensive checks a second in this process, `burst` at once: a
+    token bucket. `take` waits up to `wait` seconds for a token, so a few people logging in
+    together are only delayed; past that it says no, and no check runs."""
+
+    def __init__(
+        self,
+        per_second: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_second, self.burst = per_second, burst
+        self._clock, self._sleep = clock, sleep
+        self._tokens, self._at = float(burst), clock()
+        self._lock = threading.Lock()
+
+    def take(self, wait: float = 5.0) -> bool:
+        deadline = self._clock() + wait
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
+                self._at = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return True
+                until = (1 - self._tokens) / self.per_second
+            if now + until > deadline:
+                return False
+            self._sleep(until)
 
 
 def client_key(address: str) -> str:

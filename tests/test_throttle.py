@@ -1,5 +1,5 @@
 """The throttle: counted before the check, per subject and client, IPv6 per /64, and the
-client address behind proxies (every X-Forwarded-For line, loopback proxies included)."""
+client address behind proxies (every X-Forwarded-For line, from --trusted_proxies only)."""
 
 from __future__ import annotations
 
