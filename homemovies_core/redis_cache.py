@@ -78,6 +78,10 @@ class RedisCache:
     def add(self, key: str, value: str, ttl: float) -> bool:
         return bool(self._client.set(key, value, px=_ms(ttl), nx=True))
 
+    def replace(self, key: str, value: str, ttl: float) -> bool:
+        # SET XX: one command, so nothing can delete the key between a check and the write.
+        return bool(self._client.set(key, value, px=_ms(ttl), xx=True))
+
     def delete(self, key: str) -> None:
         self._client.delete(key)
 
@@ -146,6 +150,9 @@ class _Routed:
 
     def add(self, key: str, value: str, ttl: float) -> bool:
         return self._call("add", key, value, ttl)
+
+    def replace(self, key: str, value: str, ttl: float) -> bool:
+        return self._call("replace", key, value, ttl)
 
     def delete(self, key: str) -> None:
         self._call("delete", key)

@@ -90,7 +90,7 @@ class Services:
 def build(settings: Settings, *, announce=print) -> Services:
     warnings: list[str] = []
     cookie_key = settings.cookie_key or _random_cookie_key(warnings)
-    credentials = login_users(settings, announce)
+    credentials = login_users(settings, announce, cookie_key=cookie_key)
     cache = _cache(settings, warnings)
     storage = MeteredStorage(
         build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
@@ -113,9 +113,13 @@ def build(settings: Settings, *, announce=print) -> Services:
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
         credentials=credentials, cookie_key=cookie_key,
-        sessions=SessionStore(secure, key(cookie_key, "session")),
+        sessions=SessionStore(
+            secure, key(cookie_key, "session"), generation_of=credentials.generation
+        ),
         known_devices=KnownDevices(key(cookie_key, "known-device")),
-        progress=ProgressStore(cache, key(cookie_key, "progress")),
+        progress=ProgressStore(
+            cache, key(cookie_key, "progress"), generation_of=credentials.generation
+        ),
         shares=ShareStore(secure), pairing=Pairing(secure),
         throttles=Throttles(
             login=LoginGuard(secure, checks), password_checks=checks,
@@ -155,9 +159,11 @@ def _cache(settings: Settings, warnings: list[str]) -> Cache:
     return cache
 
 
-def login_users(settings: Settings, announce=print) -> Users:
+def login_users(settings: Settings, announce=print, *, cookie_key: str = "") -> Users:
     """The family from the users file (or the Vault secret `users`), plus the one user that
-    --username/--password give; with neither, the demo user with a random password."""
+    --username/--password give; with neither, the demo user with a random password. That
+    user's bcrypt hash is new at every start, so its password is named (for sessions, see
+    Credentials.generation) by an HMAC under the cookie key: the same on every replica."""
     listed = parse(settings.users) if settings.users is not None else Users()
     if listed and not (settings.username or settings.password):
         return listed
@@ -174,6 +180,7 @@ def login_users(settings: Settings, announce=print) -> Users:
             username=username,
             display_name=settings.username or "Demo",
             password_hash=hash_password(password),
+            password_id=signing.derive_key(cookie_key, "password:" + password).hex(),
         )
     )
 

@@ -13,7 +13,7 @@ from ..services import Services
 from ..web import poster_routes
 from . import cards
 from .player import SubtitleTrack
-from .state import BASE_URL
+from .state import BASE_URL, SESSION
 
 __all__ = [
     "app_url",
@@ -33,8 +33,12 @@ def app_url(path: str, **query: str) -> str:
 
 
 def poster_url(svc: Services, video: Video) -> str | None:
-    """The video's poster thumbnail, from a route any replica answers (no playback grant)."""
-    return app_url(poster_routes.poster_url(svc, video.poster)) if video.poster else None
+    """The video's poster thumbnail, from a route any replica answers (no playback grant), for
+    the person logged in on this tab."""
+    session = st.session_state.get(SESSION)
+    if not video.poster or session is None:
+        return None
+    return app_url(poster_routes.poster_url(svc, video.poster, user=session.username))
 
 
 def card(

@@ -22,10 +22,8 @@ import httpx
 import pytest
 
 from homemovies_core import signing
-from homemovies_core.cache import LocalCache
-from homemovies_core.progress import ProgressStore
 from homemovies_core.storage.local import LocalStorage
-from tests.support.accounts import COOKIE_KEY, USER, local_app
+from tests.support.accounts import COOKIE_KEY, USER, built_services, local_app
 from tests.support.browser import serving_app
 from tests.support.media import make_library
 from tests.support.process import peak_rss, server_pid
@@ -174,11 +172,10 @@ def test_odd_video_tokens_get_a_4xx(app, token):
     assert 400 <= status < 500 and b"Traceback" not in body
 
 
-def _progress_token() -> str:
-    # The app's own progress key: what a watch page hands its player.
-    return ProgressStore(LocalCache(), signing.derive_key(COOKIE_KEY, "progress")).token(
-        USER, BEACH
-    )
+@pytest.fixture(scope="module")
+def progress_token(library) -> str:
+    """What a watch page hands its player: the app's own store, key and users."""
+    return built_services(library).progress.token(USER, BEACH)
 
 
 @pytest.mark.parametrize(
@@ -193,9 +190,9 @@ def _progress_token() -> str:
         ('{"token": "x", "position": 1', 400),
     ],
 )
-def test_odd_progress_reports_get_a_4xx(app, body, status):
+def test_odd_progress_reports_get_a_4xx(app, progress_token, body, status):
     answer = httpx.post(
-        app + "/api/progress", content=body.replace("{token}", _progress_token()).encode()
+        app + "/api/progress", content=body.replace("{token}", progress_token).encode()
     )
     assert answer.status_code == status and "Traceback" not in answer.text
 
