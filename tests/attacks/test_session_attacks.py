@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from homemovies_core import services, settings
-from homemovies_core.users import hash_password
 from homemovies_core.web import poster_routes
-from tests.support.accounts import COOKIE_KEY, PASSWORD
+from tests.support.accounts import COOKIE_KEY, users_file
 from tests.support.browser import REPO_ROOT, serving_app
 from tests.support.flows import log_in_for_good, logged_in_library
 from tests.support.redis_server import start_redis, stop
@@ -28,12 +27,7 @@ BEACH = "Summer 2023 #1/Beach day.mp4"
 @pytest.fixture
 def family(tmp_path, library_dir):
     """The app's flags for a users file with mum and dad, on a Redis of its own."""
-    users = tmp_path / "users.yaml"
-    entries = "".join(
-        f"    {name}:\n      name: {name.title()}\n      password: '{hash_password(PASSWORD)}'\n"
-        for name in ("mum", "dad")
-    )
-    users.write_text(f"credentials:\n  usernames:\n{entries}", encoding="utf-8")
+    users = users_file(tmp_path / "users.yaml", "mum", "dad")
     proc, redis_url = start_redis(tmp_path / "redis")
     try:
         yield users, [
