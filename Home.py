@@ -124,7 +124,9 @@ if get_script_run_ctx(suppress_warning=True) is None:
     app = st.App(
         "Home.py",
         routes=routes.build(svc),
-        middleware=routes.middleware(svc.settings.trusted_proxies),
+        middleware=routes.middleware(
+            svc.settings.trusted_proxies, media_origin=svc.storage.media_origin
+        ),
     )
     logging.getLogger("homemovies").info(
         "Home Movies is running: open http://localhost:%s", st.get_option("server.port")

@@ -32,6 +32,7 @@ from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
 from .progress import ProgressStore
 from .redis_cache import FailoverCache, make_cache, redis_url_from_setting, shared_only
+from .references import ReferenceCheck
 from .sessions import SessionStore
 from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle
@@ -64,6 +65,7 @@ class Services:
     storage: Storage
     catalog: Catalog
     urls: PlaybackUrls
+    references: ReferenceCheck  # what a movie's playlists may point at (references.py)
     credentials: Users  # everyone who may log in, by user name
     cookie_key: str = field(repr=False)  # a secret: never in a log through repr()
     sessions: SessionStore
@@ -112,6 +114,7 @@ def build(settings: Settings, *, announce=print) -> Services:
     checks = CheckRate(per_second=4, burst=8)
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
+        references=ReferenceCheck(storage, cache),
         credentials=credentials, cookie_key=cookie_key,
         sessions=SessionStore(
             secure, key(cookie_key, "session"), generation_of=credentials.generation

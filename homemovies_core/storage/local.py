@@ -23,6 +23,7 @@ URL_PREFIX = "/video"
 
 class LocalStorage:
     kind = "local"
+    media_origin = None  # the app serves the bytes itself (/video)
 
     def __init__(self, root: Path, url_key: bytes) -> None:
         self.root = root.resolve()

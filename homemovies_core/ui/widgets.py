@@ -10,6 +10,7 @@ from ..library import Kind, Video, folder_title
 from ..library_view import Paging
 from ..progress import Progress
 from ..services import Services
+from ..storage.base import StorageError
 from ..web import poster_routes
 from . import cards
 from .player import SubtitleTrack
@@ -85,8 +86,15 @@ def subtitle_tracks(svc: Services, video: Video) -> list[SubtitleTrack]:
 
 def player_extras(svc: Services, video: Video) -> tuple[list[SubtitleTrack], str | None]:
     """The player's subtitle tracks and seek-preview thumbnails (on the folder's grant). May
-    raise StorageError, like the video's own URL: callers show their one sentence for it."""
+    raise StorageError, like the video's own URL: callers show their one sentence for it;
+    also for a movie whose playlists point outside its folder (references.py), and the
+    previews are left out when their index does."""
+    problem = svc.references.playlist_problem(video)
+    if problem:
+        raise StorageError(problem)
     thumbs = svc.catalog.hls_thumbnails(video)
+    if thumbs and not svc.references.thumbnails_ok(video, thumbs):
+        thumbs = None
     thumbnails = svc.urls.object_url(thumbs, within=video) if thumbs else None
     return subtitle_tracks(svc, video), thumbnails
 

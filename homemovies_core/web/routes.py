@@ -75,10 +75,16 @@ def progress_endpoint(store: ProgressStore):
     return progress
 
 
-def middleware(trusted_proxies: Sequence[str] = ()) -> list[Middleware]:
+def middleware(
+    trusted_proxies: Sequence[str] = (), *, media_origin: str | None = None
+) -> list[Middleware]:
     """ASGI middleware for every response the app sends (ours and Streamlit's); the first
-    wraps the others, so its timing and request id cover them too."""
-    return [*observe.middleware(trusted_proxies), *headers.middleware(trusted_proxies)]
+    wraps the others, so its timing and request id cover them too. `media_origin`: where
+    playback URLs point when not at the app (Storage.media_origin), for the pages' CSP."""
+    return [
+        *observe.middleware(trusted_proxies),
+        *headers.middleware(trusted_proxies, media_origin),
+    ]
 
 
 def build(svc: Services) -> list[BaseRoute]:
