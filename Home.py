@@ -125,7 +125,9 @@ if get_script_run_ctx(suppress_warning=True) is None:
         "Home.py",
         routes=routes.build(svc),
         middleware=routes.middleware(
-            svc.settings.trusted_proxies, media_origin=svc.storage.media_origin
+            svc.settings.trusted_proxies,
+            media_origin=svc.storage.media_origin,
+            idle_seconds=svc.settings.idle_login_minutes * 60,
         ),
     )
     logging.getLogger("homemovies").info(

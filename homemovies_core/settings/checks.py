@@ -82,6 +82,8 @@ def _check_numbers(s: Settings) -> None:
         raise SettingsError("--cache_ttl_seconds must be 0 or more.")
     if s.page_size < 1:
         raise SettingsError("--page_size must be at least 1.")
+    if not s.idle_login_minutes > 0:
+        raise SettingsError("--idle_login_minutes must be more than 0.")
     for proxy in s.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

@@ -153,6 +153,11 @@ class Settings:
         "file whose first line is the token GET /metrics requires, e.g. the file Prometheus "
         "reads with `credentials_file`; without it (or --metrics_token) /metrics is off"
     )
+    idle_login_minutes: float = setting(
+        "close the connection of a page nobody is logged in on after this many minutes "
+        "without a word from its browser (it reconnects when used again)",
+        default=10.0,
+    )
     # Which source gave each value ("flag", "env", "secrets", "vault"); not a setting itself.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -29,6 +29,7 @@ from ..pairing import describe_device
 from ..services import Services, Users
 from ..sessions import COOKIE_NAME, LoginSession, SessionStore
 from ..throttle import client_address
+from ..web import idle_sockets
 from .state import (
     HANDOFF,
     LOGGED_OUT,
@@ -96,6 +97,9 @@ def current_session(svc: Services) -> LoginSession | None:
 
 def current_user(svc: Services) -> str | None:
     session = current_session(svc)
+    # Whether this tab's websocket may be closed when it falls silent (web/idle_sockets.py).
+    socket_id = st.context.headers.get(idle_sockets.HEADER)
+    idle_sockets.REGISTRY.note(socket_id, logged_in=session is not None)
     return session.username if session else None
 
 

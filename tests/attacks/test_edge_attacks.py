@@ -23,6 +23,7 @@ import pytest
 
 from homemovies_core import signing
 from homemovies_core.storage.local import LocalStorage
+from homemovies_core.web import bodies
 from tests.support.accounts import COOKIE_KEY, USER, built_services, local_app
 from tests.support.browser import serving_app
 from tests.support.media import make_library
@@ -263,6 +264,20 @@ def test_huge_bodies_are_refused_without_costing_memory(app):
     grown = peak_rss(pid) - before
     assert grown < 8 * MB, f"peak memory grew by {grown / MB:.0f} MB"
     # ... and the server still answers.
+    assert httpx.get(app + "/health").status_code == 200
+
+
+def test_a_body_sent_a_trickle_at_a_time_is_cut_off(app):
+    """Issue 16 finding 12: a body was read without a time limit, so a client sending a byte
+    now and then held its connection for as long as it liked."""
+    parts = urlsplit(app)
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        # Not the measure of anything: a server that never answers fails here, not hangs.
+        sock.settimeout(bodies.BODY_SECONDS * 10)
+        head = f"POST /api/progress HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: 100\r\n\r\n"
+        sock.sendall(head.encode() + b'{"tok')
+        status = sock.makefile("rb").readline()
+    assert status.split()[1:2] == [b"408"], status
     assert httpx.get(app + "/health").status_code == 200
 
 

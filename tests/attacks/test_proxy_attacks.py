@@ -1,4 +1,4 @@
-"""Who the client is, and whether it came over HTTPS (issue 16, findings 4 and 5), in the
+"""Who the client is, and whether it came over HTTPS (issue 16, findings 4, 5, 7 and 12), in the
 shipped deployment: the real app behind the real HAProxy running deploy/haproxy.cfg, behind a
 TLS proxy on the host (tests/support/edge_proxy.py), and the app alone on loopback.
 
@@ -15,9 +15,10 @@ from playwright.sync_api import Page, expect
 
 from tests.support.accounts import local_app
 from tests.support.browser import serving_app
-from tests.support.cluster import running_cluster
+from tests.support.cluster import HAPROXY_CFG, running_cluster
 from tests.support.edge_proxy import STRANGER, edge_proxy
 from tests.support.flows import log_in, log_in_for_good, settle
+from tests.support.websocket import open_stream
 
 # Where the host's TLS proxy saw each client.
 CLIENTS = {"a": "198.51.100.1", "b": "198.51.100.2", "c": "198.51.100.3"}
@@ -128,3 +129,18 @@ def test_proxy_logs_carry_no_tokens_or_titles(edge):
     assert {"/shared", "/video/-", "/poster/-", "/watch", "/pair"} <= set(logged)
     text = cluster.log_path.read_text(encoding="utf-8", errors="replace")
     assert secret not in text and "Beach" not in text
+
+
+def test_one_client_cannot_hold_all_of_haproxys_connections(edge):
+    """Finding 12: with `maxconn 4096` and websockets kept for 12 hours, one stranger could
+    starve everyone. Now HAProxy caps connections per client (IPv6 per /64)."""
+    cluster, proxies = edge
+    cap = int(re.search(r"sc0_conn_cur gt (\d+)", HAPROXY_CFG.read_text())[1])
+    held = [open_stream(cluster.url, source=STRANGER) for _ in range(cap)]
+    try:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address=STRANGER)) as client:
+            assert client.get(cluster.url + "/health").status_code == 429
+        assert httpx.get(proxies.via_host_proxy["b"] + "/health").status_code == 200
+    finally:
+        for sock in held:
+            sock.close()

@@ -7,6 +7,7 @@ import base64
 import os
 import socket
 import struct
+import time
 from urllib.parse import urlsplit
 
 STREAM = "/_stcore/stream"
@@ -65,36 +66,43 @@ def send_big_frame(sock: socket.socket, length: int) -> int:
     return sent
 
 
-def close_code(sock: socket.socket) -> int | None:
-    """The status code of the close frame the server sends next (None if it just hung up)."""
+def close_code(sock: socket.socket, *, give_up_after: float | None = None) -> int | None:
+    """The status code of the close frame the server sends next (None if it just hung up).
+    Meanwhile every ping is answered, as a browser would: a client that stays silent must
+    not be told apart by unanswered pings. `give_up_after` seconds (a guard, so that a server
+    that never closes fails a test instead of hanging it) raises TimeoutError."""
+    deadline = None if give_up_after is None else time.monotonic() + give_up_after
     data = b""
     try:
         while True:
+            if deadline is not None:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
             chunk = sock.recv(65536)
             if not chunk:
                 break
             data += chunk
-            code = _close_code_in(data)
-            if code is not None:
-                return code
+            frames, data = _frames(data)
+            for opcode, payload in frames:
+                if opcode == 0x8:
+                    return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
+                if opcode == 0x9:  # ping: pong with the same payload
+                    sock.sendall(frame_header(len(payload), opcode=0xA) + payload)
     except ConnectionResetError:
         pass
-    return _close_code_in(data)
-
-
-def _close_code_in(data: bytes) -> int | None:
-    """The code of the first close frame in a stream of unmasked server frames."""
-    at = 0
-    while at + 2 <= len(data):
-        opcode, size = data[at] & 0x0F, data[at + 1] & 0x7F
-        start = at + 2
-        if size == 126:
-            size, start = struct.unpack("!H", data[at + 2 : at + 4])[0], at + 4
-        elif size == 127:
-            size, start = struct.unpack("!Q", data[at + 2 : at + 10])[0], at + 10
-        if start + size > len(data):
-            return None
-        if opcode == 0x8:
-            return struct.unpack("!H", data[start : start + 2])[0] if size >= 2 else 1005
-        at = start + size
     return None
+
+
+def _frames(data: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
+    """The whole (unmasked, server) frames at the start of `data`, and what is left over."""
+    frames = []
+    while len(data) >= 2:
+        size, start = data[1] & 0x7F, 2
+        if size == 126:
+            size, start = (struct.unpack("!H", data[2:4])[0], 4) if len(data) >= 4 else (0, -1)
+        elif size == 127:
+            size, start = (struct.unpack("!Q", data[2:10])[0], 10) if len(data) >= 10 else (0, -1)
+        if start < 0 or start + size > len(data):
+            break
+        frames.append((data[0] & 0x0F, data[start : start + size]))
+        data = data[start + size :]
+    return frames, data
