@@ -47,6 +47,7 @@ class LoginGuard:
             return Throttle(cache, max_failures=limit, window_seconds=window, scope=scope)
 
         self.window = window
+        self.max_failures = PER_NAME_AND_CLIENT  # what the form counts down ("4 more tries")
         self.checks = checks
         self.name_and_client = throttle(PER_NAME_AND_CLIENT, "login")
         self.name_and_device = throttle(PER_NAME_AND_CLIENT, "login-device")
