@@ -10,7 +10,9 @@ RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 # HOME is set explicitly because the user below is given by number (see USER).
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HOME=/home/app
+# uvicorn (under streamlit run) believes X-Forwarded-* from nobody: the app reads them itself,
+# from --trusted_proxies only (web/proxy_headers.py).
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 HOME=/home/app FORWARDED_ALLOW_IPS=""
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 COPY requirements.txt ./

@@ -117,12 +117,19 @@ def main() -> None:
 if get_script_run_ctx(suppress_warning=True) is None:
     # `streamlit run` imports this module at start-up to find `app`: build the services now
     # (a bad configuration stops here, with one sentence) and hand them to our routes.
+    from homemovies_core.web.proxy_headers import believe_no_forwarded_headers
+
+    believe_no_forwarded_headers()  # only --trusted_proxies are believed, by us
     svc = services.boot()
     observe.install(json_logs=svc.settings.log_format == "json")
     app = st.App(
         "Home.py",
         routes=routes.build(svc),
-        middleware=routes.middleware(svc.settings.trusted_proxies),
+        middleware=routes.middleware(
+            svc.settings.trusted_proxies,
+            media_origin=svc.storage.media_origin,
+            idle_seconds=svc.settings.idle_login_minutes * 60,
+        ),
     )
     logging.getLogger("homemovies").info(
         "Home Movies is running: open http://localhost:%s", st.get_option("server.port")

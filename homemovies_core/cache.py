@@ -31,6 +31,7 @@ class Cache(Protocol):
     def get_many(self, keys: list[str]) -> list[str | None]: ...  # one round trip
     def set(self, key: str, value: str, ttl: float) -> None: ...
     def add(self, key: str, value: str, ttl: float) -> bool: ...  # only if absent
+    def replace(self, key: str, value: str, ttl: float) -> bool: ...  # only if present
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, ttl: float) -> int: ...  # ttl starts with the first increment
     def ttl(self, key: str) -> float | None: ...
@@ -152,6 +153,14 @@ class LocalCache:
         with self._lock:
             table = self._table(key)
             if table.get(key) is not None:
+                return False
+            table[key] = (self._expiry(ttl), value)
+            return True
+
+    def replace(self, key: str, value: str, ttl: float) -> bool:
+        with self._lock:
+            table = self._table(key)
+            if table.get(key) is None:
                 return False
             table[key] = (self._expiry(ttl), value)
             return True

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 import segno
 
-from .throttle import from_trusted_proxy
+from .throttle import forwarded_https
 
 
 def base_url(
@@ -37,11 +37,9 @@ def base_url(
     host = lower.get("host")
     if not host:
         return None
-    scheme = "http"
-    # X-Forwarded-Proto is believed only from a proxy we trust, like X-Forwarded-For, and only
-    # its right-most entry: the one our proxy wrote (a client may send its own header).
-    if from_trusted_proxy(peer, trusted_proxies):
-        scheme = lower.get("x-forwarded-proto", "http").split(",")[-1].strip().lower() or "http"
+    # X-Forwarded-Proto is believed only from a proxy we trust, like X-Forwarded-For.
+    proto = [lower["x-forwarded-proto"]] if "x-forwarded-proto" in lower else []
+    scheme = "https" if forwarded_https(peer, proto, trusted_proxies) else "http"
     return f"{scheme}://{host}"
 
 

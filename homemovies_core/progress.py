@@ -69,22 +69,35 @@ def _id(text: str) -> str:
 
 
 class ProgressStore:
+    """With `generation_of` (users.Users.generation), a token also carries the user's
+    credential generation and stops working when that person is removed or given a new
+    password, like their sessions (sessions.py)."""
+
     def __init__(
-        self, cache: Cache, token_key: bytes, *, clock: Callable[[], float] = time.time
+        self,
+        cache: Cache,
+        token_key: bytes,
+        *,
+        clock: Callable[[], float] = time.time,
+        generation_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.cache = cache
         self._token_key = token_key
         self._clock = clock
+        self._generation_of = generation_of or (lambda _username: "")
 
     # -- tokens -------------------------------------------------------------------------
     def token(self, username: str, video_key: str) -> str:
-        return signing.sign(
-            self._token_key, {"u": username, "v": video_key}, self._clock() + TOKEN_SECONDS
-        )
+        payload = {"u": username, "v": video_key, "g": self._generation_of(username) or ""}
+        return signing.sign(self._token_key, payload, self._clock() + TOKEN_SECONDS)
 
     def verify(self, token: object) -> tuple[str, str] | None:
-        """(username, video key) for a genuine, unexpired token; else None (any input)."""
-        return signing.verify_strings(self._token_key, token, "u", "v", now=self._clock())
+        """(username, video key) for a genuine, unexpired token of someone who may still log
+        in with the same password; else None (any input)."""
+        found = signing.verify_strings(self._token_key, token, "u", "v", "g", now=self._clock())
+        if found is None or found[2] != self._generation_of(found[0]):
+            return None
+        return found[0], found[1]
 
     # -- positions ----------------------------------------------------------------------
     def _key(self, username: str, video_key: str) -> str:

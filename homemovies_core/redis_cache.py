@@ -78,6 +78,10 @@ class RedisCache:
     def add(self, key: str, value: str, ttl: float) -> bool:
         return bool(self._client.set(key, value, px=_ms(ttl), nx=True))
 
+    def replace(self, key: str, value: str, ttl: float) -> bool:
+        # SET XX: one command, so nothing can delete the key between a check and the write.
+        return bool(self._client.set(key, value, px=_ms(ttl), xx=True))
+
     def delete(self, key: str) -> None:
         self._client.delete(key)
 
@@ -147,6 +151,9 @@ class _Routed:
     def add(self, key: str, value: str, ttl: float) -> bool:
         return self._call("add", key, value, ttl)
 
+    def replace(self, key: str, value: str, ttl: float) -> bool:
+        return self._call("replace", key, value, ttl)
+
     def delete(self, key: str) -> None:
         self._call("delete", key)
 
@@ -181,6 +188,9 @@ class FailoverCache(_Routed):
         self._down_since: float | None = None
         self._lock = threading.Lock()
         self.last_error: str | None = None
+        # The gauge reads this cache's own state when scraped (the process has one cache; in
+        # tests the newest one), so it can never disagree with `degraded`.
+        CACHE_DEGRADED.set_function(lambda: float(self.degraded))
 
     @property
     def kind(self) -> str:
@@ -205,7 +215,6 @@ class FailoverCache(_Routed):
             result = getattr(self.primary, name)(*args)
         except self.primary.errors as exc:
             CACHE_REQUESTS.labels(result="error").inc()
-            CACHE_DEGRADED.set(1)
             with self._lock:
                 if self._down_since is None:
                     log.warning(
@@ -217,7 +226,6 @@ class FailoverCache(_Routed):
         with self._lock:
             if self._down_since is not None:
                 log.warning("Redis is reachable again.")
-                CACHE_DEGRADED.set(0)
             self._down_since = None
         return result
 
@@ -232,7 +240,6 @@ class FailoverCache(_Routed):
             ok = False
         with self._lock:
             self._down_since = None if ok else (self._down_since or self._timer())
-        CACHE_DEGRADED.set(0 if ok else 1)
         return ok
 
 

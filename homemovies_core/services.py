@@ -26,17 +26,20 @@ from .catalog import Catalog
 from .configuration import APP_DIR, load_parsed_settings, load_settings  # noqa: F401 (for commands)
 from .health import HealthMonitor, monitor_for
 from .jobs.service import Jobs
+from .known_devices import KnownDevices
+from .login_guard import LoginGuard
 from .observability import logs
 from .pairing import Pairing, guess_throttle
 from .pars import PlaybackUrls
 from .progress import ProgressStore
 from .redis_cache import FailoverCache, make_cache, redis_url_from_setting, shared_only
+from .references import ReferenceCheck
 from .sessions import SessionStore
 from .settings import Settings, SettingsError
 from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
 from .storage.metered import MeteredStorage
-from .throttle import Throttle
+from .throttle import CheckRate, Throttle
 from .users import Credentials, Users, hash_password, parse
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,8 @@ DEMO_USER = "demo"
 class Throttles:
     """Each kind of guessing, counted apart (see throttle.py)."""
 
-    login: Throttle  # passwords, per user name and client
+    login: LoginGuard  # passwords: per name and client, budgets, known devices
+    password_checks: CheckRate  # every bcrypt check of this process (logins, share links)
     share_lookup: Throttle  # share-link tokens that do not exist, per client
     share_password: Throttle  # wrong passwords of one share link, per client
     pair_guess: Throttle  # device codes that do not exist, per phone user and client
@@ -61,9 +65,11 @@ class Services:
     storage: Storage
     catalog: Catalog
     urls: PlaybackUrls
+    references: ReferenceCheck  # what a movie's playlists may point at (references.py)
     credentials: Users  # everyone who may log in, by user name
     cookie_key: str = field(repr=False)  # a secret: never in a log through repr()
     sessions: SessionStore
+    known_devices: KnownDevices  # browsers that logged in before (login_guard.py)
     progress: ProgressStore
     shares: ShareStore
     pairing: Pairing
@@ -87,7 +93,7 @@ class Services:
 def build(settings: Settings, *, announce=print) -> Services:
     warnings: list[str] = []
     cookie_key = settings.cookie_key or _random_cookie_key(warnings)
-    credentials = login_users(settings, announce)
+    credentials = login_users(settings, announce, cookie_key=cookie_key)
     cache = _cache(settings, warnings)
     storage = MeteredStorage(
         build_storage(settings, signing.derive_key(cookie_key, "video-url"), announce)
@@ -105,15 +111,24 @@ def build(settings: Settings, *, announce=print) -> Services:
         log.warning(w)
     key = signing.derive_key
     secure = shared_only(cache)  # security state never falls back to one replica's memory
+    # bcrypt at cost 12 is ~0.25 s of a core: 4 a second is about one of a replica's two.
+    checks = CheckRate(per_second=4, burst=8)
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
+        references=ReferenceCheck(storage, cache),
         credentials=credentials, cookie_key=cookie_key,
-        sessions=SessionStore(secure, key(cookie_key, "session")),
-        progress=ProgressStore(cache, key(cookie_key, "progress")),
+        sessions=SessionStore(
+            secure, key(cookie_key, "session"), generation_of=credentials.generation
+        ),
+        known_devices=KnownDevices(key(cookie_key, "known-device")),
+        progress=ProgressStore(
+            cache, key(cookie_key, "progress"), generation_of=credentials.generation
+        ),
         shares=ShareStore(secure), pairing=Pairing(secure),
         throttles=Throttles(
-            login=Throttle(secure), share_lookup=lookup_throttle(secure),
-            share_password=password_throttle(secure), pair_guess=guess_throttle(secure),
+            login=LoginGuard(secure, checks), password_checks=checks,
+            share_lookup=lookup_throttle(secure), share_password=password_throttle(secure),
+            pair_guess=guess_throttle(secure),
         ),
         health=monitor_for(cache), warnings=tuple(warnings),
         jobs=Jobs.build(settings, cache, storage),
@@ -149,9 +164,11 @@ def _cache(settings: Settings, warnings: list[str]) -> Cache:
     return cache
 
 
-def login_users(settings: Settings, announce=print) -> Users:
+def login_users(settings: Settings, announce=print, *, cookie_key: str = "") -> Users:
     """The family from the users file (or the Vault secret `users`), plus the one user that
-    --username/--password give; with neither, the demo user with a random password."""
+    --username/--password give; with neither, the demo user with a random password. That
+    user's bcrypt hash is new at every start, so its password is named (for sessions, see
+    Credentials.generation) by an HMAC under the cookie key: the same on every replica."""
     listed = parse(settings.users) if settings.users is not None else Users()
     if listed and not (settings.username or settings.password):
         return listed
@@ -168,6 +185,7 @@ def login_users(settings: Settings, announce=print) -> Users:
             username=username,
             display_name=settings.username or "Demo",
             password_hash=hash_password(password),
+            password_id=signing.derive_key(cookie_key, "password:" + password).hex(),
         )
     )
 

@@ -16,6 +16,7 @@ hand-off id in the Cache, and a small component in the page posts it there (see
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import time
 from collections.abc import Callable
@@ -47,6 +48,7 @@ _HANDOFF_USED = "session-handoff-used:"
 class LoginSession:
     id: str  # what the cookie carries; the Cache key is its hash
     username: str
+    generation: str  # of the user's password at login (users.Credentials.generation)
     device: str  # "Chrome on Android": what the Devices page shows
     address: str  # the client address at login
     via: str  # "password" or "phone"
@@ -64,18 +66,35 @@ def _handoff_key(handoff_id: str) -> bytes:
 
 
 class SessionStore:
-    def __init__(self, cache: Cache, key: bytes, *, clock: Callable[[], float] = time.time) -> None:
+    """`generation_of(user)` is the user's credential generation now (None: no such user). A
+    session lives only while it matches the one at login: a new password, or a removal and
+    re-adding of the name, ends every session of the old one on every replica, and a removed
+    person's sessions end with the removal (each after the app restarts with the new file)."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        key: bytes,
+        *,
+        generation_of: Callable[[str], str | None],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         # Sessions this replica saw alive lately: believed during a Redis outage.
         self._confirmed: cachetools.TTLCache = cachetools.TTLCache(
             maxsize=10_000, ttl=CONFIRMED_SECONDS, timer=clock
         )
         self.cache, self._key, self._clock = cache, key, clock
+        self._generation_of = generation_of
 
     def start(self, username: str, *, device: str, address: str, via: str) -> LoginSession:
         now = self._clock()
+        generation = self._generation_of(username)
+        if generation is None:
+            raise ValueError("a session for someone who cannot log in")
         session = LoginSession(
             id=secrets.token_urlsafe(32),
             username=username,
+            generation=generation,
             device=device[:80],
             address=address[:64],
             via=via,
@@ -87,19 +106,16 @@ class SessionStore:
         return session
 
     def _save(self, session: LoginSession) -> None:
-        set_json(
-            self.cache,
-            _KEY + _digest(session.id),
-            {
-                "u": session.username,
-                "d": session.device,
-                "a": session.address,
-                "v": session.via,
-                "c": session.created,
-                "l": session.last_seen,
-                "e": session.expires,
-            },
-            session.expires - self._clock(),
+        set_json(self.cache, _KEY + _digest(session.id), _entry(session), self._left(session))
+
+    def _left(self, session: LoginSession) -> float:
+        return session.expires - self._clock()
+
+    def _valid(self, session: LoginSession | None) -> bool:
+        return (
+            session is not None
+            and session.expires > self._clock()
+            and session.generation == self._generation_of(session.username)
         )
 
     def cookie_value(self, session: LoginSession) -> str:
@@ -120,23 +136,27 @@ class SessionStore:
         try:
             data = get_json(self.cache, _KEY + _digest(session_id))
         except CacheUnavailable:
-            return self._confirmed.get(session_id)  # see CONFIRMED_SECONDS
+            confirmed = self._confirmed.get(session_id)  # see CONFIRMED_SECONDS
+            return confirmed if self._valid(confirmed) else None
         session = _parse(session_id, data)
-        if session is None or session.expires <= self._clock():
+        if not self._valid(session):
             self._confirmed.pop(session_id, None)
             return None
         self._confirmed[session_id] = session
         return session
 
     def touch(self, session: LoginSession) -> LoginSession:
-        """Record that the session was used now (at most every few minutes)."""
+        """Record that the session was used now (at most every few minutes). One atomic write
+        that happens only if the session is still there: one ended at the same moment (on
+        another replica, from the Devices page) is never brought back."""
         now = self._clock()
         if now - session.last_seen < TOUCH_SECONDS:
             return session
         fresh = LoginSession(**{**session.__dict__, "last_seen": now})
+        entry = json.dumps(_entry(fresh), separators=(",", ":"))
         try:
-            if get_json(self.cache, _KEY + _digest(session.id)) is not None:
-                self._save(fresh)  # never resurrect one ended meanwhile
+            if not self.cache.replace(_KEY + _digest(session.id), entry, self._left(fresh)):
+                return session  # ended meanwhile: the next look finds it gone
         except CacheUnavailable:
             return session  # "last seen" can wait for Redis
         return fresh
@@ -154,11 +174,7 @@ class SessionStore:
         found = (
             _parse(key[len(_KEY) :], get_json(self.cache, key)) for key in self.cache.scan(_KEY)
         )
-        live = [
-            s
-            for s in found
-            if s is not None and s.username == username and s.expires > self._clock()
-        ]
+        live = [s for s in found if s is not None and s.username == username and self._valid(s)]
         return sorted(live, key=lambda s: s.last_seen, reverse=True)
 
     def end_by_digest(self, digest: str, username: str) -> bool:
@@ -208,9 +224,11 @@ class SessionStore:
         return value if isinstance(value, str) else None
 
 
-# Field → (key in the Cache entry, its type): the entry is written by `_save`.
+# Field → (key in the Cache entry, its type). An entry without "g" (from before generations)
+# is no session: everyone logs in once more after that upgrade.
 _STORED = {
     "username": ("u", str),
+    "generation": ("g", str),
     "device": ("d", str),
     "address": ("a", str),
     "via": ("v", str),
@@ -218,6 +236,11 @@ _STORED = {
     "last_seen": ("l", float),
     "expires": ("e", float),
 }
+
+
+def _entry(session: LoginSession) -> dict:
+    """What the Cache holds for a session (the id only as the key's hash)."""
+    return {key: getattr(session, name) for name, (key, _kind) in _STORED.items()}
 
 
 def _parse(session_id: str, data: object) -> LoginSession | None:

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .cache import Cache
-
-# Connections from this machine are a proxy on the same host (or the owner at the console):
-# their X-Forwarded-For is believed without configuration, so a same-host proxy never makes
-# every client one address.
-LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 @dataclass(frozen=True)
@@ -86,6 +83,40 @@ class Throttle:
         return self.cache.ttl(key) or self.window
 
 
+class CheckRate:
+    """At most `per_second` expensive checks a second in this process, `burst` at once: a
+    token bucket. `take` waits up to `wait` seconds for a token, so a few people logging in
+    together are only delayed; past that it says no, and no check runs."""
+
+    def __init__(
+        self,
+        per_second: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.per_second, self.burst = per_second, burst
+        self._clock, self._sleep = clock, sleep
+        self._tokens, self._at = float(burst), clock()
+        self._lock = threading.Lock()
+
+    def take(self, wait: float = 5.0) -> bool:
+        deadline = self._clock() + wait
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.burst, self._tokens + (now - self._at) * self.per_second)
+                self._at = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return True
+                until = (1 - self._tokens) / self.per_second
+            if now + until > deadline:
+                return False
+            self._sleep(until)
+
+
 def client_key(address: str) -> str:
     """What one client is for counting: an IPv4 address, or an IPv6 address's /64."""
     try:
@@ -99,12 +130,19 @@ def client_key(address: str) -> str:
     return str(ip)
 
 
+# -- who the client is, behind proxies ------------------------------------------------------
+# Forwarded headers are believed only from a peer that --trusted_proxies names; nothing is
+# trusted by default, this machine (loopback) included: behind a forwarder on the same host
+# that adds no header of its own (ssh -R, stunnel, socat), a client's own forged line would
+# otherwise become its address. (uvicorn's own reading of these headers is switched off:
+# web/proxy_headers.py.)
+
+
 def client_address(
     peer: str | None, forwarded_for: Iterable[str], trusted_proxies: Sequence[str]
 ) -> str:
-    """The client's address: the connection's peer, unless that is a trusted proxy (or this
-    machine), in which case the right-most address in X-Forwarded-For that is not itself a
-    trusted proxy. `forwarded_for` is every X-Forwarded-For header line: a client may send its
+    """The client's address: the connection's peer, unless that is a trusted proxy, in which
+    case the right-most address in X-Forwarded-For that is not itself a trusted proxy. `forwarded_for` is every X-Forwarded-For header line: a client may send its
     own line, which a proxy that appends a new line instead of extending it lets through, so
     only the right-most entries — the ones our proxies wrote — are believed."""
     networks = _networks(trusted_proxies)
@@ -122,15 +160,27 @@ def client_address(
 
 
 def from_trusted_proxy(peer: str | None, trusted_proxies: Sequence[str]) -> bool:
-    """Whether the connection's peer is a proxy whose X-Forwarded-* headers are believed:
-    this machine (loopback) always, then the configured networks. The one rule for every
-    forwarded header, so the client address, the cookie's Secure flag and our own links
-    never disagree about who is a proxy."""
+    """Whether the connection's peer is a proxy whose X-Forwarded-* headers are believed: one
+    that --trusted_proxies names. The one rule for every forwarded header, so the client
+    address, the cookie's Secure flag, HSTS and our own links never disagree about who is a
+    proxy."""
     return _in((peer or "").strip(), _networks(trusted_proxies))
 
 
+def forwarded_https(
+    peer: str | None, forwarded_proto: Iterable[str], trusted_proxies: Sequence[str]
+) -> bool:
+    """Whether a trusted proxy says the browser reached it over HTTPS. `forwarded_proto` is
+    every X-Forwarded-Proto header line; only the right-most entry, the one our proxy wrote, is
+    believed (a client may send its own)."""
+    if not from_trusted_proxy(peer, trusted_proxies):
+        return False
+    entries = [e.strip().lower() for line in forwarded_proto for e in str(line).split(",")]
+    return bool(entries) and entries[-1] == "https"
+
+
 def _networks(trusted_proxies: Sequence[str]) -> list:
-    return [ipaddress.ip_network(p, strict=False) for p in (*LOOPBACK, *trusted_proxies)]
+    return [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
 
 
 def _valid(address: str) -> bool:

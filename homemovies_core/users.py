@@ -19,6 +19,7 @@ with what is typed. This module never imports Streamlit: the settings, the app a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -63,6 +64,17 @@ class Credentials:
     display_name: str  # what the app shows for this person ("Made … by Mum")
     password_hash: str = field(repr=False)  # bcrypt; kept out of logs all the same
     email: str = ""
+    # For a login whose bcrypt hash is made anew at each start (--password: a new salt each
+    # time, on each replica), something that names its password as steadily: see services.
+    password_id: str = field(default="", repr=False)
+
+    @property
+    def generation(self) -> str:
+        """Changes whenever the password does (`users add` again, a removal and re-adding):
+        sessions and tokens carry it and are worth nothing once it differs. A digest of the
+        bcrypt hash, which tells nothing about the password without the hash's salt."""
+        source = self.password_id or self.password_hash
+        return hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,11 @@ class Users(Mapping[str, Credentials]):
 
     def plus(self, person: Credentials) -> Users:
         return Users((*self.people, person))
+
+    def generation(self, username: str) -> str | None:
+        """The credential generation of `username` (see Credentials); None if not listed."""
+        person = self._by_name.get(username)
+        return person.generation if person is not None else None
 
     def display_name(self, username: str) -> str:
         """Who `username` is, for the page; a name no longer listed (someone removed who

@@ -5,7 +5,8 @@ a terminal, reads one line from it: `… users add mum < file`, a pipe from a pa
 manager) and writes only its bcrypt hash. Adding someone who is already there sets a new
 password. The file is replaced in one step and readable by its owner only (0600); whatever
 else it holds (streamlit-authenticator's `cookie:` section, `roles`) is kept. The app
-reads the file when it starts: restart it after a change.
+reads the file when it starts: restart it after a change. A new password, or a removal,
+then ends every session of the old one, everywhere (sessions.py).
 """
 
 from __future__ import annotations

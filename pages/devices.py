@@ -16,9 +16,12 @@ from homemovies_core.sessions import LoginSession, SessionStore
 from homemovies_core.ui import auth
 
 
-def log_out(store: SessionStore, digest: str, user: str, device: str) -> None:
+def log_out(svc: services.Services, digest: str, device: str) -> None:
+    user = auth.acting_user(svc)  # before the login gate: is this tab still logged in?
+    if user is None:
+        return
     try:
-        ended = store.end_by_digest(digest, user)
+        ended = auth.store(svc).end_by_digest(digest, user)
     except CacheUnavailable as exc:
         st.toast(str(exc), icon="⚠️")
         return
@@ -68,7 +71,7 @@ def main() -> None:
                     key=f"end:{session.id}",
                     width="stretch",
                     on_click=log_out,
-                    args=(store, session.id, user, session.device),
+                    args=(svc, session.id, session.device),
                 )
 
 

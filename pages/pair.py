@@ -30,8 +30,12 @@ def ask_for_code() -> None:
             st.rerun()
 
 
-def approve(svc: services.Services, code: str, user: str) -> None:
-    """The Approve button's callback (runs before the script: the click always counts)."""
+def approve(svc: services.Services, code: str) -> None:
+    """The Approve button's callback (runs before the script: the click always counts; and
+    before the login gate, so it asks whether this tab's session is still live)."""
+    user = auth.acting_user(svc)
+    if user is None:
+        return
     try:
         result = svc.pairing.approve(code, user, str(st.session_state.get(CHECK) or ""))
     except CacheUnavailable as exc:
@@ -79,9 +83,7 @@ def main() -> None:
             max_chars=3,
             placeholder="123",
         )
-        st.form_submit_button(
-            "Approve", type="primary", on_click=approve, args=(svc, request.code, user)
-        )
+        st.form_submit_button("Approve", type="primary", on_click=approve, args=(svc, request.code))
     if done_code == code and isinstance(result, str):
         st.error(result)
     if done_code == code and result is Approval.WRONG_NUMBER:

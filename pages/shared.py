@@ -16,6 +16,7 @@ from homemovies_core.library import Kind
 from homemovies_core.shares import Share, describe_expiry, password_matches
 from homemovies_core.storage.base import StorageError
 from homemovies_core.ui import auth, state, widgets
+from homemovies_core.ui.login_page import BUSY
 from homemovies_core.ui.player import player
 
 NOT_VALID = (
@@ -65,6 +66,8 @@ def check_password(svc: services.Services, share: Share, address: str) -> None:
         st.session_state[state.SHARED_PASSWORD_ERROR] = (
             f"Too many wrong passwords. {try_again_in(attempt.wait)}"
         )
+    elif not svc.throttles.password_checks.take():  # bcrypt, like a login (login_guard.py)
+        st.session_state[state.SHARED_PASSWORD_ERROR] = BUSY
     elif password_matches(share, password):
         throttle.succeeded(share.id, address)
         st.session_state[state.share_unlocked(share.id)] = True

@@ -9,13 +9,15 @@ import streamlit as st
 from homemovies_core import services
 from homemovies_core.cache import CacheUnavailable
 from homemovies_core.formatting import human_date, plain
-from homemovies_core.shares import Share, ShareStore, describe_expiry
+from homemovies_core.shares import Share, describe_expiry
 from homemovies_core.ui import auth
 
 
-def revoke(store: ShareStore, share: Share) -> None:
+def revoke(svc: services.Services, share: Share) -> None:
+    if auth.acting_user(svc) is None:  # before the login gate: is this tab still logged in?
+        return
     try:
-        store.revoke(share.id)
+        svc.shares.revoke(share.id)
     except CacheUnavailable as exc:  # a revocation one replica alone knew would be undone
         st.toast(str(exc), icon="⚠️")
         return
@@ -56,7 +58,7 @@ def main() -> None:
                 key=f"revoke:{share.id}",
                 width="stretch",
                 on_click=revoke,
-                args=(store, share),
+                args=(svc, share),
             )
 
 

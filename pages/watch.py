@@ -34,14 +34,17 @@ def open_video(key: str) -> None:
 def visit(store: ProgressStore, user: str, video: Video) -> dict:
     """Start position and progress token, fixed for one visit to one video: the player
     remounts whenever its data changes, so reruns (the share panel, a rerun of any kind)
-    must hand it exactly the same values or the video would jump."""
+    must hand it exactly the same values or the video would jump. A visit is one person's:
+    someone else logged in on this tab starts their own."""
     current = st.session_state.get(VISIT)
     if (
         current is None
+        or current.get("user") != user
         or current["key"] != video.key
         or current["token_expires"] - time.time() < 600
     ):
         current = {
+            "user": user,
             "key": video.key,
             "start": resume_position(store.get(user, video.key)),
             "token": store.token(user, video.key),
@@ -51,8 +54,11 @@ def visit(store: ProgressStore, user: str, video: Video) -> dict:
     return current
 
 
-def start_over(store: ProgressStore, user: str, video: Video) -> None:
-    store.clear(user, video.key)
+def start_over(svc: services.Services, video: Video) -> None:
+    user = auth.acting_user(svc)  # before the login gate: is this tab still logged in?
+    if user is None:
+        return
+    svc.progress.clear(user, video.key)
     st.session_state[VISIT] = {
         **st.session_state[VISIT],
         "start": 0.0,
@@ -60,8 +66,12 @@ def start_over(store: ProgressStore, user: str, video: Video) -> None:
     }
 
 
-def create_link(svc: services.Services, user: str, video: Video) -> None:
-    """The Create link button's callback (runs before the script: the click always counts)."""
+def create_link(svc: services.Services, video: Video) -> None:
+    """The Create link button's callback (runs before the script: the click always counts;
+    and before the login gate, so it asks whether this tab's session is still live)."""
+    user = auth.acting_user(svc)
+    if user is None:
+        return
     lifetime = st.session_state.get(SHARE_LIFETIME) or DEFAULT_LIFETIME
     password = st.session_state.get(SHARE_PASSWORD) or None
     st.session_state[SHARE_PASSWORD] = ""
@@ -76,7 +86,7 @@ def create_link(svc: services.Services, user: str, video: Video) -> None:
     st.session_state[NEW_LINK] = (video.key, url, share.expires, share.protected)
 
 
-def share_panel(svc: services.Services, user: str, video: Video) -> None:
+def share_panel(svc: services.Services, video: Video) -> None:
     with st.popover("🔗 Share", width="stretch"):
         with st.form("share"):
             st.markdown("**Share this video** with someone who has no account.")
@@ -95,7 +105,7 @@ def share_panel(svc: services.Services, user: str, video: Video) -> None:
                 help="They will have to type it to watch.",
             )
             st.form_submit_button(
-                "Create link", type="primary", on_click=create_link, args=(svc, user, video)
+                "Create link", type="primary", on_click=create_link, args=(svc, video)
             )
         made = st.session_state.get(NEW_LINK)
         if made and made[0] == video.key:
@@ -126,9 +136,7 @@ def play(
     if this_visit["start"] > 0:
         note, again = st.columns([5, 1], vertical_alignment="center")
         note.caption(f"Resuming at {human_duration(this_visit['start'])}, where you left off.")
-        again.button(
-            "⏮ Start over", width="stretch", on_click=start_over, args=(store, user, video)
-        )
+        again.button("⏮ Start over", width="stretch", on_click=start_over, args=(svc, video))
     subtitles, thumbnails = extras
     player(
         src,
@@ -195,7 +203,7 @@ def main() -> None:
     top[1].subheader(plain(video.title), anchor=False)
     if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
         with top[2]:
-            share_panel(svc, user, video)
+            share_panel(svc, video)
     try:
         src = svc.urls.video_url(video)
         # Subtitles and seek previews need grants too: one that fails is the same error.

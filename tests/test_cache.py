@@ -88,7 +88,9 @@ def test_every_operation_works_in_every_region(key):
     c = LocalCache(bounds=SMALL)
     assert c.get(key) is None and c.ttl(key) is None
     assert c.add(key, "1", 60) and not c.add(key, "2", 60) and c.get(key) == "1"
+    assert c.replace(key, "3", 60) and c.get(key) == "3"
     c.delete(key)
+    assert not c.replace(key, "4", 60) and c.get(key) is None
     assert [c.incr(key, 60) for _ in range(3)] == [1, 2, 3] and 59 < c.ttl(key) <= 60
     c.set(key, "v", 0)
     assert c.get(key) == "v" and list(c.scan(key)) == [key]

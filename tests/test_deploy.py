@@ -251,6 +251,17 @@ def test_compose_trusts_exactly_haproxys_address():
     assert app["environment"]["HM_TRUSTED_PROXIES"].split(",") == addresses
 
 
+def test_haproxy_believes_forwarded_headers_from_the_compose_gateway_only():
+    """The host's TLS proxy reaches HAProxy from the network's gateway; nobody else may, as
+    8080 is published on the host's loopback only (tests/attacks/test_proxy_attacks.py runs
+    the rest)."""
+    compose = load_compose()
+    gateways = [c["gateway"] for n in compose["networks"].values() for c in n["ipam"]["config"]]
+    trusted = re.findall(r"^\s*acl from_host_proxy src (\S+)$", HAPROXY_CFG.read_text(), re.M)
+    assert trusted == gateways
+    assert service_using(compose, "haproxy")["ports"] == ["127.0.0.1:8080:8080"]
+
+
 # -- haproxy.cfg ------------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from homemovies_core.library import Kind, Video
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.storage import local_routes
 from homemovies_core.storage.local import LocalStorage
-from homemovies_core.web import bodies, login_routes, routes
+from homemovies_core.web import bodies, headers, login_routes, routes
 from tests.support.accounts import built_services
 
 
@@ -235,7 +235,7 @@ def _headers_app() -> TestClient:
                 Route("/health", data),
                 WebSocketRoute("/_stcore/stream", echo),
             ],
-            middleware=routes.middleware(),
+            middleware=headers.middleware(trusted_proxies=[]),
         )
     )
 
@@ -252,10 +252,13 @@ def test_pages_cannot_be_framed_but_component_frames_can_by_the_app_itself():
     http = _headers_app()
     page = http.get("/shared?t=secret")
     assert page.headers["x-frame-options"] == "DENY"
-    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert page.headers.get_list("content-security-policy") == [
+        "frame-ancestors 'none'",
+        headers.media_policy(None),
+    ]
     frame = http.get("/component/cookie_manager/index.html")
     assert frame.headers["x-frame-options"] == "SAMEORIGIN"
-    assert frame.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert frame.headers.get_list("content-security-policy")[0] == "frame-ancestors 'self'"
     assert "x-frame-options" not in http.get("/health").headers  # not a page
 
 
@@ -391,13 +394,14 @@ def _peer_request(peer: str, proto: str) -> Request:
 
 
 @pytest.mark.parametrize("peer", ["127.0.0.1", "::1", "::ffff:127.0.0.1"])
-def test_a_same_host_proxy_is_believed_about_https(peer):
+def test_a_same_host_proxy_is_believed_about_https_only_when_named(peer):
     # ::ffff:127.0.0.1 was untrusted for the cookie, and loopback for our own links.
-    assert login_routes.is_https(_peer_request(peer, "https"), [])
     headers = {"Host": "films.example", "X-Forwarded-Proto": "https"}
-    assert links.base_url(None, "", headers=headers, peer=peer, trusted_proxies=[]) == (
-        "https://films.example"
-    )
+    for proxies, scheme in (([], "http"), (["127.0.0.1", "::1"], "https")):
+        assert login_routes.is_https(_peer_request(peer, "https"), proxies) is (scheme == "https")
+        assert links.base_url(None, "", headers=headers, peer=peer, trusted_proxies=proxies) == (
+            f"{scheme}://films.example"
+        )
 
 
 def test_forwarded_proto_is_believed_right_most_and_from_trusted_proxies_only():

@@ -46,7 +46,10 @@ async def _work(request):
 
 def _client(peer: str) -> TestClient:
     return TestClient(
-        Starlette(routes=[Route("/api/progress", _work)], middleware=routes.middleware()),
+        # Loopback is the proxy here, named as an operator would (nothing is trusted unnamed).
+        Starlette(
+            routes=[Route("/api/progress", _work)], middleware=routes.middleware(["127.0.0.1"])
+        ),
         client=(peer, 40000),
         raise_server_exceptions=False,
     )

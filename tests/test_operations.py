@@ -68,6 +68,7 @@ def app(fake_oci, tmp_path_factory) -> Iterator[RunningApp]:
         "--bucket", BUCKET, "--os_endpoint", server.endpoint, "--oci_config", str(config),
         *family_login(
             "--log_format", "json", "--metrics_token_file", str(directory / "metrics_token"),
+            "--trusted_proxies", "127.0.0.1",  # the test plays the proxy (its X-Request-Id)
             username=USER_NAME,
         ),
     ]  # fmt: skip
@@ -202,7 +203,7 @@ def test_a_browser_session_s_json_log_holds_no_secret(app, fake_oci, browser):
 
 def _log_until_marker(app: RunningApp, timeout: float = 60) -> list[str]:
     """The log's lines up to one request of ours, made last and found by its request id
-    (loopback is a trusted proxy): every line before it was written whole. (A bad report to
+    (loopback is named a trusted proxy): every line before it was written whole. (A bad report to
     the progress route: refused, but logged at INFO, unlike /health.)"""
     marker = f"end-of-test-{secrets.token_hex(4)}"
     answer = httpx.post(app.url + "/api/progress", json={}, headers={"X-Request-Id": marker})

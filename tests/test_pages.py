@@ -76,10 +76,15 @@ def test_private_pages_refuse_a_direct_run_without_login(svc, page):
 def test_a_person_removed_from_the_users_is_logged_out(svc):
     """A session of someone no longer among the users (removed with `users remove`, then a
     restart) is no login any more, whatever cookie or session state it kept."""
-    from homemovies_core.ui import auth, state
+    from homemovies_core.sessions import SessionStore
+    from homemovies_core.ui import state
 
+    # Made while the person was still listed (same Cache, same key), as before a restart.
+    before = SessionStore(
+        svc.sessions.cache, svc.key("session"), generation_of={"someone-removed": "1"}.get
+    )
     at = app()
-    at.session_state[state.SESSION] = auth.store(svc).start(
+    at.session_state[state.SESSION] = before.start(
         "someone-removed", device="AppTest", address="192.0.2.1", via="password"
     )
     at.run()

@@ -39,6 +39,8 @@ def test_get_set_ttl_add_incr_scan(redis_url):
     time.sleep(0.4)
     assert c.get("k") is None and c.ttl("k") is None
     assert c.add("lock", "a", 10) and not c.add("lock", "b", 10) and c.get("lock") == "a"
+    assert c.replace("lock", "c", 20) and c.get("lock") == "c" and 10 < c.ttl("lock") <= 20
+    assert not c.replace("absent", "x", 10) and c.get("absent") is None  # never creates one
     assert [c.incr("n", 0.3) for _ in range(3)] == [1, 2, 3]
     time.sleep(0.4)
     assert c.incr("n", 0.3) == 1  # the window starts with the first increment only

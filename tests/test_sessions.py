@@ -18,9 +18,18 @@ def clock():
 
 
 @pytest.fixture
-def store(clock):
+def generations():
+    """Each user's credential generation (users.Credentials.generation), changed by tests."""
+    return {"mum": "mum-1", "kid": "kid-1", "dad": "dad-1"}
+
+
+@pytest.fixture
+def store(clock, generations):
     return SessionStore(
-        LocalCache(timer=clock), signing.derive_key(COOKIE_KEY, "session"), clock=clock
+        LocalCache(timer=clock),
+        signing.derive_key(COOKIE_KEY, "session"),
+        generation_of=generations.get,
+        clock=clock,
     )
 
 
@@ -43,7 +52,12 @@ def test_junk_is_no_session(store, bad):
 
 def test_a_forged_or_other_keys_cookie_is_no_session(store, clock):
     session = start(store)
-    other = SessionStore(store.cache, signing.derive_key("another key", "session"), clock=clock)
+    other = SessionStore(
+        store.cache,
+        signing.derive_key("another key", "session"),
+        generation_of={"mum": "mum-1"}.get,
+        clock=clock,
+    )
     assert store.from_cookie(other.cookie_value(session)) is None
     forged = signing.sign(
         signing.derive_key(COOKIE_KEY, "progress"), {"s": session.id, "u": "mum"}, clock.now + 60
@@ -95,6 +109,75 @@ def test_last_seen_is_written_at_most_every_few_minutes(store, clock):
     clock.now += 600
     store.touch(touched)
     assert store.get(session.id) is None  # touching never brings an ended session back
+
+
+class EndedDuringTouch(LocalCache):
+    """The session is ended (the Devices page, another replica) just before the `at`-th
+    operation `touch` makes on it: every moment a touch could be interleaved with."""
+
+    def __init__(self, at: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.at, self.ops = at, 0
+
+    def _op(self, key: str) -> None:
+        if key.startswith("session:"):
+            if self.ops == self.at:
+                super().delete(key)
+            self.ops += 1
+
+    def get(self, key):
+        self._op(key)
+        return super().get(key)
+
+    def set(self, key, value, ttl):
+        self._op(key)
+        super().set(key, value, ttl)
+
+    def replace(self, key, value, ttl):
+        self._op(key)
+        return super().replace(key, value, ttl)
+
+
+@pytest.mark.parametrize("at", range(3))
+def test_a_session_ended_while_it_is_touched_stays_ended(clock, generations, at):
+    """A touch used to read the session, then write it back: ended in between, it came back
+    to life. Now the write happens only if the session is there, in one operation."""
+    store = SessionStore(
+        LocalCache(timer=clock), b"k" * 32, generation_of=generations.get, clock=clock
+    )
+    session = start(store)
+    racing = EndedDuringTouch(at, timer=clock)
+    for key in store.cache.scan("session:"):
+        racing.set(key, store.cache.get(key), SESSION_SECONDS)
+    racing.ops = 0
+    store.cache = racing
+    clock.now += 600
+    store.touch(session)
+    if racing.ops > at:  # the session was ended during the touch
+        assert not list(racing.scan("session:")), f"ended before operation {at}, it came back"
+
+
+@pytest.mark.parametrize("change", ["new password", "removed", "removed and added again"])
+def test_a_new_password_or_a_removal_ends_every_session(store, generations, change):
+    """Issue 16 finding 9: sessions outlived a password change by up to 30 days."""
+    phone, tv = start(store), start(store, device="TV")
+    others = start(store, user="dad")
+    if change == "removed":
+        del generations["mum"]
+    else:
+        generations["mum"] = "mum-2"
+    for session in (phone, tv):
+        assert store.from_cookie(store.cookie_value(session)) is None
+        assert store.get(session.id) is None
+    assert store.active("mum") == []
+    assert store.get(others.id) is not None  # nobody else's
+    if change != "removed":
+        assert store.get(start(store).id) is not None  # logging in again works
+
+
+def test_no_session_for_someone_who_cannot_log_in(store):
+    with pytest.raises(ValueError):
+        start(store, user="stranger")
 
 
 def test_the_cookie_is_handed_over_once(store, clock):

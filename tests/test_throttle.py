@@ -1,12 +1,18 @@
 """The throttle: counted before the check, per subject and client, IPv6 per /64, and the
-client address behind proxies (every X-Forwarded-For line, loopback proxies included)."""
+client address behind proxies (every X-Forwarded-For line, from --trusted_proxies only)."""
 
 from __future__ import annotations
 
 import threading
 
 from homemovies_core.cache import LocalCache
-from homemovies_core.throttle import Throttle, client_address, client_key, from_trusted_proxy
+from homemovies_core.throttle import (
+    Throttle,
+    client_address,
+    client_key,
+    forwarded_https,
+    from_trusted_proxy,
+)
 from tests.support.clock import Clock
 
 
@@ -86,19 +92,30 @@ def test_every_forwarded_for_line_is_read_right_to_left():
     assert client_address("10.0.0.2", ["not-an-ip, 203.0.113.50"], ["10.0.0.0/8"]) == "203.0.113.50"
 
 
-def test_a_same_host_proxy_is_trusted_without_configuration():
-    """Streamlit reports no address for loopback peers; the connection's own address is
-    used, and a loopback proxy's X-Forwarded-For is believed, so clients behind it are apart."""
-    assert client_address("127.0.0.1", ["203.0.113.50"], []) == "203.0.113.50"
-    assert client_address("::1", ["2001:db8::7"], []) == "2001:db8::7"
-    assert client_address("127.0.0.1", [], []) == "127.0.0.1"
+def test_loopback_is_no_proxy_unless_named():
+    """Issue 16 finding 5: behind a same-host forwarder that adds no header (ssh -R, stunnel,
+    socat) a client's own X-Forwarded-For became its address. Loopback is a peer like any
+    other now; an operator whose proxy is on this machine names it in --trusted_proxies."""
+    assert client_address("127.0.0.1", ["203.0.113.50"], []) == "127.0.0.1"
+    assert client_address("::1", ["2001:db8::7"], []) == "::1"
+    assert client_address("127.0.0.1", ["203.0.113.50"], ["127.0.0.1"]) == "203.0.113.50"
     assert client_address(None, [], []) == "unknown"
 
 
 def test_one_rule_for_who_is_a_trusted_proxy():
-    """Loopback always, an IPv4-mapped peer as its IPv4 address, then the configured networks."""
-    assert from_trusted_proxy("127.0.0.1", []) and from_trusted_proxy("::1", [])
-    assert from_trusted_proxy("::ffff:127.0.0.1", [])  # a dual-stack socket's IPv4 peer
+    """Only the configured networks; an IPv4-mapped peer counts as its IPv4 address."""
+    assert not from_trusted_proxy("127.0.0.1", []) and not from_trusted_proxy("::1", [])
+    assert from_trusted_proxy("::ffff:127.0.0.1", ["127.0.0.1"])  # a dual-stack socket's peer
     assert from_trusted_proxy("::ffff:10.0.0.2", ["10.0.0.0/8"])
     assert not from_trusted_proxy("203.0.113.1", ["10.0.0.0/8"])
     assert not from_trusted_proxy(None, []) and not from_trusted_proxy("unknown", ["10.0.0.0/8"])
+
+
+def test_forwarded_https_is_the_right_most_entry_from_a_trusted_proxy():
+    proxies = ["10.0.0.0/8"]
+    assert forwarded_https("10.0.0.2", ["https"], proxies)
+    assert forwarded_https("10.0.0.2", ["http", "https"], proxies)  # the proxy's line is last
+    assert not forwarded_https("10.0.0.2", ["https, http"], proxies)  # a client's own, then ours
+    assert not forwarded_https("10.0.0.2", [], proxies)
+    assert not forwarded_https("203.0.113.1", ["https"], proxies)
+    assert not forwarded_https("127.0.0.1", ["https"], [])

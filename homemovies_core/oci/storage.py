@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import oci
 
@@ -59,6 +60,12 @@ class OciStorage:
         self._clock = clock
         self._sweeper: threading.Thread | None = None
         self._stop = threading.Event()
+
+    @property
+    def media_origin(self) -> str:
+        """The origin of PAR URLs (the page's CSP lets the browser load media from it)."""
+        parts = urlsplit(self.endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @classmethod
     def from_settings(

@@ -86,6 +86,8 @@ def _check_numbers(s: Settings) -> None:
         raise SettingsError("--max_upload_gb must be more than 0 and at most 10000.")
     if s.metrics_port is not None and not 0 < s.metrics_port < 65536:
         raise SettingsError("--metrics_port must be a port number from 1 to 65535.")
+    if not s.idle_login_minutes > 0:
+        raise SettingsError("--idle_login_minutes must be more than 0.")
     for proxy in s.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)

@@ -166,6 +166,11 @@ class Settings:
     metrics_port: int | None = setting(
         "serve Prometheus metrics on this port (the worker command; default: none)"
     )
+    idle_login_minutes: float = setting(
+        "close the connection of a page nobody is logged in on after this many minutes "
+        "without a word from its browser (it reconnects when used again)",
+        default=10.0,
+    )
     # Which source gave each value ("flag", "env", "secrets", "vault"); not a setting itself.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 

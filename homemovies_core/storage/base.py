@@ -62,6 +62,9 @@ class Grant:
 class Storage(Protocol):
     kind: str  # "local" or "oci"
     scope: str  # what a cache key needs to tell two libraries apart (root path, bucket)
+    # Where browsers fetch playback URLs from when it is not the app itself (the Object
+    # Storage endpoint's origin), for the pages' Content-Security-Policy; None: the app.
+    media_origin: str | None
 
     def list_level(self, prefix: str) -> Listing: ...
 

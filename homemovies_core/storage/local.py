@@ -23,6 +23,7 @@ URL_PREFIX = "/video"
 
 class LocalStorage:
     kind = "local"
+    media_origin = None  # the app serves the bytes itself (/video)
 
     def __init__(self, root: Path, url_key: bytes) -> None:
         self.root = root.resolve()
@@ -55,7 +56,10 @@ class LocalStorage:
                 continue
             modified = datetime.fromtimestamp(stat.st_mtime, UTC)
             if entry.is_dir():
-                size = _tree_size(Path(entry.path)) if entry.name.lower().endswith(".hls") else None
+                movie = entry.name.lower().endswith(".hls")
+                if movie and self.folder(name + "/") is None:
+                    continue  # reached through a symlink: no grant would play it (`authorize`)
+                size = _tree_size(Path(entry.path)) if movie else None
                 prefixes.append(ObjectInfo(name + "/", size, modified))
             elif entry.is_file():
                 objects.append(ObjectInfo(name, stat.st_size, modified))
@@ -120,7 +124,8 @@ class LocalStorage:
 
         `name` is relative to the granted `.hls/` folder, or the granted file's own name. The
         file's real path must stay inside the granted folder: a symlink in it that points
-        elsewhere, even elsewhere in the library, does not widen what the token reads.
+        elsewhere, even elsewhere in the library, does not widen what the token reads; nor
+        does a granted folder that is itself a symlink (see `folder`).
         """
         payload = signing.unseal(self._key, token)
         if payload is None:
@@ -129,7 +134,7 @@ class LocalStorage:
         if not isinstance(target, str) or not target or not isinstance(name, str):
             return None
         if payload.get("x"):
-            folder = self.resolve(target) if target.endswith("/") else None
+            folder = self.folder(target)
             path = self.resolve(target + name) if name else None
             if folder is None or path is None or not path.is_relative_to(folder):
                 return None
@@ -138,6 +143,18 @@ class LocalStorage:
                 return None
             path = self.resolve(target)
         return path if path is not None and _is_file(path) else None
+
+    def folder(self, name: str) -> Path | None:
+        """The folder `name` ("a/b.hls/") names, only if no part of its path is a symlink.
+
+        A grant covers the files below the folder it names. `Uploads/Party.hls ->
+        ../Family 2023` would make a grant for "Uploads/Party.hls/" one for all of Family 2023:
+        the folder's real path must be the path its name spells."""
+        if not name.endswith("/"):
+            return None
+        path = self.resolve(name)
+        spelled = self.root.joinpath(*name[:-1].split("/"))
+        return path if path is not None and path == spelled else None
 
     def resolve(self, name: str) -> Path | None:
         """Map an object name to a path inside the root; None for anything that would escape it

@@ -7,7 +7,11 @@ are login_page.py.)
   (sessions.py). Nothing in the browser has to report it, so there is no component whose
   rerun could swallow a click, and no flash of the login form for someone logged in.
 - Every action here runs in a widget callback: callbacks run before the script, so a click
-  acts even if the run it started is interrupted by another rerun.
+  acts even if the run it started is interrupted by another rerun. For the same reason a
+  callback runs before the script's login gate: one that changes anything asks
+  `acting_user()` first, which checks the session in the Cache at that moment.
+- What a tab holds for one person (the watch page's progress token, a share link just made,
+  a device approval) is dropped when someone logs in or out there, or the session ends.
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ from ..pairing import describe_device
 from ..services import Services, Users
 from ..sessions import COOKIE_NAME, LoginSession, SessionStore
 from ..throttle import client_address
+from ..web import idle_sockets
 from .state import (
     HANDOFF,
     LOGGED_OUT,
     LOGIN_ERROR,
+    PER_PERSON,
     SESSION,
 )
 
@@ -68,21 +74,22 @@ def store(svc: Services) -> SessionStore:
 
 # -- who is this ---------------------------------------------------------------------------
 def current_session(svc: Services) -> LoginSession | None:
-    """This tab's live login session: from session state, else from the login cookie."""
+    """This tab's live login session: from session state, else from the login cookie. The
+    store refuses one that was ended elsewhere ("log out this device"), expired, or whose
+    person was removed or given a new password (sessions.py)."""
     sessions = store(svc)
     known: LoginSession | None = st.session_state.get(SESSION)
     if known is not None:
-        live = sessions.get(known.id)  # ended elsewhere ("log out this device")?
-        if live is None or live.username not in users(svc):  # or that person was removed
+        live = sessions.get(known.id)
+        if live is None:
             st.session_state.pop(SESSION, None)
+            forget_person()
             return None
         st.session_state[SESSION] = sessions.touch(live)
         return live
     if st.session_state.get(LOGGED_OUT):
         return None  # the cookie this websocket opened with is the one just ended
     found = sessions.from_cookie(st.context.cookies.get(COOKIE_NAME))
-    if found is not None and found.username not in users(svc):
-        found = None  # removed from the users file since
     if found is not None:
         st.session_state[SESSION] = sessions.touch(found)
     return found
@@ -90,7 +97,24 @@ def current_session(svc: Services) -> LoginSession | None:
 
 def current_user(svc: Services) -> str | None:
     session = current_session(svc)
+    # Whether this tab's websocket may be closed when it falls silent (web/idle_sockets.py).
+    socket_id = st.context.headers.get(idle_sockets.HEADER)
+    idle_sockets.REGISTRY.note(socket_id, logged_in=session is not None)
     return session.username if session else None
+
+
+def acting_user(svc: Services) -> str | None:
+    """For a widget callback that changes something: the user of this tab's session if it is
+    still live now, else None, and the callback must do nothing. Callbacks run before the
+    script and its login gate: a tab whose session was just ended on the Devices page must
+    not approve a TV, make or revoke a link, or end a session with its next click."""
+    return current_user(svc)
+
+
+def forget_person() -> None:
+    """Drop what this tab holds for the person who was logged in (see state.PER_PERSON)."""
+    for key in PER_PERSON:
+        st.session_state.pop(key, None)
 
 
 def require_user() -> str:
@@ -147,6 +171,7 @@ def log_in_as(svc: Services, username: str, via: str) -> LoginSession:
     session = sessions.start(
         username, device=this_device(), address=the_client_address(svc), via=via
     )
+    forget_person()  # whoever used this tab before: their resume points are not this person's
     st.session_state[SESSION] = session
     st.session_state[HANDOFF] = sessions.handoff(session)
     st.session_state.pop(LOGGED_OUT, None)
@@ -191,6 +216,7 @@ def _log_out(svc: Services) -> None:
                 "later, or from the Devices page."
             )
     st.session_state.pop(HANDOFF, None)
+    forget_person()
     st.session_state[LOGGED_OUT] = f"logout-{time.time_ns()}"
 
 

@@ -16,6 +16,7 @@ from streamlit_authenticator import Hasher
 from .. import links
 from ..cache import CacheUnavailable
 from ..formatting import plain, try_again_in, whole_minutes
+from ..known_devices import COOKIE_NAME as DEVICE_COOKIE
 from ..observability.logs import user_ref
 from ..observability.metrics import LOGINS
 from ..pairing import PairingBusy, Ticket, display_code
@@ -28,7 +29,7 @@ log = logging.getLogger("homemovies.auth")
 
 POLL_SECONDS = 2  # how often a TV on the login page asks whether a phone approved it
 BCRYPT_MAX_BYTES = 72
-UNKNOWN_USER = "\x00unknown"  # every unknown user name counts as this one subject
+BUSY = "Many passwords are being checked right now. Try again in a moment."
 _DUMMY_HASH = bcrypt.hashpw(b"timing", bcrypt.gensalt(rounds=12)).decode()
 
 
@@ -41,8 +42,9 @@ def _submit_login(svc: Services) -> None:
         st.session_state[LOGIN_ERROR] = "Enter your user name and password."
         return
     address = the_client_address(svc)
+    device = svc.known_devices.device_for(st.context.cookies.get(DEVICE_COOKIE), username)
     try:
-        error = check_password(svc, username, password, address)
+        error = check_password(svc, username, password, address, device)
         if error is None:
             _forget_pairing(svc)
             log_in_as(svc, username, via="password")
@@ -55,22 +57,30 @@ def _submit_login(svc: Services) -> None:
         st.session_state.pop(LOGIN_ERROR, None)
 
 
-def check_password(svc: Services, username: str, password: str, address: str) -> str | None:
+def check_password(
+    svc: Services, username: str, password: str, address: str, device: str | None = None
+) -> str | None:
     """None if the password is right; else the sentence to show. The attempt is counted
-    before the password is checked, so parallel guesses cannot slip past the count."""
-    known = username in users(svc)
-    attempt = svc.throttles.login.attempt(username if known else UNKNOWN_USER, address)
+    before the password is checked, so parallel guesses cannot slip past the count; a name
+    that exists and one that does not get the same answers (login_guard.py)."""
+    guard = svc.throttles.login
+    attempt = guard.attempt(username, address, device)
     if not attempt.allowed:
         LOGINS.labels(result="throttled").inc()
         log.warning("Refused a login attempt from %s: too many failures.", address)
         return f"Too many failed attempts. {try_again_in(attempt.wait)}"
-    if _password_ok(svc, username, password, known):
-        svc.throttles.login.succeeded(username, address)
+    if not guard.checks.take():
+        LOGINS.labels(result="throttled").inc()
+        log.warning("Refused a login attempt from %s: too many password checks.", address)
+        return BUSY
+    if _password_ok(svc, username, password):
+        guard.succeeded(username, address, device)
         LOGINS.labels(result="ok").inc()
         return None
+    guard.failed(username, address, device)
     LOGINS.labels(result="wrong").inc()
     log.warning("Failed login from %s.", address)
-    wait = whole_minutes(svc.throttles.login.window)
+    wait = whole_minutes(guard.window)
     return "Wrong user name or password. " + (
         f"{attempt.left} more {'try' if attempt.left == 1 else 'tries'} before this device "
         f"must wait {wait}."
@@ -79,18 +89,19 @@ def check_password(svc: Services, username: str, password: str, address: str) ->
     )
 
 
-def _password_ok(svc: Services, username: str, password: str, known: bool) -> bool:
+def _password_ok(svc: Services, username: str, password: str) -> bool:
     if len(password.encode()) > BCRYPT_MAX_BYTES:  # bcrypt refuses these: never ours
         return False
     # streamlit-authenticator's own check, on the password as its login form would pass it
     # (surrounding spaces dropped); its login controller would also write keys of its own into
     # the session state, which nothing here reads or clears.
     password = password.strip()
-    if not known:
+    person = users(svc).get(username)
+    if person is None:
         Hasher.check_pw(password, _DUMMY_HASH)  # same time as a known name
         return False
     try:
-        return Hasher.check_pw(password, users(svc)[username].password_hash)
+        return Hasher.check_pw(password, person.password_hash)
     except ValueError:  # a hash bcrypt cannot read (users.py refuses them on load): no match
         return False
 

@@ -47,3 +47,8 @@ def share_unlocked(share_id: str) -> str:
 # Approving a device on the phone (pages/pair.py)
 PAIR_RESULT = "hm_pair_result"  # (code, Approval) of this phone's last approval attempt
 PAIR_CHECK = "hm_pair_check"
+
+# What a tab holds for the person logged in on it, dropped when someone logs in or out there
+# (auth.forget_person): the next person must not write into these resume points or see
+# these links.
+PER_PERSON = (WATCH_VISIT, NEW_LINK, SHARE_PASSWORD, PAIR_RESULT, PAIR_CHECK)

@@ -10,10 +10,11 @@ from ..library import Kind, Video, folder_title
 from ..library_view import Paging
 from ..progress import Progress
 from ..services import Services
+from ..storage.base import StorageError
 from ..web import poster_routes
 from . import cards
 from .player import SubtitleTrack
-from .state import BASE_URL
+from .state import BASE_URL, SESSION
 
 __all__ = [
     "app_url",
@@ -33,8 +34,12 @@ def app_url(path: str, **query: str) -> str:
 
 
 def poster_url(svc: Services, video: Video) -> str | None:
-    """The video's poster thumbnail, from a route any replica answers (no playback grant)."""
-    return app_url(poster_routes.poster_url(svc, video.poster)) if video.poster else None
+    """The video's poster thumbnail, from a route any replica answers (no playback grant), for
+    the person logged in on this tab."""
+    session = st.session_state.get(SESSION)
+    if not video.poster or session is None:
+        return None
+    return app_url(poster_routes.poster_url(svc, video.poster, user=session.username))
 
 
 def card(
@@ -81,8 +86,15 @@ def subtitle_tracks(svc: Services, video: Video) -> list[SubtitleTrack]:
 
 def player_extras(svc: Services, video: Video) -> tuple[list[SubtitleTrack], str | None]:
     """The player's subtitle tracks and seek-preview thumbnails (on the folder's grant). May
-    raise StorageError, like the video's own URL: callers show their one sentence for it."""
+    raise StorageError, like the video's own URL: callers show their one sentence for it;
+    also for a movie whose playlists point outside its folder (references.py), and the
+    previews are left out when their index does."""
+    problem = svc.references.playlist_problem(video)
+    if problem:
+        raise StorageError(problem)
     thumbs = svc.catalog.hls_thumbnails(video)
+    if thumbs and not svc.references.thumbnails_ok(video, thumbs):
+        thumbs = None
     thumbnails = svc.urls.object_url(thumbs, within=video) if thumbs else None
     return subtitle_tracks(svc, video), thumbnails
 

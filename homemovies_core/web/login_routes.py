@@ -2,7 +2,8 @@
 
 The page posts here with a header, never a body (nothing to bound, nothing to parse):
 - `POST /auth/session` with `X-HM-Handoff: <one-time id>` answers with the HttpOnly cookie
-  for the session the script run just started (see sessions.py);
+  for the session the script run just started (see sessions.py), and makes this browser a
+  known device of that user (`hm_device`, known_devices.py) unless it is one already;
 - `POST /auth/logout` ends the session its cookie names and clears the cookie.
 
 A custom header makes a cross-site form post impossible and a cross-site fetch need a CORS
@@ -20,9 +21,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..cache import CacheUnavailable
+from ..known_devices import COOKIE_NAME as DEVICE_COOKIE
+from ..known_devices import DEVICE_SECONDS
 from ..services import Services
 from ..sessions import COOKIE_NAME, SESSION_SECONDS
-from ..throttle import from_trusted_proxy
+from ..throttle import forwarded_https
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +35,23 @@ HANDOFF_HEADER = "x-hm-handoff"
 def is_https(request: Request, trusted_proxies) -> bool:
     """Whether the browser reached us over HTTPS (directly, or through a trusted proxy that
     says so): the cookie is then marked Secure."""
-    if request.url.scheme == "https":
-        return True
-    if not from_trusted_proxy(request.client.host if request.client else None, trusted_proxies):
-        return False
-    # The right-most entry: the one our proxy wrote (a client may send its own header).
-    return request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower() == "https"
+    return request.url.scheme == "https" or forwarded_https(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-proto"),
+        trusted_proxies,
+    )
 
 
 def _cookie(
-    response: Response, request: Request, value: str, max_age: int, trusted_proxies
+    response: Response,
+    request: Request,
+    value: str,
+    max_age: int,
+    trusted_proxies,
+    name: str = COOKIE_NAME,
 ) -> None:
     response.set_cookie(
-        COOKIE_NAME,
+        name,
         value,
         max_age=max_age,
         path="/",
@@ -55,11 +62,19 @@ def _cookie(
 
 
 def routes(svc: Services) -> list[BaseRoute]:
-    store, trusted = svc.sessions, svc.settings.trusted_proxies
+    store, trusted, devices = svc.sessions, svc.settings.trusted_proxies, svc.known_devices
+
+    def collect(handoff_id: str) -> tuple[str | None, str | None]:
+        """The session cookie for a hand-off id, and its user name."""
+        value = store.collect(handoff_id)
+        session = store.from_cookie(value) if value else None
+        return value, session.username if session else None
 
     async def session(request: Request) -> Response:
         try:
-            value = await run_in_threadpool(store.collect, request.headers.get(HANDOFF_HEADER, ""))
+            value, username = await run_in_threadpool(
+                collect, request.headers.get(HANDOFF_HEADER, "")
+            )
         except CacheUnavailable as exc:
             return PlainTextResponse(
                 str(exc), status_code=503, headers={"Cache-Control": "no-store"}
@@ -72,6 +87,10 @@ def routes(svc: Services) -> list[BaseRoute]:
             )
         response = Response(status_code=204, headers={"Cache-Control": "no-store"})
         _cookie(response, request, value, SESSION_SECONDS, trusted)
+        device = request.cookies.get(DEVICE_COOKIE)
+        if username and devices.device_for(device, username) is None:  # a known device now
+            value = devices.cookie_value(username)
+            _cookie(response, request, value, DEVICE_SECONDS, trusted, DEVICE_COOKIE)
         return response
 
     async def logout(request: Request) -> Response:

@@ -4,7 +4,9 @@ Posters used to be handed to `st.image` as bytes, which Streamlit keeps in the m
 one process that drew the page: behind a round-robin load balancer the browser's request for
 the image could reach another replica and fail. Here the URL carries a signed token naming the
 poster, so any replica can read it from the library (small, cached as a thumbnail). The token
-is the same all day, so browsers cache the image.
+is the same all day, so browsers cache the image. It is made for one person and their
+password's generation (users.Credentials.generation): it stops working when they are removed
+or given a new password, as their sessions do.
 """
 
 from __future__ import annotations
@@ -23,21 +25,29 @@ DAY = 24 * 3600
 MAX_TOKEN = 2048
 
 
-def poster_url(svc: Services, name: str, *, now: float | None = None) -> str:
-    """A URL for the poster object `name`, stable for the rest of the day (and a day more)."""
+def poster_url(svc: Services, name: str, *, user: str, now: float | None = None) -> str:
+    """A URL for the poster object `name`, for `user`, stable for the rest of the day (and a
+    day more)."""
     now = time.time() if now is None else now
     expires = (int(now) // DAY + 2) * DAY
-    return "/poster/" + signing.sign(svc.key("poster"), {"p": name}, expires)
+    payload = {"p": name, "u": user, "g": svc.credentials.generation(user) or ""}
+    return "/poster/" + signing.sign(svc.key("poster"), payload, expires)
 
 
 def routes(svc: Services) -> list[BaseRoute]:
     key = svc.key("poster")
 
+    def poster_name(token: str) -> str | None:
+        found = (
+            signing.verify_strings(key, token, "p", "u", "g") if len(token) <= MAX_TOKEN else None
+        )
+        if found is None or found[2] != svc.credentials.generation(found[1]):
+            return None
+        return found[0]
+
     async def poster(request: Request) -> Response:
-        token = request.path_params["token"]
-        payload = signing.verify(key, token) if len(token) <= MAX_TOKEN else None
-        name = payload.get("p") if payload else None
-        if not isinstance(name, str):
+        name = poster_name(request.path_params["token"])
+        if name is None:
             return PlainTextResponse(
                 "This link is not valid (it may have expired).", status_code=403
             )

@@ -20,7 +20,15 @@ from starlette.routing import BaseRoute, Route
 
 from ..progress import ProgressStore
 from ..services import Services
-from . import headers, login_routes, metrics_route, observe, poster_routes, regrant_routes
+from . import (
+    headers,
+    idle_sockets,
+    login_routes,
+    metrics_route,
+    observe,
+    poster_routes,
+    regrant_routes,
+)
 from .bodies import BodyError, read_json
 from .player_assets import player_routes
 
@@ -75,10 +83,21 @@ def progress_endpoint(store: ProgressStore):
     return progress
 
 
-def middleware(trusted_proxies: Sequence[str] = ()) -> list[Middleware]:
-    """ASGI middleware for every response the app sends (ours and Streamlit's); the first
-    wraps the others, so its timing and request id cover them too."""
-    return [*observe.middleware(trusted_proxies), *headers.middleware()]
+def middleware(
+    trusted_proxies: Sequence[str] = (),
+    *,
+    media_origin: str | None = None,
+    idle_seconds: float = idle_sockets.IDLE_SECONDS,
+) -> list[Middleware]:
+    """ASGI middleware for every response the app sends (ours and Streamlit's), and for the
+    websocket of a page nobody is logged in on; the first wraps the others, so its timing and
+    request id cover them too. `media_origin`: where playback URLs point when not at the app
+    (Storage.media_origin), for the pages' CSP."""
+    return [
+        *observe.middleware(trusted_proxies),
+        *headers.middleware(trusted_proxies, media_origin),
+        Middleware(idle_sockets.IdleSockets, idle_seconds=idle_seconds),
+    ]
 
 
 def build(svc: Services) -> list[BaseRoute]:

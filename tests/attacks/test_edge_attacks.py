@@ -22,15 +22,16 @@ import httpx
 import pytest
 
 from homemovies_core import signing
-from homemovies_core.cache import LocalCache
-from homemovies_core.progress import ProgressStore
 from homemovies_core.storage.local import LocalStorage
-from tests.support.accounts import COOKIE_KEY, USER, local_app
+from homemovies_core.web import bodies
+from tests.support.accounts import COOKIE_KEY, USER, built_services, local_app
 from tests.support.browser import serving_app
 from tests.support.media import make_library
+from tests.support.process import peak_rss, server_pid
 
 HLS = "Home videos/Party #2 ?.hls/"
 BEACH = "Summer 2023 #1/Beach day.mp4"
+LINKED_HLS = "Uploads/Party.hls/"
 MB = 1024 * 1024
 SCRIPT = "<script>document.title = document.cookie</script>"
 
@@ -50,6 +51,8 @@ def library(tmp_path_factory) -> Path:
     os.symlink(root / BEACH, root / HLS / "leak.mp4")  # inside the library, outside the movie
     os.symlink(root, root / HLS / "everything")
     os.symlink(base / "secret.txt", root / HLS / "escape.ts")
+    (root / "Uploads").mkdir()
+    os.symlink("../Summer 2023 #1", root / LINKED_HLS.rstrip("/"))  # a whole folder as a "movie"
     return root
 
 
@@ -121,6 +124,17 @@ def test_symlinks_do_not_widen_a_folder_token(app, storage, name):
     assert not answer.content.startswith(b"\x00\x00\x00") and b"root:" not in answer.content
 
 
+def test_a_symlinked_movie_folder_grants_nothing(app, storage):
+    """Issue 16 finding 2: `Uploads/Party.hls -> ../Summer 2023 #1` was listed as a movie, and
+    its playback URL served the files of the folder it points at."""
+    grant = storage.grant(LINKED_HLS, prefix=True, expires_at=time.time() + 600)
+    for name in ("Beach day.mp4", "Beach day.jpg"):
+        answer = httpx.get(app + grant.url_for(LINKED_HLS + name))
+        assert answer.status_code in (403, 404), name
+        assert not answer.content.startswith(b"\x00\x00\x00"), name
+    assert "Uploads/Party.hls/" not in [p.name for p in storage.list_level("Uploads/").prefixes]
+
+
 @pytest.mark.parametrize(
     "tail",
     [
@@ -159,11 +173,10 @@ def test_odd_video_tokens_get_a_4xx(app, token):
     assert 400 <= status < 500 and b"Traceback" not in body
 
 
-def _progress_token() -> str:
-    # The app's own progress key: what a watch page hands its player.
-    return ProgressStore(LocalCache(), signing.derive_key(COOKIE_KEY, "progress")).token(
-        USER, BEACH
-    )
+@pytest.fixture(scope="module")
+def progress_token(library) -> str:
+    """What a watch page hands its player: the app's own store, key and users."""
+    return built_services(library).progress.token(USER, BEACH)
 
 
 @pytest.mark.parametrize(
@@ -178,41 +191,14 @@ def _progress_token() -> str:
         ('{"token": "x", "position": 1', 400),
     ],
 )
-def test_odd_progress_reports_get_a_4xx(app, body, status):
+def test_odd_progress_reports_get_a_4xx(app, progress_token, body, status):
     answer = httpx.post(
-        app + "/api/progress", content=body.replace("{token}", _progress_token()).encode()
+        app + "/api/progress", content=body.replace("{token}", progress_token).encode()
     )
     assert answer.status_code == status and "Traceback" not in answer.text
 
 
 # -- finding 2: bodies --------------------------------------------------------------------------
-def server_pid(url: str) -> int:
-    """The `streamlit run` process serving `url` (found by its --server.port argument)."""
-    port = str(urlsplit(url).port)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            args = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if (
-            b"streamlit" in b" ".join(args)
-            and b"--server.port" in args
-            and args[args.index(b"--server.port") + 1] == port.encode()
-        ):
-            return int(entry)
-    raise LookupError(f"no streamlit process on port {port}")
-
-
-def peak_rss(pid: int) -> int:
-    """The process's peak resident memory (VmHWM), in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise LookupError("no VmHWM")
-
-
 def post_until_answered(
     url: str, head: dict[str, str], body_size: int, *, chunked: bool
 ) -> int | None:
@@ -278,6 +264,20 @@ def test_huge_bodies_are_refused_without_costing_memory(app):
     grown = peak_rss(pid) - before
     assert grown < 8 * MB, f"peak memory grew by {grown / MB:.0f} MB"
     # ... and the server still answers.
+    assert httpx.get(app + "/health").status_code == 200
+
+
+def test_a_body_sent_a_trickle_at_a_time_is_cut_off(app):
+    """Issue 16 finding 12: a body was read without a time limit, so a client sending a byte
+    now and then held its connection for as long as it liked."""
+    parts = urlsplit(app)
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        # Not the measure of anything: a server that never answers fails here, not hangs.
+        sock.settimeout(bodies.BODY_SECONDS * 10)
+        head = f"POST /api/progress HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: 100\r\n\r\n"
+        sock.sendall(head.encode() + b'{"tok')
+        status = sock.makefile("rb").readline()
+    assert status.split()[1:2] == [b"408"], status
     assert httpx.get(app + "/health").status_code == 200
 
 

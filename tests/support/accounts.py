@@ -26,3 +26,15 @@ def built_services(library: Path, *extra: str, username: str = USER):
 
     loaded = settings.load(local_app(library, *extra, username=username), {}, [])
     return services.build(loaded, announce=lambda _m: None)
+
+
+def users_file(path: Path, *names: str) -> Path:
+    """A users file (bcrypt hashes only) in which each of `names` has the password PASSWORD."""
+    from homemovies_core.users import hash_password
+
+    entries = "".join(
+        f"    {name}:\n      name: {name.title()}\n      password: '{hash_password(PASSWORD)}'\n"
+        for name in names
+    )
+    path.write_text(f"credentials:\n  usernames:\n{entries}", encoding="utf-8")
+    return path

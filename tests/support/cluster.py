@@ -6,7 +6,8 @@
         cluster.replica("a").kill()       # SIGKILL, as a crash or an OOM kill would
 
 HAProxy runs `deploy/haproxy.cfg` itself with only what a test must change: loopback addresses
-instead of Docker's DNS, a stats socket (to see which replicas HAProxy counts as up) and
+instead of Docker's DNS and network (the host's TLS proxy is HOST_PROXY, 127.0.0.3), a stats
+socket (to see which replicas HAProxy counts as up) and
 `option logasap` (a websocket's log line is written when it opens, not when it closes, so a test
 can tell which replica holds it). Every other setting, timeouts and health checks included, is
 the production one, so these tests see what an operator's HAProxy would do.
@@ -31,8 +32,10 @@ from tests.support.redis_server import stop as stop_redis
 
 HAPROXY = "/usr/sbin/haproxy"
 HAPROXY_CFG = REPO_ROOT / "deploy" / "haproxy.cfg"
+# The address the host's TLS proxy reaches HAProxy from (Docker's gateway in compose.yaml).
+HOST_PROXY = "127.0.0.3"
 
-# One `option httplog` line: `client [date] frontend backend/server timers status bytes ...
+# One log line (haproxy.cfg's log-format, the usual httplog with the path only): `client [date] frontend backend/server timers status bytes ...
 # "METHOD PATH PROTO"`. With logasap the byte count is written "+123".
 _LOG_LINE = re.compile(
     r" web app/(?P<server>\S+) \S+ (?P<status>-?\d+) \+?\d+ .*\"(?P<method>[A-Z]+) (?P<path>\S+) "
@@ -99,7 +102,8 @@ def haproxy_config(port: int, replicas: Sequence[Replica], stats_socket: Path) -
             rf"\g<1>maxconn \g<2>\n\g<1>stats socket {stats_socket} "
             r"mode 600 level admin",
         ),
-        (r"^(\s*)option httplog$", r"\g<1>option httplog\n\g<1>option logasap"),
+        (r"^(\s*)option dontlognull$", r"\g<1>option dontlognull\n\g<1>option logasap"),
+        (r"^(\s*acl from_host_proxy src) \S+$", rf"\g<1> {HOST_PROXY}"),
     ]
     for pattern, replacement in edits:
         text, count = re.subn(pattern, replacement, text, count=1, flags=re.M)
