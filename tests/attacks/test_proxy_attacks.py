@@ -144,3 +144,20 @@ def test_one_client_cannot_hold_all_of_haproxys_connections(edge):
     finally:
         for sock in held:
             sock.close()
+
+
+def test_haproxy_makes_the_request_id_the_app_logs_and_returns(edge):
+    """One id per request, made by HAProxy (a client's own is replaced), returned by the app
+    and written on HAProxy's log line, so the operator finds both sides of one request."""
+    cluster, proxies = edge
+    forged = "forged-id-0123456789"
+    answer = httpx.get(proxies.via_host_proxy["a"] + "/health", headers={"X-Request-Id": forged})
+    made = answer.headers.get("x-request-id", "")
+    assert answer.status_code == 200 and made and made != forged
+    assert made in cluster.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_streamlits_unauthenticated_metrics_are_not_served_through_haproxy(edge):
+    cluster, proxies = edge
+    assert httpx.get(proxies.via_host_proxy["a"] + "/_stcore/metrics").status_code == 404
+    assert httpx.get(proxies.via_host_proxy["a"] + "/health").status_code == 200
