@@ -27,13 +27,22 @@ PagesManager.uses_pages_directory = False
 PUBLIC_PAGES: set[str] = {"shared"}
 
 
-def pages() -> list:
+def pages(may_add: bool = False) -> list:
+    """Every page; "Add videos" is listed for those who may add (its URL always answers, with
+    the one sentence that says why not for anyone else)."""
     library = "pages/library.py"
     return [
         st.Page(library, title="Library", icon="🎞️", url_path="home", default=True),
         # The same page at /library, so that links and bookmarks of it open too.
         st.Page(library, title="Library", icon="🎞️", url_path="library", visibility="hidden"),
         st.Page("pages/timeline.py", title="Timeline", icon="📅", url_path="timeline"),
+        st.Page(
+            "pages/add.py",
+            title="Add videos",
+            icon="➕",
+            url_path="add",
+            visibility="visible" if may_add else "hidden",
+        ),
         st.Page("pages/shares.py", title="Shared links", icon="🔗", url_path="shares"),
         st.Page("pages/devices.py", title="Devices", icon="📱", url_path="devices"),
         st.Page("pages/watch.py", title="Watch", icon="▶️", url_path="watch", visibility="hidden"),
@@ -72,7 +81,10 @@ def main() -> None:
     svc = services.get()  # built when `streamlit run` imported this module (see the bottom)
 
     user = auth.current_user(svc)  # from the cookie, server-side: no rerun, no flash
-    page = st.navigation(pages(), position="sidebar" if user else "hidden")
+    from homemovies_core.uploads.policy import may_upload
+
+    may_add = bool(user) and may_upload(svc.settings, user)
+    page = st.navigation(pages(may_add), position="sidebar" if user else "hidden")
     observe.note(page=page.url_path, user=user)
     base = auth.base_url(svc, page.url_path)
     st.session_state[state.BASE_URL] = base

@@ -73,6 +73,7 @@ _REGION_OF_NAMESPACE = {
     "progress": DURABLE,
     "progress-recent": DURABLE,
     "users": DURABLE,
+    "upload": DURABLE,  # someone's upload under way: losing it loses where it got to
     "pair": PAIRING,
     "pair-claimed": PAIRING,
     "pair-wrong": PAIRING,

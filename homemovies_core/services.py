@@ -40,6 +40,8 @@ from .shares import ShareStore, lookup_throttle, password_throttle
 from .storage.base import Storage
 from .storage.metered import MeteredStorage
 from .throttle import CheckRate, Throttle
+from .uploads import Uploads
+from .uploads import build as build_uploads
 from .users import Credentials, Users, hash_password, parse
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class Services:
     throttles: Throttles
     health: HealthMonitor  # what /health reports, refreshed in the background
     jobs: Jobs  # the job queue: processing uploaded videos (jobs/service.py)
+    uploads: Uploads  # adding videos from a browser (uploads/)
     warnings: tuple[str, ...]  # shown to logged-in users: things an operator should fix
 
     def key(self, purpose: str) -> bytes:
@@ -113,6 +116,12 @@ def build(settings: Settings, *, announce=print) -> Services:
     secure = shared_only(cache)  # security state never falls back to one replica's memory
     # bcrypt at cost 12 is ~0.25 s of a core: 4 a second is about one of a replica's two.
     checks = CheckRate(per_second=4, burst=8)
+    jobs = Jobs.build(settings, cache, storage)
+    uploads, sweeper = build_uploads(
+        settings, storage, secure, catalog, key(cookie_key, "upload"), jobs=jobs
+    )
+    if uploads.unavailable() is None:  # adding videos is on: clean up after abandoned ones
+        sweeper.start(secure)
     return Services(
         settings=settings, cache=cache, storage=storage, catalog=catalog, urls=urls,
         references=ReferenceCheck(storage, cache),
@@ -130,8 +139,7 @@ def build(settings: Settings, *, announce=print) -> Services:
             share_lookup=lookup_throttle(secure), share_password=password_throttle(secure),
             pair_guess=guess_throttle(secure),
         ),
-        health=monitor_for(cache), warnings=tuple(warnings),
-        jobs=Jobs.build(settings, cache, storage),
+        health=monitor_for(cache), warnings=tuple(warnings), jobs=jobs, uploads=uploads,
     )  # fmt: skip
 
 

@@ -86,6 +86,16 @@ class OciStorage:
             background_client=bucket.background,
         )
 
+    @property
+    def client(self):
+        """The SDK client for calls a page waits on (uploads.py makes write PARs with it)."""
+        return self._client
+
+    @property
+    def background_client(self):
+        """The SDK client for background work (sweeps), with its longer retry policy."""
+        return self._background
+
     # -- what the app reads -----------------------------------------------------------------
     def list_level(self, prefix: str) -> Listing:
         where = f"the folder '{prefix}'" if prefix else "the top of the bucket"
@@ -180,7 +190,7 @@ class OciStorage:
         )
         # Its name, not its id: a PAR id ends with the object's name (a title, a folder).
         log.info("Created PAR %s (%s).", details.name, details.access_type)
-        url = self.endpoint + _base_uri(par.access_uri)
+        url = self.endpoint + base_uri(par.access_uri)
         if not prefix:
             url += quote_name(target)
         issued = par.time_expires.timestamp() if par.time_expires else int(expires_at)
@@ -278,7 +288,7 @@ def _content(listed, prefix: str) -> list[ObjectInfo]:
     return found
 
 
-def _base_uri(access_uri: str) -> str:
+def base_uri(access_uri: str) -> str:
     """`/p/<token>/n/<ns>/b/<bucket>/o/` of any PAR: we append the encoded name ourselves
     so the URL never depends on how (or whether) OCI encoded it."""
     cut = access_uri.find("/o/", access_uri.find("/b/"))

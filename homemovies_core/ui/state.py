@@ -34,6 +34,9 @@ NEW_LINK = "hm_new_share"  # the share link just made, shown once
 SHARE_LIFETIME = "hm_share_lifetime"
 SHARE_PASSWORD = "hm_share_password"
 
+# Adding videos (pages/add.py)
+UPLOAD_PAGE_TOKEN = "hm_upload_page_token"  # (user, token, expires) for /api/uploads
+
 # A share link's page (pages/shared.py)
 SHARED_PASSWORD = "hm_shared_password"
 SHARED_PASSWORD_ERROR = "hm_shared_password_error"

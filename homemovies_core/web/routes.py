@@ -28,6 +28,9 @@ from . import (
     observe,
     poster_routes,
     regrant_routes,
+    tus_routes,
+    upload_assets,
+    upload_routes,
 )
 from .bodies import BodyError, read_json
 from .player_assets import player_routes
@@ -110,5 +113,8 @@ def build(svc: Services) -> list[BaseRoute]:
         *poster_routes.routes(svc),
         *regrant_routes.routes(svc),  # a new playback URL for a player whose URL died
         *player_routes(),
+        *upload_routes.routes(svc),  # adding videos: the page's API, tus, tus-js-client
+        *tus_routes.routes(svc),
+        *upload_assets.routes(),
         *metrics_route.routes(svc.settings.metrics_token),
     ]

@@ -27,6 +27,7 @@ DEFAULT_SECRET_PAGE = 100
 VIRTUAL_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 READ_ACCESS_TYPES = {"ObjectRead", "ObjectReadWrite", "AnyObjectRead", "AnyObjectReadWrite"}
+WRITE_ACCESS_TYPES = {"ObjectWrite", "ObjectReadWrite", "AnyObjectWrite", "AnyObjectReadWrite"}
 OBJECT_ACCESS_TYPES = {"ObjectRead", "ObjectWrite", "ObjectReadWrite"}
 ACCESS_TYPES = OBJECT_ACCESS_TYPES | {"AnyObjectRead", "AnyObjectWrite", "AnyObjectReadWrite"}
 
@@ -166,6 +167,13 @@ class Par:
             return name == self.object_name
         return name.startswith(self.object_name or "")
 
+    def allows_write(self, name: str) -> bool:
+        if self.access_type not in WRITE_ACCESS_TYPES:
+            return False
+        if self.access_type in OBJECT_ACCESS_TYPES:
+            return name == self.object_name
+        return name.startswith(self.object_name or "")
+
 
 @dataclass(frozen=True)
 class ListPage:
@@ -218,6 +226,7 @@ class RequestRecord:
     path: str
     status: int
     key_id: str | None  # the signature's keyId; "ST$<token>" for session/resource-principal signers
+    size: int = 0  # bytes in the request's body (tests count what a resumed upload sent)
 
 
 @dataclass(frozen=True)
@@ -258,6 +267,7 @@ class FakeOCIModel:
         self._pars: dict[str, Par] = {}  # id -> Par, in creation order
         self._par_by_token: dict[str, str] = {}
         self._uploads: dict[str, MultipartUpload] = {}
+        self._par_uploads: dict[str, tuple[str, str]] = {}  # access token -> (PAR id, upload id)
         self._secrets: dict[str, Secret] = {}
         self._compartments: set[str] = set()
         self._counts: Counter[str] = Counter()
@@ -675,6 +685,41 @@ class FakeOCIModel:
             par = replace(self._pars[par_id], revoked=True)
             self._pars[par_id] = par
             return par
+
+    # ---- multipart uploads through a PAR --------------------------------------------
+    # Oracle's "Putting a Large Object" through a PAR: a PUT with `opc-multipart: true` to
+    # the PAR's object URL starts an upload and answers an upload-specific accessUri
+    # (`/p/<token>/n/<ns>/b/<bucket>/u/<object>/id/<uploadId>/`), valid while its PAR is.
+
+    def create_par_multipart(self, par: Par, name: str) -> tuple[MultipartUpload, str]:
+        """Start a multipart upload of `name` through `par`: (upload, its access token)."""
+        if not par.allows_write(name):
+            raise par_not_found()
+        upload = self.create_multipart_upload(par.bucket, name)
+        token = _secrets.token_urlsafe(48)
+        with self._lock:
+            self._par_uploads[token] = (par.id, upload.upload_id)
+        return upload, token
+
+    def par_upload(self, token: str, namespace: str, bucket: str, name: str, upload_id: str):
+        """The multipart upload an upload-specific access token opens, or 404 'PAR does not
+        exist' (unknown token, its PAR deleted or expired, or another upload's URL)."""
+        with self._lock:
+            par_id, known_id = self._par_uploads.get(token, ("", ""))
+            par = self._pars.get(par_id)
+            upload = self._uploads.get(upload_id)
+        if (
+            par is None
+            or known_id != upload_id
+            or par.namespace != namespace
+            or par.bucket != bucket
+            or par.time_expires <= self.now()
+            or par.revoked
+            or upload is None
+            or upload.object != name
+        ):
+            raise par_not_found()
+        return upload
 
     def par_for_token(self, token: str, namespace: str, bucket: str) -> Par:
         """The live PAR behind ``token`` for this bucket, or OCI's 404 'PAR does not exist'."""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, quote, unquote
 
 from .models import (
     FakeOCIModel,
@@ -35,11 +35,19 @@ from .models import (
 VAULT_BASE = "20180608"
 SECRETS_BASE = "20190301"
 
+# What OCI answers on every request through a PAR (Oracle's "Pre-Authenticated Request
+# Object URLs", Getting Metadata from an Object), plus content-range for ranged reads.
+_CORS_METHODS = "POST,PUT,GET,HEAD,DELETE,OPTIONS"
 _CORS_HEADERS = [
     ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Allow-Methods", _CORS_METHODS),
+    ("Access-Control-Allow-Credentials", "true"),
     (
         "Access-Control-Expose-Headers",
-        "content-length, content-range, content-type, accept-ranges, etag, last-modified, opc-request-id",
+        "accept-ranges,access-control-allow-credentials,access-control-allow-methods,"
+        "access-control-allow-origin,content-length,content-range,content-type,date,etag,"
+        "last-modified,opc-client-info,opc-multipart-md5,opc-content-md5,opc-request-id,"
+        "storage-tier,version-id,x-api-id",
     ),
 ]
 _OBJECT_FIELDS = (
@@ -262,6 +270,10 @@ def _secret_summary(secret: Secret) -> dict[str, Any]:
     }
 
 
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
+
+
 def _check_signature(request: Request) -> None:
     auth = request.header("Authorization") or ""
     looks_signed = (
@@ -354,6 +366,7 @@ class FakeOCIResponses:
                 request.path,
                 response.status,
                 _key_id(request),
+                len(request.body),
             )
         )
         return response
@@ -372,7 +385,13 @@ class FakeOCIResponses:
         head = segs[0]
         if head == "n":
             return self._route_object_storage(request, segs, base_url)
-        if head == "p" and len(segs) >= 7 and segs[2] == "n" and segs[4] == "b" and segs[6] == "o":
+        if (
+            head == "p"
+            and len(segs) >= 7
+            and segs[2] == "n"
+            and segs[4] == "b"
+            and segs[6] in ("o", "u")
+        ):
             return self._route_par_access(request, segs)
         if head == VAULT_BASE and len(segs) >= 2 and segs[1] == "secrets" and method == "GET":
             if len(segs) == 2:
@@ -480,8 +499,17 @@ class FakeOCIResponses:
 
     def _route_par_access(self, request: Request, segs: list[str]) -> _Route:
         token, ns, bucket = segs[1], unquote(segs[3]), unquote(segs[5])
+        if segs[6] == "u":
+            return self._route_par_multipart(request, token, ns, bucket, segs[7:])
         name = unquote("/".join(segs[7:]))
         method = request.method
+        if name and method == "PUT" and _is_true(request.header("opc-multipart")):
+            return _Route(
+                "ParCreateMultipartUpload",
+                lambda: self.par_create_multipart(token, ns, bucket, name),
+                signed=False,
+                cors=True,
+            )
         if not name and method == "GET":
             return _Route(
                 "ParList",
@@ -767,7 +795,11 @@ class FakeOCIResponses:
         par = self.model.par_for_token(token, ns, bucket)
         if not par.allows_read(name):
             raise par_not_found()
-        return self._serve_object(request, bucket, self.model.head_object(bucket, name))
+        response = self._serve_object(request, bucket, self.model.head_object(bucket, name))
+        disposition = request.query.get("httpResponseContentDisposition")
+        if disposition:  # "Getting an Object with Custom Response Headers"
+            response.headers.append(("Content-Disposition", disposition))
+        return response
 
     def par_list(self, request: Request, token: str, ns: str, bucket: str) -> Response:
         par = self.model.par_for_token(token, ns, bucket)
@@ -781,26 +813,83 @@ class FakeOCIResponses:
 
     def par_put(self, request: Request, token: str, ns: str, bucket: str, name: str) -> Response:
         par = self.model.par_for_token(token, ns, bucket)
-        if par.access_type in ("ObjectWrite", "ObjectReadWrite"):
-            allowed = name == par.object_name
-        elif par.access_type in ("AnyObjectWrite", "AnyObjectReadWrite"):
-            allowed = name.startswith(par.object_name or "")
-        else:
-            allowed = False
-        if not allowed:
+        if not par.allows_write(name):
             raise par_not_found()
         return self.put_object(request, ns, bucket, name)
 
     def _preflight(self, request: Request) -> Response:
         asked = request.header("Access-Control-Request-Headers") or "*"
         return Response(
+            200, [("Access-Control-Allow-Headers", asked), ("Access-Control-Max-Age", "3600")]
+        )
+
+    # ---- multipart uploads through a PAR ----------------------------------------
+
+    def _route_par_multipart(
+        self, request: Request, token: str, ns: str, bucket: str, rest: list[str]
+    ) -> _Route:
+        """`.../u/<object>/id/<uploadId>/` (POST commits, DELETE aborts) and
+        `.../u/<object>/id/<uploadId>/<part number>` (PUT uploads a part)."""
+        if len(rest) < 4 or rest[-3] != "id":
+            raise _NoRouteError
+        name, upload_id, part = unquote("/".join(rest[:-3])), unquote(rest[-2]), rest[-1]
+        table = {
+            ("PUT", True): ("ParUploadPart", self.par_upload_part),
+            ("POST", False): ("ParCommitMultipartUpload", self.par_commit_multipart),
+            ("DELETE", False): ("ParAbortMultipartUpload", self.par_abort_multipart),
+        }
+        found = table.get((request.method, part != ""))
+        if found is None:
+            raise _NoRouteError
+        operation, handler = found
+        where = (request, token, ns, bucket, name, upload_id, part)
+        return _Route(operation, lambda: handler(*where), signed=False, cors=True)
+
+    def par_create_multipart(self, token: str, ns: str, bucket: str, name: str) -> Response:
+        par = self.model.par_for_token(token, ns, bucket)
+        upload, access = self.model.create_par_multipart(par, name)
+        access_uri = (
+            f"/p/{access}/n/{ns}/b/{quote(bucket, safe='')}/u/{quote(name, safe='/')}"
+            f"/id/{upload.upload_id}/"
+        )
+        return json_response(
+            200,
+            {
+                "namespace": upload.namespace,
+                "bucket": upload.bucket,
+                "object": upload.object,
+                "uploadId": upload.upload_id,
+                "timeCreated": format_time(upload.time_created),
+                "storageTier": upload.storage_tier,
+                "accessUri": access_uri,
+            },
+        )
+
+    def par_upload_part(self, request, token, ns, bucket, name, upload_id, part) -> Response:
+        self.model.par_upload(token, ns, bucket, name, upload_id)
+        if not part.isdigit():
+            raise OCIError(400, "InvalidParameter", "The part number must be a number")
+        _check_md5(request, request.body)
+        etag, md5 = self.model.upload_part(bucket, name, upload_id, int(part), request.body)
+        return Response(200, [("ETag", etag), ("opc-content-md5", md5)])
+
+    def par_commit_multipart(self, request, token, ns, bucket, name, upload_id, _p) -> Response:
+        self.model.par_upload(token, ns, bucket, name, upload_id)
+        parts = [(n, e) for n, e, _m, _s in self.model.list_parts(bucket, name, upload_id)]
+        info = self.model.commit_multipart_upload(bucket, name, upload_id, parts)
+        return Response(
             200,
             [
-                ("Access-Control-Allow-Methods", "GET, HEAD, PUT, OPTIONS"),
-                ("Access-Control-Allow-Headers", asked),
-                ("Access-Control-Max-Age", "3600"),
+                ("opc-multipart-md5", info.multipart_md5 or ""),
+                ("ETag", info.etag),
+                ("Last-Modified", _http_date(info.time_modified)),
             ],
         )
+
+    def par_abort_multipart(self, request, token, ns, bucket, name, upload_id, _p) -> Response:
+        self.model.par_upload(token, ns, bucket, name, upload_id)
+        self.model.abort_multipart_upload(bucket, name, upload_id)
+        return Response(204)
 
     # ---- Vault and Secrets ------------------------------------------------------
 

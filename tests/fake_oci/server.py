@@ -43,7 +43,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
-        request = Request(self.command, self.path, self.headers, self._read_body())
+        body = self._read_body()
+        if len(body) < int(self.headers.get("Content-Length") or 0):
+            # The client went away mid-body (a closed tab): like OCI, nothing is stored.
+            self.close_connection = True
+            return
+        request = Request(self.command, self.path, self.headers, body)
         host = self.headers.get("Host")
         base_url = f"http://{host}" if host else self.server.endpoint
         response = self.server.app.handle(request, base_url)
