@@ -126,6 +126,11 @@ class Catalog:
     def _videos(self, prefix: str, level: Level) -> tuple[Video, ...]:
         return self.videos_of(prefix, level.listing, level.index)
 
+    def forget(self, prefix: str) -> None:
+        """Drop the cached listing of `prefix` (a movie was just added to it): the next page
+        lists it afresh, on every replica. The older copy stays, for an outage."""
+        self.cache.delete(self._key(prefix))
+
     def listing(self, prefix: str) -> tuple[Listing, bool, str | None]:
         """(listing, stale, why). Raises StorageError only when nothing was ever cached."""
         level, stale, why = self.level(prefix)
@@ -339,6 +344,17 @@ class Catalog:
         except StorageError:
             return None
         return library.hls_thumbnails(listing)
+
+    def hls_original(self, video: Video) -> str | None:
+        """The object name of the original an HLS movie keeps (`original.<ext>`), or None;
+        from the same folder listing as its subtitles and seek previews."""
+        if video.kind is not Kind.HLS:
+            return None
+        try:
+            listing, _s, _e = self.listing(video.key)
+        except StorageError:
+            return None
+        return library.hls_original(listing)
 
     # -- posters (posters.py) ---------------------------------------------------------------
     def posters(self, videos: list[Video]) -> dict[str, bytes | None]:

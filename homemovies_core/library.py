@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import Enum
 
 from .index.formats import IndexEntry, VideoFacts
-from .media_types import DOWNLOAD_TYPES
+from .media_types import DOWNLOAD_TYPES, media_type
 from .media_types import extension as _extension
 from .storage.base import Listing, ObjectInfo
 
@@ -32,6 +32,7 @@ HLS_SUFFIX = ".hls"
 HLS_PLAYLIST = "output.m3u8"
 HLS_POSTER = "poster.jpg"
 HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index of sprite tiles
+HLS_ORIGINAL = "original"  # the uploaded file, kept as original.<ext> (jobs/process.py)
 
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
@@ -162,6 +163,19 @@ def hls_thumbnails(listing: Listing) -> str | None:
     """The object name of an `.hls/` folder's seek-preview index, if it has one."""
     return next(
         (o.name for o in listing.objects if o.name.rsplit("/", 1)[-1] == HLS_THUMBNAILS), None
+    )
+
+
+def hls_original(listing: Listing) -> str | None:
+    """The object name of the original an `.hls/` folder keeps (`original.<ext>`, made when a
+    video is added from a browser), if it has one the app may serve (a media type)."""
+    return next(
+        (
+            o.name
+            for o in listing.objects
+            if o.name.rsplit("/", 1)[-1].startswith(HLS_ORIGINAL + ".") and media_type(o.name)
+        ),
+        None,
     )
 
 

@@ -15,6 +15,7 @@ from homemovies_core.progress import Progress, ProgressStore
 from homemovies_core.search import search
 from homemovies_core.storage.base import StorageError
 from homemovies_core.ui import auth, cards, navigation, state, widgets
+from homemovies_core.ui.being_added import being_added
 
 SEARCH_LIMIT = 100
 CONTINUE_LIMIT = 6
@@ -166,6 +167,7 @@ def folder_page(
     continue_watching(svc, store, user)
     view = svc.catalog.folder_view(current)
     st.title(plain(view.folder.title), anchor=False)
+    being_added(svc, current)  # uploads on their way into this folder
     if view.stale:
         st.warning(
             f"This may be out of date: {plain(view.error)}"

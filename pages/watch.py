@@ -13,6 +13,7 @@ from homemovies_core.progress import TOKEN_SECONDS, ProgressStore, resume_positi
 from homemovies_core.shares import DEFAULT_LIFETIME, LIFETIMES, describe_expiry
 from homemovies_core.storage.base import StorageError
 from homemovies_core.ui import auth, navigation, widgets
+from homemovies_core.ui.originals import download_button
 from homemovies_core.ui.player import SubtitleTrack, player
 from homemovies_core.ui.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
 from homemovies_core.ui.state import WATCH_VISIT as VISIT
@@ -219,6 +220,10 @@ def main() -> None:
         st.link_button(f"⬇ Download {plain(video.title)}", src)
     else:
         play(svc, user, video, src, extras)
+        try:
+            download_button(svc, video)  # a movie added from a browser keeps its original
+        except StorageError as exc:
+            st.caption(f"The original cannot be downloaded right now: {plain(exc)}")
     st.caption(facts(video))
     neighbours(svc, video)
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..media_types import is_download, media_type
+from ..media_types import extension, is_download, media_type
 
 # (token, name) -> the file a valid token grants, or None: LocalStorage.authorize. A callable,
 # not the class, so this module and local.py do not import each other.
@@ -28,6 +28,16 @@ class VideoFileResponse(FileResponse):
     # 1 MiB reads (Starlette's default is 64 KiB): each chunk hops to a worker thread and back
     # through three middleware layers, so bigger chunks move video several times faster.
     chunk_size = 1024 * 1024
+
+
+def _attachment_name(name: str, asked: str | None) -> str | None:
+    """The file name to save `name` under, or None to play it in the tab. An asked-for name
+    is only a suggestion to the browser, and only with the file's own extension."""
+    own = name.rsplit("/", 1)[-1]
+    if asked is None:
+        return own if is_download(name) else None
+    clean = "".join(c for c in asked[:200] if c.isprintable() and c not in '/\\"')
+    return clean if clean.strip(" .") and extension(clean) == extension(own) else own
 
 
 def routes(authorize: Authorize) -> list[BaseRoute]:
@@ -45,11 +55,12 @@ def routes(authorize: Authorize) -> list[BaseRoute]:
             return PlainTextResponse(
                 "This link is not valid (it may have expired).", status_code=403
             )
-        # Videos browsers cannot play are downloads ("attachment", under their own name).
+        # Videos browsers cannot play are downloads ("attachment", under their own name), and
+        # so is any file asked for with ?download=<name> ("Download original").
         return VideoFileResponse(
             path,
             media_type=kind,
-            filename=name.rsplit("/", 1)[-1] if is_download(name) else None,
+            filename=_attachment_name(name, request.query_params.get("download")),
             headers={
                 "Cache-Control": "private, max-age=3600",
                 "Content-Security-Policy": VIDEO_CSP,

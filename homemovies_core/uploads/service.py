@@ -25,7 +25,7 @@ from .errors import UploadError
 from .records import MAX_OPEN_PER_PERSON, UploadRecord, UploadStore, match_digest, new_id
 from .targets import Target
 from .tokens import UploadTokens
-from .views import UploadRow, rows
+from .views import UploadRow, progress_label, rows
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,12 @@ class Uploads:
     def row_of(self, record: UploadRecord) -> UploadRow:
         """One upload as the page lists it (its job's state once queued)."""
         return rows([record], self._status)[0]
+
+    def being_added(self, folder: str) -> list[tuple[str, str]]:
+        """(title, "Processing 63 %") of each video on its way into `folder`: its card."""
+        if self.jobs is None:
+            return []
+        return [(title, progress_label(job)) for title, job in self.jobs.pending_in(folder)]
 
     def _status(self, job_id: str):
         return self.jobs.status(job_id) if self.jobs is not None else None

@@ -57,6 +57,13 @@ def _failed(base: dict, message: str) -> UploadRow:
     return UploadRow(**base, state="failed", label=f"Failed: {text}", percent=0, finished=True)
 
 
+def progress_label(job: JobStatus) -> str:
+    """What a card of a video being added says: "Waiting" or "Processing 63 %"."""
+    if job.state == "processing":
+        return f"Processing {max(0, min(100, job.percent))} %"
+    return "Waiting"
+
+
 def job_row(base: dict, job: JobStatus | None) -> UploadRow:
     if job is None or job.state == "waiting":
         return UploadRow(**base, state="waiting", label="Waiting", percent=0)

@@ -33,6 +33,7 @@ class Card:
     poster: str | None = None  # a URL any replica answers
     progress: float | None = None  # 0..1 watched, drawn as a thin bar
     download: bool = False  # not playable in a browser: "Details of …"
+    pending: str = ""  # being added ("Processing 63 %"): shown with its state, nothing to open
 
 
 def grid(

@@ -57,7 +57,16 @@ function watched(progress) {
   return bar;
 }
 
+// A video still being added: its title and its state, and nothing to open (no player yet).
+function pendingCard(item) {
+  const box = el("div", "hm-card hm-card--pending");
+  box.append(poster({}, null), el("span", "hm-card__title", item.title));
+  box.append(el("span", "hm-card__facts", item.pending));
+  return box;
+}
+
 function card(item, open) {
+  if (item.pending) return pendingCard(item);
   const part = (className, text) => (text ? described(el("span", className, text)) : null);
   const badge = part("hm-card__badge", item.badge);
   const folder = part("hm-card__folder", item.folder && `📁 ${item.folder}`);

@@ -23,6 +23,7 @@ const registry = (window.__hmUploads = window.__hmUploads || {
   queue: [], // transfers waiting for their turn (one file at a time)
   busy: false,
   views: new Set(), // redraw callbacks of the mounted uploaders
+  polls: new Set(), // and their "ask the server now" callbacks
 });
 
 function el(tag, className, text) {
@@ -112,7 +113,7 @@ function scheduleRedraw() {
 
 function liveLabel(transfer) {
   if (transfer.phase === "queued") return "Queued";
-  if (transfer.phase === "finishing") return "Finishing";
+  if (transfer.phase === "finishing" || transfer.phase === "done") return "Finishing";
   if (transfer.error) return transfer.error;
   const percent = Math.floor((transfer.sent() * 100) / transfer.size);
   const parts = [`Uploading ${percent} %`];
@@ -181,7 +182,8 @@ async function send(transfer, data, api) {
     transfer.phase = "finishing";
     transfer.changed();
     await api.call("POST", `${api.base}/${transfer.id}/complete`, {}, transfer.token);
-    registry.transfers.delete(transfer.id);
+    transfer.phase = "done"; // shown as "Finishing" until the server's list has it queued
+    for (const poll of registry.polls) poll();
   } catch (error) {
     if (transfer.signal.aborted) return;
     transfer.inflight.clear();

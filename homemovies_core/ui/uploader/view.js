@@ -141,6 +141,12 @@ function fillRow(item, row, view) {
 
 function render(view) {
   const rows = [...view.rows];
+  for (const row of rows) {
+    const live = registry.transfers.get(row.id);
+    if (live && live.phase === "done" && row.state !== "uploading" && row.state !== "paused") {
+      registry.transfers.delete(row.id); // the server has it now: its state is the server's
+    }
+  }
   for (const transfer of registry.transfers.values()) {
     if (!rows.some((r) => r.id === transfer.id)) {
       rows.unshift({ id: transfer.id, name: transfer.name, size: transfer.size, state: "uploading",
@@ -178,6 +184,7 @@ function startPolling(view) {
     clearTimeout(timer);
     if (!view.root.isConnected) {
       registry.views.delete(view.render);
+      registry.polls.delete(poll);
       return;
     }
     try {
@@ -193,6 +200,7 @@ function startPolling(view) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") poll();
   });
+  registry.polls.add(poll);
   return poll;
 }
 
