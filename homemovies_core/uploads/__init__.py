@@ -7,8 +7,6 @@ queue (`jobs/`) turns a finished upload into a movie.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..cache import Cache
 from ..catalog import Catalog
 from ..settings import Settings
@@ -20,25 +18,18 @@ from .sweeper import Sweeper
 from .targets import LocalTarget, OciTarget, Target
 from .tokens import UploadTokens
 
-__all__ = ["Started", "Sweeper", "UploadError", "Uploads", "build", "uploads_dir"]
-
-HIDDEN_UPLOADS = ".uploads"  # inside a writable media folder: hidden from listings and /video
+__all__ = ["Started", "Sweeper", "UploadError", "Uploads", "build"]
 
 
-def uploads_dir(settings: Settings, media_root: Path | None) -> Path | None:
-    """Where a local library's uploads wait: --uploads_dir, else `.uploads` in the media
-    folder (hidden: never listed, never served). None for a bucket."""
-    if settings.uploads_dir is not None:
-        return settings.uploads_dir
-    return None if media_root is None else media_root / HIDDEN_UPLOADS
-
-
-def target_for(settings: Settings, storage) -> Target:
+def target_for(storage, jobs) -> Target:
+    """Where the bytes go: the bucket's `.uploads/`, or the uploads folder the job queue's
+    placement chose for a local library (jobs/place.py: --uploads_dir, else `.uploads` in
+    the media folder: hidden, never listed, never served)."""
     if storage.kind == "oci":
         from ..oci.uploads import OciUploads  # the SDK only where the library is a bucket
 
         return OciTarget(OciUploads(storage))
-    return LocalTarget(PartialFiles(uploads_dir(settings, storage.root)))
+    return LocalTarget(PartialFiles(jobs.placement.uploads))
 
 
 def build(
@@ -47,7 +38,7 @@ def build(
     """The upload service over `storage` and its sweeper (not started). `cache` should be the
     shared-only view of the Cache: upload state never splits between replicas."""
     store = UploadStore(cache)
-    target = target_for(settings, storage)
+    target = target_for(storage, jobs)
     uploads = Uploads(
         settings=settings, store=store, tokens=UploadTokens(key), catalog=catalog,
         target=target, jobs=jobs,

@@ -69,7 +69,7 @@ class Uploads:
             return policy.OFF
         if self.jobs is None:
             return policy.NO_QUEUE
-        return self.target.problem() or self.jobs.unavailable_reason()
+        return self.jobs.unavailable_reason() or self.target.problem()
 
     def refusal(self, user: str | None) -> str | None:
         """Why `user` cannot add videos now (one sentence), or None."""
