@@ -17,7 +17,7 @@ async function choose(files, view) {
     return;
   }
   try {
-    localStorage.setItem("homemovies.upload.folder", form.select.value);
+    localStorage.setItem("homemovies.uploadFolder", form.select.value);
   } catch (_error) {
     // remembered for next time only if the browser lets us
   }
@@ -57,22 +57,29 @@ async function cancel(row, view) {
   view.poll();
 }
 
+let formCount = 0;
+
+// A visible <label for=…> per control (its whole text is the control's name).
+function field(className, text, control) {
+  formCount += 1;
+  control.id = `hm-up-${formCount}`;
+  const box = el("div", `hm-up__field ${className}`);
+  const label = el("label", "hm-up__label", text);
+  label.htmlFor = control.id;
+  box.append(label, control);
+  return box;
+}
+
 function buildForm(root, data) {
   const form = el("div", "hm-up__form");
-  const folderLabel = el("label", "hm-up__field");
-  folderLabel.append(el("span", "hm-up__label", "Folder"));
   const select = el("select", "hm-up__select");
-  folderLabel.append(select);
-  const newLabel = el("label", "hm-up__field");
-  newLabel.append(el("span", "hm-up__label", "Name of the new folder"));
+  const folderLabel = field("", "Folder", select);
   const newName = el("input", "hm-up__text");
   Object.assign(newName, { type: "text", maxLength: 80, autocomplete: "off" });
-  newLabel.append(newName);
-  const pick = el("label", "hm-up__field hm-up__pick");
-  pick.append(el("span", "hm-up__label", "Videos to add"));
+  const newLabel = field("", "Name of the new folder", newName);
   const input = el("input", "hm-up__file");
   Object.assign(input, { type: "file", multiple: true, accept: "video/*" });
-  pick.append(input);
+  const pick = field("hm-up__pick", "Videos to add", input);
   form.append(folderLabel, newLabel, pick);
   const message = el("p", "hm-up__message");
   message.setAttribute("role", "status");
@@ -89,7 +96,7 @@ function buildForm(root, data) {
 }
 
 function fillFolders(form, folders) {
-  const keep = form.select.value || localStorage.getItem("homemovies.upload.folder");
+  const keep = form.select.value || localStorage.getItem("homemovies.uploadFolder");
   const options = folders.map((f) => Object.assign(el("option", "", f.title), { value: f.key }));
   options.push(Object.assign(el("option", "", "New folder…"), { value: NEW_FOLDER }));
   form.select.replaceChildren(...options);
