@@ -71,6 +71,12 @@ class PartialFiles:
         except OSError:
             return None
 
+    def written_at(self, upload_id: str) -> float | None:
+        try:
+            return self.partial(upload_id).stat().st_mtime
+        except OSError:
+            return None
+
     def has_room_for(self, size: int) -> bool:
         try:
             free = shutil.disk_usage(self.partial_dir).free

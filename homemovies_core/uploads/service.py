@@ -161,11 +161,13 @@ class Uploads:
     def listing(self, user: str) -> list[UploadRow]:
         """`user`'s uploads of the last 24 hours, newest first, as the page lists them."""
         records = cache_errors(lambda: self.store.all_of(user))
-        live = [
-            dataclasses.replace(r, received=self.target.received(r)) if r.open else r
-            for r in records
-        ]
+        live = [self._now(r) if r.open else r for r in records]
         return rows(live, self._status)
+
+    def _now(self, record: UploadRecord) -> UploadRecord:
+        """An open upload as it is this moment: bytes received, last written."""
+        received, written = self.target.received(record), self.target.written_at(record)
+        return dataclasses.replace(record, received=received, updated=written or record.updated)
 
     def row_of(self, record: UploadRecord) -> UploadRow:
         """One upload as the page lists it (its job's state once queued)."""

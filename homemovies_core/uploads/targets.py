@@ -38,6 +38,7 @@ class Target(Protocol):
     def has_room_for(self, size: int) -> bool: ...
     def begin(self, record: UploadRecord) -> None: ...
     def received(self, record: UploadRecord) -> int: ...
+    def written_at(self, record: UploadRecord) -> float | None: ...
     def arrived(self, record: UploadRecord) -> bool: ...
     def finish(self, record: UploadRecord) -> None: ...
     def discard(self, record: UploadRecord) -> None: ...
@@ -82,6 +83,10 @@ class LocalTarget:
         if offset is None and (self.files.root / record.source).is_file():
             return record.size  # renamed already: complete
         return offset or 0
+
+    def written_at(self, record: UploadRecord) -> float | None:
+        """When a byte last arrived (a slow PATCH writes for minutes before it ends)."""
+        return self.files.written_at(record.id)
 
     def arrived(self, record: UploadRecord) -> bool:
         return self.received(record) == record.size
@@ -130,6 +135,9 @@ class OciTarget:
 
     def received(self, record: UploadRecord) -> int:
         return record.received
+
+    def written_at(self, record: UploadRecord) -> float | None:
+        return None  # the browser reports each part done: the record's own time says it
 
     def arrived(self, record: UploadRecord) -> bool:
         return _storage_errors(lambda: self.oci.object_size(record.source)) == record.size
