@@ -15,15 +15,16 @@ import pytest
 import redis
 from playwright.sync_api import expect
 
+from homemovies_core.users import hash_password
 from tests.fake_oci import start_fake_oci, write_oci_config
 from tests.support.accounts import local_app
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, serving_app, wait_for_video
-from tests.support.flows import heading
+from tests.support.flows import card, heading, log_in_for_good, open_folder
 from tests.support.jobs import wait_until, worker_process
 from tests.support.media import make_clip
 from tests.support.oci_env import oci_app
 from tests.support.redis_server import start_redis, stop
-from tests.support.upload_flows import choose, expect_state, open_add_videos, row
+from tests.support.upload_flows import READY_MS, choose, expect_state, open_add_videos, row
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 MB = 1_000_000
@@ -164,6 +165,42 @@ def test_bad_input_on_the_page_is_one_sentence(app, phone, tmp_path):
     safe = "Birthday4pm.exe" + "ü" * 92 + ".mp4"  # 200 bytes of UTF-8 at most, then the extension
     expect_state(phone, safe, r"Ready")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_video_being_added_shows_in_its_folder_for_the_whole_family(browser, library, tmp_path):
+    """Mum adds a video; until a worker has made it, Dad sees its card in the folder, with
+    its state and nothing to play; then the movie's own card takes its place."""
+    users = tmp_path / "users.yaml"
+    users.write_text(
+        "credentials:\n  usernames:\n    dad:\n      name: Dad\n"
+        f"      password: '{hash_password('dad pass')}'\n"
+    )
+    proc, url = start_redis(tmp_path / "redis")  # a queue of its own: no other worker takes it
+    flags = ["--redis_url", url, "--users_file", str(users)]
+    clip = make_clip(tmp_path / "Picnic.mp4", seconds=2, pattern="mandelbrot")
+    try:
+        with serving_app(local_app(library, *flags)) as app_url:
+            mum = browser.new_context().new_page()
+            open_add_videos(mum, app_url)
+            choose(mum, [clip], folder="Family")
+            expect_state(mum, "Picnic.mp4", r"Waiting")  # no worker yet
+
+            dad = browser.new_context().new_page()
+            dad.goto(app_url)
+            log_in_for_good(dad, "dad pass", "dad")
+            open_folder(dad, "Family")
+            pending = dad.get_by_role("list", name="Videos being added")
+            expect(pending).to_contain_text("Picnic", timeout=60_000)
+            expect(pending).to_contain_text("Waiting")
+            expect(pending.get_by_role("button")).to_have_count(0)  # no player, nothing to open
+            worker_flags = ["--media_dir", str(library), "--redis_url", url]
+            with worker_process(tmp_path / "worker.log", *worker_flags):
+                expect(card(dad, "Picnic")).to_be_visible(timeout=READY_MS)
+                expect(pending).to_have_count(0)
+            mum.context.close()
+            dad.context.close()
+    finally:
+        stop(proc)
 
 
 # -- a bucket --------------------------------------------------------------------------------
