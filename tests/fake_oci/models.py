@@ -227,6 +227,8 @@ class RequestRecord:
     status: int
     key_id: str | None  # the signature's keyId; "ST$<token>" for session/resource-principal signers
     size: int = 0  # bytes in the request's body (tests count what a resumed upload sent)
+    started: float = 0.0  # time.monotonic() when its headers arrived, and when it was answered:
+    finished: float = 0.0  # benchmarks time a client's work by the server's own clock
 
 
 @dataclass(frozen=True)

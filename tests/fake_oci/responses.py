@@ -68,6 +68,7 @@ class Request:
     target: str  # raw request target: percent-encoded path plus query
     headers: Mapping[str, str]  # case-insensitive mapping (http.server's Message)
     body: bytes = b""
+    arrived: float = 0.0  # time.monotonic() when its headers were read (before the body)
 
     def __post_init__(self) -> None:
         path, _, query = self.target.partition("?")
@@ -323,6 +324,7 @@ class FakeOCIResponses:
     # ---- entry point ------------------------------------------------------------
 
     def handle(self, request: Request, base_url: str) -> Response:
+        started = request.arrived or time.monotonic()
         request_id = uuid.uuid4().hex.upper()
         cors = request.path.startswith("/p/") or request.method == "OPTIONS"
         route: _Route | None = None
@@ -367,6 +369,8 @@ class FakeOCIResponses:
                 response.status,
                 _key_id(request),
                 len(request.body),
+                started,
+                time.monotonic(),
             )
         )
         return response

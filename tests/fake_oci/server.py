@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Self
@@ -43,12 +44,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
+        arrived = time.monotonic()  # the request line and headers are in; the body is not
         body = self._read_body()
         if len(body) < int(self.headers.get("Content-Length") or 0):
             # The client went away mid-body (a closed tab): like OCI, nothing is stored.
             self.close_connection = True
             return
-        request = Request(self.command, self.path, self.headers, body)
+        request = Request(self.command, self.path, self.headers, body, arrived)
         host = self.headers.get("Host")
         base_url = f"http://{host}" if host else self.server.endpoint
         response = self.server.app.handle(request, base_url)

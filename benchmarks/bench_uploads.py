@@ -1,0 +1,285 @@
+"""Adding a 500 MB video from a browser (Chromium), against the command-line tools.
+
+    python benchmarks/bench_uploads.py [--mb 500] [--latency 0.02] [--repeat 2]
+
+- local: the Add videos page (tus-js-client, 32 MiB PATCHes through the app's tus route onto
+  the disk) vs `curl -T` sending the same 32 MiB chunks to the same route, one curl process
+  on one connection. Also shown, for scale: `curl -T file://` copying the file on the disk.
+- OCI: the page (16 MiB parts, 3 at a time, straight to the fake OCI through a write PAR,
+  the fake on another origin) vs `oci os object put` with the same part size and
+  parallelism, both against the fake OCI with `--latency` added to every request.
+
+Local: the browser's time is the span of its tus requests (Resource Timing: the first
+request's start to the last answer); curl's is its wall time. OCI: both are the fake
+server's own clock, from the multipart upload's creation to the last part's answer. Runs alternate who
+goes first; the best of `--repeat` is kept. The machine is shared and noisy: read the
+ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from homemovies_core import signing  # noqa: E402
+from homemovies_core.sessions import COOKIE_NAME  # noqa: E402
+from homemovies_core.uploads.targets import TUS_CHUNK  # noqa: E402
+from homemovies_core.uploads.tokens import UploadTokens  # noqa: E402
+from tests.fake_oci import start_fake_oci, write_oci_config  # noqa: E402
+from tests.support.accounts import COOKIE_KEY, USER, local_app  # noqa: E402
+from tests.support.browser import chromium, serving_app  # noqa: E402
+from tests.support.media import make_clip  # noqa: E402
+from tests.support.oci_cli import find_oci_cli  # noqa: E402
+from tests.support.oci_env import BUCKET, NS, oci_app  # noqa: E402
+from tests.support.redis_server import start_redis, stop  # noqa: E402
+from tests.support.upload_flows import choose, expect_state, open_add_videos  # noqa: E402
+
+PART_MIB = 16
+QUEUED = r"Waiting|Processing|Failed"  # the upload is done and handed to the queue
+
+SPAN_JS = """(match) => {
+  const hits = performance.getEntriesByType("resource").filter((e) => e.name.includes(match));
+  if (!hits.length) return null;
+  return (Math.max(...hits.map((e) => e.responseEnd)) - Math.min(...hits.map((e) => e.startTime))) / 1000;
+}"""
+
+
+def app_cpu() -> float:
+    """CPU seconds used so far by the app (`streamlit run`, a child of this process)."""
+    apps = [
+        p for p in psutil.Process().children(recursive=True) if "streamlit" in " ".join(p.cmdline())
+    ]
+    return sum(sum(p.cpu_times()[:2]) for p in apps)
+
+
+def measured(run) -> tuple[float, float]:
+    """(seconds `run()` says it took, CPU seconds the app spent meanwhile)."""
+    before = app_cpu()
+    seconds = run()
+    return seconds, app_cpu() - before
+
+
+def random_file(path: Path, mb: int) -> Path:
+    with open(path, "wb") as out:
+        for _ in range(mb):
+            out.write(os.urandom(1_000_000))
+    return path
+
+
+def fresh_copy(source: Path, name: str) -> Path:
+    """The same bytes under another name and time: a new upload, never a resumed one."""
+    copy = source.with_name(name)
+    os.link(source, copy)
+    os.utime(copy, (time.time(), time.time() + hash(name) % 1000))
+    return copy
+
+
+def browser_upload(page, base: str, source: Path, name: str, match: str) -> float:
+    """Seconds from the first transfer request to the last answer, as the browser saw them."""
+    page.goto(base + "/add")
+    open_add_videos(page, base, logged_in=True)
+    page.evaluate(
+        "performance.clearResourceTimings(); performance.setResourceTimingBufferSize(5000)"
+    )
+    choose(page, [fresh_copy(source, name)], folder="Family")
+    expect_state(page, name, QUEUED)
+    return page.evaluate(SPAN_JS, match)
+
+
+def curl_chunks(base: str, cookie: str, source: Path, work: Path) -> float:
+    """`curl -T` of the same 32 MiB chunks to the same tus route, in one curl process."""
+    page_token = UploadTokens(signing.derive_key(COOKIE_KEY, "upload")).page(USER)[0]
+    size = source.stat().st_size
+    started = httpx.post(
+        base + "/api/uploads",
+        json={
+            "name": f"curl-{time.time_ns()}.mp4",
+            "size": size,
+            "modified": time.time_ns() // 10**6,
+            "folder": "Family/",
+        },
+        headers={"X-HM-Upload": page_token},
+        cookies={COOKIE_NAME: cookie},
+    ).json()
+    chunks, offset = [], 0
+    with open(source, "rb") as whole:  # split beforehand: not part of the time
+        while offset < size:
+            chunk = work / f"chunk{len(chunks)}"
+            chunk.write_bytes(whole.read(TUS_CHUNK))
+            chunks.append((offset, chunk))
+            offset += chunk.stat().st_size
+    command = ["curl", "-s", "-f", "-o", "/dev/null"]
+    for number, (at, chunk) in enumerate(chunks):
+        command += [] if number == 0 else ["--next", "-s", "-f", "-o", "/dev/null"]
+        command += [
+            "-X", "PATCH", "-T", str(chunk), "-b", f"{COOKIE_NAME}={cookie}",
+            "-H", "Tus-Resumable: 1.0.0", "-H", "Content-Type: application/offset+octet-stream",
+            "-H", f"Upload-Offset: {at}", "-H", f"X-HM-Upload: {started['token']}", "-H", "Expect:",
+            base + started["tus_url"],
+        ]  # fmt: skip
+    begun = time.perf_counter()
+    subprocess.run(command, check=True)
+    elapsed = time.perf_counter() - begun
+    for _at, chunk in chunks:
+        chunk.unlink()
+    return elapsed
+
+
+def curl_copy(source: Path, work: Path) -> float:
+    target = work / "copy.bin"
+    begun = time.perf_counter()
+    subprocess.run(["curl", "-s", "-T", str(source), f"file://{target}"], check=True)
+    elapsed = time.perf_counter() - begun
+    target.unlink()
+    return elapsed
+
+
+def oci_put(cli: str, endpoint: str, config: Path, source: Path, name: str, *extra: str) -> float:
+    begun = time.perf_counter()
+    subprocess.run(
+        [cli, "os", "object", "put", "--config-file", str(config), "--endpoint", endpoint,
+         "-ns", NS, "-bn", BUCKET, "--file", str(source), "--name", name, "--force",
+         "--part-size", str(PART_MIB), "--parallel-upload-count", "3", *extra],
+        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+        env={**os.environ, "OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING": "True"},
+    )  # fmt: skip
+    return time.perf_counter() - begun
+
+
+def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return min(runs)
+
+
+def bench_local(browser, source: Path, work: Path, redis_url: str, repeat: int) -> dict:
+    library = work / "library"
+    make_clip(library / "Family" / "Old.mp4", seconds=1)
+    # Redis and no worker: the jobs wait in the queue and take no CPU from the measurement.
+    flags = local_app(library, "--redis_url", redis_url)
+    runs: dict[str, list[tuple[float, float]]] = {"browser": [], "curl": [], "copy": []}
+    with serving_app(flags) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        open_add_videos(page, base)
+        cookie = next(c["value"] for c in context.cookies() if c["name"] == COOKIE_NAME)
+        for run in range(repeat):  # alternate who goes first: the machine's load drifts
+            name = f"local{run}.mp4"
+            order = (
+                ("browser", partial(browser_upload, page, base, source, name, "/api/uploads/tus/")),
+                ("curl", partial(curl_chunks, base, cookie, source, work)),
+            )
+            for key, how in order if run % 2 == 0 else reversed(order):
+                runs[key].append(measured(how))
+            runs["copy"].append((curl_copy(source, work), 0.0))
+        context.close()
+    return {k: best(v) for k, v in runs.items()}
+
+
+def server_span(model, first: str, last: str) -> float:
+    """Seconds from the fake OCI's reading the `first` request to its last answer to a `last`
+    one, by the server's own clock: the same measure for the browser and the CLI. (The
+    commit is left out for both: the fake hashes the whole object in Python then, which
+    real OCI does not make a client wait for.)"""
+    log = model.requests()
+    begun = min(r.started for r in log if r.operation == first)
+    return max(r.finished for r in log if r.operation == last) - begun
+
+
+def bench_oci(
+    browser, source: Path, work: Path, redis_url: str, repeat: int, latency: float
+) -> dict:
+    cli = find_oci_cli()
+    if cli is None:
+        raise SystemExit(
+            "The oci CLI is not installed (scripts/bootstrap.sh puts it in .venv-cli)."
+        )
+    runs: dict[str, list[tuple[float, float]]] = {"browser": [], "cli": []}
+    with start_fake_oci() as server:
+        model = server.model
+        model.create_bucket(BUCKET)
+        model.put_object(BUCKET, "Family/Old.mp4", b"placeholder")
+        config = write_oci_config(work / "oci")
+        with serving_app(
+            oci_app(server.endpoint, config, BUCKET, "--redis_url", redis_url)
+        ) as base:
+            context = browser.new_context()
+            page = context.new_page()
+            open_add_videos(page, base)
+            model.latency_seconds = latency
+
+            def by_browser(run: int) -> float:
+                model.reset_counts()
+                browser_upload(page, base, source, f"oci{run}.mp4", server.endpoint)
+                return server_span(model, "ParCreateMultipartUpload", "ParUploadPart")
+
+            def by_cli(run: int) -> float:
+                model.reset_counts()
+                oci_put(cli, server.endpoint, config, source, f"cli{run}.bin")
+                return server_span(model, "CreateMultipartUpload", "UploadPart")
+
+            for run in range(repeat):  # alternate who goes first: the machine's load drifts
+                order = (("browser", by_browser), ("cli", by_cli))
+                for key, how in order if run % 2 == 0 else reversed(order):
+                    runs[key].append(measured(partial(how, run)))
+                for leftover in model.object_names(BUCKET):  # free the fake's memory
+                    if leftover != "Family/Old.mp4":
+                        model.delete_object(BUCKET, leftover)
+            model.latency_seconds = 0
+            context.close()
+    return {k: best(v) for k, v in runs.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=500, help="size of the video, in MB")
+    parser.add_argument("--latency", type=float, default=0.02, help="seconds added per OCI request")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
+        work = Path(tmp)
+        source = random_file(work / "video.mp4", args.mb)
+        redis_proc, redis_url = start_redis(work / "redis")
+        try:
+            local = bench_local(browser, source, work, redis_url, args.repeat)
+            oci = bench_oci(browser, source, work, redis_url, args.repeat, args.latency)
+        finally:
+            stop(redis_proc)
+
+    rows = [
+        ("local", "browser: tus-js-client, 32 MiB PATCHes", local["browser"], local["curl"]),
+        ("local", "curl -T, same chunks, same route", local["curl"], local["curl"]),
+        ("local", "curl -T file:// (a disk copy, for scale)", local["copy"], None),
+        ("OCI", f"browser: PAR multipart, {PART_MIB} MiB x3", oci["browser"], oci["cli"]),
+        ("OCI", f"oci os object put, {PART_MIB} MiB x3", oci["cli"], oci["cli"]),
+    ]
+    print(
+        f"{args.mb} MB video; fake OCI with {args.latency * 1000:.0f} ms per request; "
+        f"best of {args.repeat}\n"
+    )
+    header = f"{'where':<6} {'how':<46} {'seconds':>8} {'MB/s':>6} {'vs tool':>8} {'app CPU s':>10}"
+    print(header)
+    print("-" * len(header))
+    for where, how, (seconds, cpu), baseline in rows:
+        ratio = f"{seconds / baseline[0]:>7.2f}x" if baseline else f"{'':>8}"
+        print(
+            f"{where:<6} {how:<46} {seconds:>8.2f} {args.mb / seconds:>6.0f} {ratio} {cpu:>10.2f}"
+        )
+    print(
+        "\nOCI times are the fake server's own, from the multipart upload's start to its last "
+        "part (the CLI's start-up is not in them). App CPU: what `streamlit run` spent "
+        "meanwhile; on OCI no video byte reaches it."
+    )
+
+
+if __name__ == "__main__":
+    main()
