@@ -214,7 +214,7 @@ def test_every_route_of_ours_has_a_name_of_its_own(tmp_path):
     built = built_services(tmp_path, "--metrics_token", TOKEN)
     for route in routes.build(built):
         path = route.path.replace("{token}", "abc").replace("{name:path}", "a/b.mp4")
-        path = path.replace("{path:path}", "x.js")
+        path = path.replace("{path:path}", "x.js").replace("{id}", "abc")
         assert "{" not in path, route.path
         assert route_name(path) not in ("other", "page"), route.path
 

@@ -33,6 +33,7 @@ EXACT = {
     "/metrics": "metrics",
     "/api/progress": "progress",
     "/api/regrant": "regrant",
+    "/api/uploads": "uploads",
     "/auth/session": "auth_session",
     "/auth/logout": "auth_logout",
     "/": "page",
@@ -48,6 +49,9 @@ PREFIXES = (
     ("/video/", "video"),
     ("/poster/", "poster"),
     ("/player/", "player"),
+    ("/api/uploads/tus/", "uploads_tus"),  # one chunk of a video each (tus_routes.py)
+    ("/api/uploads/", "uploads"),
+    ("/uploads/", "uploads_js"),  # tus-js-client
     ("/_stcore/upload_file/", "st_upload"),
     ("/_stcore/bidi-components/", "st_component"),
     ("/_stcore/", "st_core"),
@@ -61,7 +65,16 @@ ROUTE_NAMES = frozenset({*EXACT.values(), *(n for _, n in PREFIXES), "other"})
 # Polled by load balancers and Prometheus, or fetched many times for each page: answered,
 # they are logged at DEBUG, so an operator's INFO log holds what people did.
 QUIET_ROUTES = frozenset(
-    {"health", "metrics", "poster", "player", "st_health", "st_static", "st_component"}
+    {
+        "health",
+        "metrics",
+        "poster",
+        "player",
+        "uploads_js",
+        "st_health",
+        "st_static",
+        "st_component",
+    }
 )
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
