@@ -35,6 +35,12 @@ def test_an_upload_still_coming_and_one_nobody_sends_any_more():
     [
         (None, "Waiting", None, False),
         (JobStatus("waiting"), "Waiting", None, False),
+        (
+            JobStatus("waiting", message="The bucket cannot be reached."),
+            "Waiting · The bucket cannot be reached.",
+            None,
+            False,
+        ),
         (JobStatus("processing", percent=63), "Processing 63 %", None, False),
         (JobStatus("ready", video_key="Family/Beach.hls/"), "Ready", "Family/Beach.hls/", True),
         (
@@ -44,7 +50,7 @@ def test_an_upload_still_coming_and_one_nobody_sends_any_more():
             True,
         ),
         (
-            JobStatus("ready", duplicate_of=Duplicate("Trips/Sea.hls/", "Sea", "Trips/")),
+            JobStatus("ready", duplicate_of=Duplicate("Trips/Sea.hls/", "Sea", "Trips")),
             "Already in Trips as Sea",
             "Trips/Sea.hls/",
             True,

@@ -58,15 +58,17 @@ def _failed(base: dict, message: str) -> UploadRow:
 
 
 def progress_label(job: JobStatus) -> str:
-    """What a card of a video being added says: "Waiting" or "Processing 63 %"."""
+    """What a card of a video being added says: "Waiting" (and for what, if the job says)
+    or "Processing 63 %"."""
     if job.state == "processing":
         return f"Processing {max(0, min(100, job.percent))} %"
-    return "Waiting"
+    return f"Waiting · {job.message}" if job.message else "Waiting"
 
 
 def job_row(base: dict, job: JobStatus | None) -> UploadRow:
     if job is None or job.state == "waiting":
-        return UploadRow(**base, state="waiting", label="Waiting", percent=0)
+        label = "Waiting" if job is None else progress_label(job)
+        return UploadRow(**base, state="waiting", label=label, percent=0)
     if job.state == "processing":
         percent = max(0, min(100, job.percent))
         return UploadRow(**base, state="processing", label=f"Processing {percent} %", percent=percent)  # fmt: skip
@@ -74,7 +76,7 @@ def job_row(base: dict, job: JobStatus | None) -> UploadRow:
         return _failed(base, job.message)
     if job.duplicate_of is not None:
         dup = job.duplicate_of
-        label = f"Already in {folder_title(dup.folder)} as {dup.title}"
+        label = f"Already in {dup.folder} as {dup.title}"  # the folder's title
         return UploadRow(**base, state="duplicate", label=label, percent=100,
                          video_key=dup.key, finished=True)  # fmt: skip
     return UploadRow(**base, state="ready", label="Ready", percent=100,
