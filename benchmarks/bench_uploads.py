@@ -11,9 +11,9 @@
 
 Local: the browser's time is the span of its tus requests (Resource Timing: the first
 request's start to the last answer); curl's is its wall time. OCI: both are the fake
-server's own clock, from the multipart upload's creation to the last part's answer. Runs alternate who
-goes first; the best of `--repeat` is kept. The machine is shared and noisy: read the
-ratios, not the seconds.
+server's own clock, from the multipart upload's creation to the last part's answer. Runs
+alternate who goes first; the best of `--repeat` is kept. The machine is shared and noisy:
+read the ratios, not the seconds.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ QUEUED = r"Waiting|Processing|Failed"  # the upload is done and handed to the qu
 SPAN_JS = """(match) => {
   const hits = performance.getEntriesByType("resource").filter((e) => e.name.includes(match));
   if (!hits.length) return null;
-  return (Math.max(...hits.map((e) => e.responseEnd)) - Math.min(...hits.map((e) => e.startTime))) / 1000;
+  const end = Math.max(...hits.map((e) => e.responseEnd));
+  return (end - Math.min(...hits.map((e) => e.startTime))) / 1000;
 }"""
 
 

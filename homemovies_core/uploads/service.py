@@ -98,9 +98,11 @@ class Uploads:
         picked = choice.chosen(data, folders, self.max_bytes)
         match = match_digest(picked.raw_name, picked.size, picked.modified)
         mine = cache_errors(lambda: self.store.all_of(user))
-        same = next((r for r in mine if r.match == match and r.state in ("uploading", "submitted")), None)  # fmt: skip
-        if same is not None:
-            return self._resume(same, picked.folder)
+        # The same file chosen again: its open upload goes on; a finished one is not sent
+        # twice (a failed or cancelled one is started afresh).
+        same = [r for r in mine if r.match == match and r.state in ("uploading", "submitted")]
+        if same:
+            return self._resume(same[0], picked.folder)
         if sum(r.open for r in mine) >= MAX_OPEN_PER_PERSON:
             raise UploadError(
                 f"You have {MAX_OPEN_PER_PERSON} uploads under way; let some finish first.", 429
@@ -139,7 +141,8 @@ class Uploads:
         record = self._open(user, upload_id)
         url, par_id = self.target.write_url(record, record.expires)
         old = record.par_id
-        cache_errors(lambda: self.store.save(dataclasses.replace(record, par_id=par_id, received=0)))  # fmt: skip
+        fresh = dataclasses.replace(record, par_id=par_id, received=0)
+        cache_errors(lambda: self.store.save(fresh))
         if old:
             self.target.forget_par(old)
         return url, self.target.part_size(record.size)

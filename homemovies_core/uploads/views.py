@@ -46,7 +46,8 @@ def row(record: UploadRecord, job: JobStatus | None, now: float | None = None) -
         if now - record.updated > PAUSED_AFTER_SECONDS:
             label = f"Paused at {percent} % · choose the file again to go on"
             return UploadRow(**base, state="paused", label=label, percent=percent)
-        return UploadRow(**base, state="uploading", label=f"Uploading {percent} %", percent=percent)  # fmt: skip
+        label = f"Uploading {percent} %"
+        return UploadRow(**base, state="uploading", label=label, percent=percent)
     if record.state == "failed":
         return _failed(base, record.message)
     return job_row(base, job)
@@ -71,7 +72,8 @@ def job_row(base: dict, job: JobStatus | None) -> UploadRow:
         return UploadRow(**base, state="waiting", label=label, percent=0)
     if job.state == "processing":
         percent = max(0, min(100, job.percent))
-        return UploadRow(**base, state="processing", label=f"Processing {percent} %", percent=percent)  # fmt: skip
+        label = f"Processing {percent} %"
+        return UploadRow(**base, state="processing", label=label, percent=percent)
     if job.state == "failed":
         return _failed(base, job.message)
     if job.duplicate_of is not None:
