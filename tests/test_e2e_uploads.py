@@ -205,22 +205,22 @@ def test_a_video_being_added_shows_in_its_folder_for_the_whole_family(browser, l
 
 # -- a bucket --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def bucket_app(library, redis_url, tmp_path_factory):
-    """The fake OCI (its own origin), the app on it, one worker: (app URL, fake server)."""
+def bucket_app(library, tmp_path_factory):
+    """The fake OCI (its own origin), the app on it, one worker, and a Redis of their own (a
+    worker of the local library must not take these jobs): (app URL, fake server)."""
+    redis_proc, redis_url = start_redis(tmp_path_factory.mktemp("bucket-redis"))
     with start_fake_oci() as server:
         server.model.create_bucket(BUCKET)
-        server.model.put_object(
-            BUCKET, "Family/Old times.mp4", (library / "Family" / "Old times.mp4").read_bytes()
-        )
+        old = (library / "Family" / "Old times.mp4").read_bytes()
+        server.model.put_object(BUCKET, "Family/Old times.mp4", old)
         config = write_oci_config(tmp_path_factory.mktemp("oci"))
         flags = oci_app(server.endpoint, config, BUCKET, "--redis_url", redis_url)
         log = tmp_path_factory.mktemp("oci-worker") / "worker.log"
-        with (
-            worker_process(log, *flags[:6], "--redis_url", redis_url) as worker,
-            serving_app(flags) as url,
-        ):
+        worker_flags = [*flags[:6], "--redis_url", redis_url]
+        with worker_process(log, *worker_flags) as worker, serving_app(flags) as url:
             worker.wait_for_line("ready")
             yield url, server
+    stop(redis_proc)
 
 
 def test_a_phone_uploads_straight_into_the_bucket(bucket_app, phone, tmp_path):
