@@ -13,7 +13,7 @@ from homemovies_core.ui.uploader import page_token, uploader
 def main() -> None:
     user = auth.require_user()
     svc = services.get()
-    st.title("Add videos")
+    st.title("Add videos", anchor=False)
     reason = svc.uploads.refusal(user)
     if reason is not None:
         st.info(plain(reason))

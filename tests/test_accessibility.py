@@ -45,6 +45,7 @@ PAGES = {
     "timeline": ("/timeline", lambda p: p.get_by_role("list", name="Videos of").first),
     "shares": ("/shares", lambda p: p.get_by_role("button", name="Revoke")),
     "devices": ("/devices", lambda p: heading(p, "Devices")),
+    "add": ("/add", lambda p: p.get_by_label("Videos to add")),
 }
 ALL_PAGES = ["login", *PAGES]
 
