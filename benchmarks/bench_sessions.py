@@ -45,6 +45,9 @@ the machine are measured apart, so a disturbed run shows (--wait-quiet waits for
 machine before each cell). --profile DIR records the replicas with py-spy while they browse
 and prints the functions where they spent their time. --streamlit-option and --app-dir
 measure a fix before it is made; --commit measures a commit while others edit the tree.
+--baseline COMMIT measures that commit too, cell by cell beside the other (same library,
+same machine, one after the other) and prints their ratios: before and after in one run.
+A commit runs with the packages its own requirements.txt names (bench_stack.py).
 """
 
 from __future__ import annotations
@@ -382,6 +385,7 @@ class Cell:
     client_cpu: float
     machine_busy: float
     profile: list[str] = field(default_factory=list)
+    version: str = ""  # the commit measured, when the table compares two
 
     @property
     def script_done(self) -> int:
@@ -555,8 +559,8 @@ def _short(frame: str) -> str:
     match = _FRAME.match(frame)
     if not match:
         return frame
-    path = match["file"]
-    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+    path = re.sub(r"^.*/hm-bench-[^/]+/(app|baseline)/", "", match["file"])
+    for marker in ("site-packages/", f"{bench_stack.ROOT}/", "python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{match['func']} ({path})"
@@ -620,6 +624,7 @@ def _print_rows(head: list[list[str]], rows: list[list[str]]) -> None:
 def print_table(cells: list[Cell], cores: int) -> None:
     """One column per cell (setup, N); times p50/p95 in ms with the count in parentheses."""
     head = [
+        *([[""] + [c.version for c in cells]] if any(c.version for c in cells) else []),
         [""] + [c.setup.split(" + ")[0] for c in cells],
         ["p50/p95 ms (count)"] + [f"N={c.sessions}" for c in cells],
     ]
@@ -691,25 +696,25 @@ def print_table(cells: list[Cell], cores: int) -> None:
     _print_rows(head, rows)
     for cell in cells:
         for message, count in cell.record.messages.most_common(5):
-            print(f"  {cell.setup} N={cell.sessions} error x{count}: {message}")
+            print(f"  {cell.version} {cell.setup} N={cell.sessions} error x{count}: {message}")
 
 
-def print_ratios(one: list[Cell], two: list[Cell], label_two: str) -> None:
+def print_ratios(one: list[Cell], two: list[Cell], title: str) -> None:
     pairs = [(a, b) for a in one for b in two if a.sessions == b.sessions]
     if not pairs:
         return
-    print(f"\n{label_two} / 1 replica, same N (< 1: better with two)")
+    print(f"\n{title}")
     head = [[""] + [f"N={a.sessions}" for a, _ in pairs]]
     rows = []
 
     def ratio(x: float | None, y: float | None) -> str:
         return "-" if x in (None, 0) or y is None else f"{y / x:.2f}"
 
-    for kind in (*BROWSE_KINDS, "poster"):
+    for kind, p in [(k, 95) for k in BROWSE_KINDS] + [("poster", 50), ("poster", 95)]:
         rows.append(
-            [f"  {kind} p95"]
+            [f"  {kind} p{p}"]
             + [
-                ratio(pct(a.record.seconds[kind], 95), pct(b.record.seconds[kind], 95))
+                ratio(pct(a.record.seconds[kind], p), pct(b.record.seconds[kind], p))
                 for a, b in pairs
             ]
         )
@@ -805,6 +810,12 @@ def parse_args() -> argparse.Namespace:
         "editing",
     )
     parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="--spawn: measure this commit too, cell by cell beside the other, and print "
+        "the ratios (after / before)",
+    )
+    parser.add_argument(
         "--app-dir",
         type=Path,
         help="--spawn: run the app in this directory (a copy with a fix "
@@ -844,6 +855,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--url needs --username and --password")
     if args.commit and args.app_dir:
         parser.error("--commit and --app-dir exclude each other")
+    if args.baseline and not args.spawn:
+        parser.error("--baseline needs --spawn")
     if args.app_dir and not (args.app_dir / "Home.py").is_file():
         parser.error(f"--app-dir {args.app_dir} has no Home.py")
     if any("=" not in o for o in args.streamlit_option):
@@ -879,6 +892,7 @@ def measure(
     helpers: tuple[int, ...],
     label: str,
     warm: int,
+    version: str = "",
 ) -> Cell:
     async def go() -> Cell:
         warm_record = await warm_up(cfg, warm)
@@ -905,10 +919,10 @@ def measure(
         return await run_cell(cfg, sessions, meter, profiler)
 
     cell = asyncio.run(go())
-    cell.setup = label
+    cell.setup, cell.version = label, version
     errors = sum(cell.record.errors.values())
     print(
-        f"[{label}, N={sessions}] {cell.browsed} browse interactions in "
+        f"[{version + ' ' if version else ''}{label}, N={sessions}] {cell.browsed} browse interactions in "
         f"{cell.browse_wall:.0f} s, {errors} errors"
         + (f", server CPU {cell.browse_cpu:.1f} s" if cell.browse_cpu is not None else ""),
         flush=True,
@@ -961,37 +975,37 @@ def _label(commit: str | None) -> str:
     return head + ("+changes" if dirty else "") + " (working tree)"
 
 
-def main() -> None:
-    args = parse_args()
-    cores = os.cpu_count() or 1
-    results: dict[str, list[Cell]] = defaultdict(list)
-    started = time.strftime("%Y-%m-%d %H:%M")
+def versions(args, stack: ExitStack, tmp: Path) -> list[tuple[str, Path]]:
+    """(label, checkout) of what is measured: the baseline first, if any."""
     measured = (
-        (str(args.app_dir) if args.app_dir else _label(args.commit)) if args.spawn else args.url
+        (args.app_dir.resolve().name, args.app_dir.resolve())
+        if args.app_dir
+        else (
+            _label(args.commit),
+            stack.enter_context(bench_stack.checkout(args.commit, tmp / "app")),
+        )
+        if args.commit
+        else (_label(None), bench_stack.ROOT)
     )
-    load = os.getloadavg()
-    if args.url:
-        label = f"app at {args.url}"
-        pids = tuple(args.server_pid)
-        for sessions in args.sessions:
-            results[label].append(
-                measure(args, config(args, args.url, sessions), sessions, pids, (), label, warm=1)
-            )
-    else:
-        with ExitStack() as stack:
-            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hm-bench-")))
-            library = bench_stack.make_bench_library(tmp / "library", args.extra_videos)
-            app = (
-                stack.enter_context(bench_stack.checkout(args.commit, tmp / "app"))
-                if args.commit
-                else (args.app_dir or bench_stack.ROOT).resolve()
-            )
-            for replicas in args.replicas:
-                for sessions in args.sessions:
+    if not args.baseline:
+        return [measured]
+    base = stack.enter_context(bench_stack.checkout(args.baseline, tmp / "baseline"))
+    return [(_label(args.baseline), base), measured]
+
+
+def spawn_all(args, results: dict[tuple[str, str], list[Cell]]) -> list[str]:
+    """Every cell of the table, each on fresh servers; returns the versions' labels."""
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="hm-bench-")))
+        library = bench_stack.make_bench_library(tmp / "library", args.extra_videos)
+        apps = versions(args, stack, tmp)
+        for replicas in args.replicas:
+            for sessions in args.sessions:
+                for number, (version, app) in enumerate(apps):
                     with spawned(
                         replicas,
                         library,
-                        tmp / f"r{replicas}-n{sessions}",
+                        tmp / f"r{replicas}-n{sessions}-v{number}",
                         args.username or SPAWN_USER,
                         args.password or SPAWN_PASSWORD,
                         args.streamlit_option,
@@ -1005,14 +1019,34 @@ def main() -> None:
                             running.helpers,
                             running.label,
                             warm=2 * replicas,
+                            version=version if len(apps) > 1 else "",
                         )
-                    results[running.label].append(cell)
+                    results[(cell.version, running.label)].append(cell)
+        return [v for v, _ in apps]
+
+
+def main() -> None:
+    args = parse_args()
+    cores = os.cpu_count() or 1
+    results: dict[tuple[str, str], list[Cell]] = defaultdict(list)
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load = os.getloadavg()
+    if args.url:
+        measured = [args.url]
+        label = f"app at {args.url}"
+        pids = tuple(args.server_pid)
+        for sessions in args.sessions:
+            results[("", label)].append(
+                measure(args, config(args, args.url, sessions), sessions, pids, (), label, warm=1)
+            )
+    else:
+        measured = spawn_all(args, results)
     options = (
         f", Streamlit options {' '.join(args.streamlit_option)}" if args.streamlit_option else ""
     )
     print(
-        f"\nConcurrent viewers of {measured}{options}, started {started} on {cores} cores "
-        f"(load average before: "
+        f"\nConcurrent viewers of {' and '.join(measured)}{options}, started {started} on "
+        f"{cores} cores (load average before: "
         f"{load[0]:.1f}).\nViewers start and log in over the ramp ("
         + ("0.5 s per viewer, at least 10 s" if args.ramp is None else f"{args.ramp:g} s")
         + f"), then browse for {args.duration:g} s: rounds of back/folder/watch, reload "
@@ -1026,19 +1060,17 @@ def main() -> None:
         "request, waiting for one of\nthe browser's 6 connections included. '2 replicas': "
         "two sharing one redis-server behind HAProxy\n(round robin, no affinity)."
     )
-    setups = list(results)
-    if len(setups) > 1 and setups[0] == "1 replica":
-        for other in setups[1:]:
-            print_ratios(results[setups[0]], results[other], other)
-    one = results.get("1 replica") or (results[setups[0]] if args.url else [])
-    held = [c.sessions for c in one if holds(c)]
-    missed = [c.sessions for c in one if not holds(c)]
-    if one:
-        print(
-            f"\nOne replica: p95 <= {P95_LIMIT:g} s with no errors at N = "
-            f"{', '.join(map(str, held)) or 'none'}"
-            + (f"; not at N = {', '.join(map(str, missed))}" if missed else "")
-        )
+    print_comparisons(results, measured)
+    for version in dict.fromkeys(v for v, _ in results):
+        one = results.get((version, "1 replica")) or (results[("", label)] if args.url else [])
+        held = [c.sessions for c in one if holds(c)]
+        missed = [c.sessions for c in one if not holds(c)]
+        if one:
+            print(
+                f"\n{version + ': ' if version else ''}One replica: p95 <= {P95_LIMIT:g} s with "
+                f"no errors at N = {', '.join(map(str, held)) or 'none'}"
+                + (f"; not at N = {', '.join(map(str, missed))}" if missed else "")
+            )
     busy = [
         c
         for cs in results.values()
@@ -1048,9 +1080,27 @@ def main() -> None:
     if busy:
         print(
             "Note: other processes used more than a quarter of a core during "
-            + ", ".join(f"{c.setup} N={c.sessions}" for c in busy)
+            + ", ".join(f"{c.version} {c.setup} N={c.sessions}".strip() for c in busy)
             + ": those numbers are disturbed."
         )
+
+
+def print_comparisons(results: dict[tuple[str, str], list[Cell]], measured: list[str]) -> None:
+    """Two versions: after / before for each setup; one: each setup against one replica."""
+    if len(measured) == 2:
+        before, after = measured
+        for version, setup in results:
+            if version == after and (before, setup) in results:
+                print_ratios(
+                    results[(before, setup)],
+                    results[(after, setup)],
+                    f"{after} / {before}, {setup}, same N (< 1: better after)",
+                )
+        return
+    one = results.get(("", "1 replica"))
+    for (_, setup), cells in results.items():
+        if one and setup != "1 replica":
+            print_ratios(one, cells, f"{setup} / 1 replica, same N (< 1: better with two)")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,18 @@ operator starts it. HAProxy gets the settings of deploy/haproxy.cfg (round robin
 affinity, `option forwardfor`, the same timeouts, `/health` checks) with fixed local server
 addresses instead of Docker's DNS, and without per-request logging (which would cost CPU the
 app is not spending).
+
+A checkout of an older commit runs with the packages its own requirements.txt asks for: one
+that this checkout requires and that commit does not is hidden from its replicas (an import of
+it fails, as in a fresh install of that commit). Otherwise a package that changes the server
+by being importable (uvicorn picks uvloop when it can) would be measured in both columns.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import shutil
 import signal
 import socket
@@ -128,6 +135,44 @@ def _process(
         _stop(proc)
 
 
+def requirement_names(requirements: Path) -> set[str]:
+    """The distribution names a requirements file lists, normalised (PEP 503)."""
+    names = set()
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line.split("#", 1)[0])
+        if match:
+            names.add(re.sub(r"[-_.]+", "-", match[1]).lower())
+    return names
+
+
+def not_required_by(app: Path) -> list[str]:
+    """Top-level modules of the packages this checkout requires and `app` does not."""
+    ours = ROOT / "requirements.txt"
+    theirs = app / "requirements.txt"
+    if app.resolve() == ROOT or not theirs.is_file():
+        return []
+    extra = requirement_names(ours) - requirement_names(theirs)
+    modules = {
+        module
+        for module, dists in importlib.metadata.packages_distributions().items()
+        if any(re.sub(r"[-_.]+", "-", d).lower() in extra for d in dists)
+    }
+    return sorted(m for m in modules if m.isidentifier())
+
+
+def hiding(modules: Sequence[str], where: Path) -> Path:
+    """A folder to put first on PYTHONPATH in which each of `modules` fails to import."""
+    for module in modules:
+        package = where / module
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(
+            f"raise ModuleNotFoundError({module!r} + ' is not in the requirements of the "
+            f"commit measured', name={module!r})\n",
+            encoding="utf-8",
+        )
+    return where
+
+
 @contextmanager
 def replica(
     app_args: Sequence[str],
@@ -137,10 +182,12 @@ def replica(
     app: Path = ROOT,
 ) -> Iterator[tuple[str, int]]:
     """`streamlit run Home.py [--OPTION VALUE ...] -- APP_ARGS` of the checkout `app` (its
-    imports, its .streamlit/config.toml) on a free port: (url, pid). `streamlit_options` are
-    "section.name=value" config overrides."""
+    imports, its .streamlit/config.toml, its requirements) on a free port: (url, pid).
+    `streamlit_options` are "section.name=value" config overrides."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(app)}
+    hidden = not_required_by(app)
+    path = [str(hiding(hidden, workdir / "hidden"))] if hidden else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*path, str(app)])}
     log = workdir / f"{name}.log"
     command = [
         sys.executable,

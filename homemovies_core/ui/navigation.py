@@ -1,9 +1,10 @@
 """Going to another page from a click, so that the click is never lost.
 
-A button's callback records where to go (`go`); Home.py follows it after `st.navigation`
-(`follow`) until that page is the one drawn. Callbacks run before the script, and the intent
-stays in session state until it is fulfilled, so a rerun that interrupts the run a click
-started cannot swallow the click: the next run simply goes there.
+A button's callback records where to go (`go`) and switches there at once; Home.py follows
+the record after `st.navigation` (`follow`) until that page is the one drawn. Callbacks run
+before the script, and the intent stays in session state until it is fulfilled, so a rerun
+that interrupts the run a click started cannot swallow the click: the next run simply goes
+there.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ class Intent:
 def go(page: tuple[str, str], **params: str) -> None:
     """For callbacks: open `page` (LIBRARY, WATCH) with these query parameters."""
     url_path, script = page
-    st.session_state[GOTO] = Intent(url_path, script, {k: v for k, v in params.items() if v})
+    intent = Intent(url_path, script, {k: v for k, v in params.items() if v})
+    st.session_state[GOTO] = intent
+    # Switching from the callback, Streamlit ends the run this click started before its
+    # script begins (it queues a callback's rerun and stops at the first yield point):
+    # otherwise that run would draw the old page's top half only for `follow` to leave it.
+    # Should a newer rerun replace this switch, `follow` still goes there.
+    st.switch_page(script, query_params=intent.params)
 
 
 def follow(current_url_path: str) -> None:
