@@ -19,8 +19,9 @@ in the same second) and log in:
           in the button's callback); then collects the HttpOnly login cookie as the page does
           (POST /auth/session, "session", with the hand-off id from the `homemovies.session`
           component's data) and fetches the library's posters
-After the ramp all N browse for --duration seconds, in rounds, with a think time of
-0.5-1.5 x --think before every interaction:
+After the ramp, once all N have logged in (so that no login's bcrypt counts as browsing on a
+busy machine, where logins can outlast the ramp), all N browse for --duration seconds, in
+rounds, with a think time of 0.5-1.5 x --think before every interaction:
   back    "← Back" on the watch page (not in the first round: the library is shown)
   folder  picks another folder in the sidebar radio; fetches its posters ("poster")
   watch   taps a video card (the card grid component's trigger "open"): the watch page; then
@@ -184,9 +185,9 @@ class Viewer:
         await asyncio.sleep(self.cfg.think * self.rng.uniform(0.5, 1.5))
 
     # The visit --------------------------------------------------------------------------
-    async def visit(self, browse_at: float, stop_at: float) -> None:
-        """Log in now; browse from `browse_at` (once every viewer has logged in) until
-        `stop_at`, at least one round."""
+    async def visit(self, phase: Phase) -> None:
+        """Log in now; browse once the phase starts (every viewer has logged in) until it
+        stops, at least one round."""
         tab = self.tab
         run = await self.script(
             "open",
@@ -205,9 +206,9 @@ class Viewer:
         )
         await self.collect_cookie(run)
         await self.posters(run)
-        await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
+        await phase.arrive(self.n)
         rounds = 0
-        while rounds == 0 or time.monotonic() < stop_at:
+        while rounds == 0 or time.monotonic() < phase.stop_at:
             rounds += 1
             await self.think()
             if rounds > 1:
@@ -338,8 +339,7 @@ async def one_viewer(
     cfg: Config,
     record: Record,
     start_at: float,
-    browse_at: float,
-    stop_at: float,
+    phase: Phase,
     parked: asyncio.Queue,
     release: asyncio.Event,
 ) -> None:
@@ -358,15 +358,46 @@ async def one_viewer(
         viewer = Viewer(n, cfg, record, http)
         try:
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-            await viewer.visit(browse_at, stop_at)
+            await viewer.visit(phase)
         except ViewerError:
             pass
         except Exception as exc:  # noqa: BLE001 - a bug here must show, not hang the cell
             record.fail("viewer", f"{type(exc).__name__}: {exc}")
         finally:
+            phase.give_up(n)  # a viewer that failed before browsing holds nobody up
             parked.put_nowait(n)  # still connected: memory is measured with everyone here
             await release.wait()
             await viewer.tab.close()
+
+
+class Phase:
+    """The browsing phase: it starts when the ramp is over and every viewer has logged in (or
+    failed to), and lasts `duration` seconds."""
+
+    def __init__(self, viewers: int, not_before: float, duration: float):
+        self.waiting = set(range(viewers))
+        self.not_before, self.duration = not_before, duration
+        self.started = asyncio.Event()
+        self.everyone = asyncio.Event()
+        self.start_at = self.stop_at = 0.0
+        if not viewers:
+            self.everyone.set()
+
+    def give_up(self, n: int) -> None:
+        self.waiting.discard(n)
+        if not self.waiting:
+            self.everyone.set()
+
+    async def arrive(self, n: int) -> None:
+        self.give_up(n)
+        await self.started.wait()
+
+    async def run(self) -> None:
+        await self.everyone.wait()
+        await asyncio.sleep(max(0.0, self.not_before - time.monotonic()))
+        self.start_at = time.monotonic()
+        self.stop_at = self.start_at + self.duration
+        self.started.set()
 
 
 # -- one cell of the table -----------------------------------------------------------------
@@ -376,7 +407,7 @@ class Cell:
     sessions: int
     record: Record
     wall: float  # the whole cell: logins and browsing
-    browse_wall: float  # from the end of the ramp until every viewer's last round ended
+    browse_wall: float  # from the phase's start until every viewer's last round ended
     server_cpu: float | None
     browse_cpu: float | None  # the replicas' CPU while browsing
     rss_growth: float | None  # MB, all replicas, sessions connected vs before
@@ -438,21 +469,18 @@ async def run_cell(
     if meter:
         meter.start()
     busy0, client0, t0 = bench_stack.machine_busy_seconds(), time.process_time(), time.monotonic()
-    browse_at = t0 + cfg.ramp
-    stop_at = browse_at + cfg.duration
+    phase = Phase(sessions, t0 + cfg.ramp, cfg.duration)
     starts = [t0 + cfg.ramp * i / sessions for i in range(sessions)]
     peak = asyncio.create_task(meter.watch_peak()) if meter and meter.replicas else None
     viewers = [
-        asyncio.create_task(
-            one_viewer(i, cfg, record, starts[i], browse_at, stop_at, parked, release)
-        )
+        asyncio.create_task(one_viewer(i, cfg, record, starts[i], phase, parked, release))
         for i in range(sessions)
     ]
-    await asyncio.sleep(max(0.0, browse_at - time.monotonic()))
+    await phase.run()
     cpu_at_browse = meter.cpu() if meter and meter.replicas else None
     finish_profile = None
     if profiler is not None:
-        finish_profile = profiler(max(1.0, stop_at - time.monotonic()))
+        finish_profile = profiler(max(1.0, phase.stop_at - time.monotonic()))
     for _ in range(sessions):
         await parked.get()
     end = time.monotonic()
@@ -473,7 +501,7 @@ async def run_cell(
         sessions,
         record,
         end - t0,
-        end - max(browse_at, t0),
+        end - phase.start_at,
         server_cpu,
         browse_cpu,
         rss_growth,
@@ -495,7 +523,9 @@ async def warm_up(cfg: Config, viewers: int) -> Record:
     for i in range(viewers):
         release = asyncio.Event()
         release.set()
-        await one_viewer(10_000 + i, quick, record, 0.0, 0.0, 0.0, asyncio.Queue(), release)
+        phase = Phase(0, 0.0, 0.0)
+        await phase.run()
+        await one_viewer(10_000 + i, quick, record, 0.0, phase, asyncio.Queue(), release)
     return record
 
 
