@@ -11,6 +11,7 @@ or given a new password, as their sessions do.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from starlette.concurrency import run_in_threadpool
@@ -30,8 +31,16 @@ def poster_url(svc: Services, name: str, *, user: str, now: float | None = None)
     day more)."""
     now = time.time() if now is None else now
     expires = (int(now) // DAY + 2) * DAY
-    payload = {"p": name, "u": user, "g": svc.credentials.generation(user) or ""}
-    return "/poster/" + signing.sign(svc.key("poster"), payload, expires)
+    generation = svc.credentials.generation(user) or ""
+    return _signed(svc.key("poster"), name, user, generation, expires)
+
+
+# Every card of every page draw asks for its poster's URL, and it is the same all day: sign
+# each once (a process's derived data; any replica signs the same URL from the same key).
+@functools.lru_cache(maxsize=4096)
+def _signed(key: bytes, name: str, user: str, generation: str, expires: int) -> str:
+    payload = {"p": name, "u": user, "g": generation}
+    return "/poster/" + signing.sign(key, payload, expires)
 
 
 def routes(svc: Services) -> list[BaseRoute]:
