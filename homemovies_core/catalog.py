@@ -363,6 +363,9 @@ class Catalog:
     def poster_bytes(self, name: str) -> bytes | None:
         return self.poster_store.get(name)
 
+    def poster_remembered(self, name: str) -> bytes | None:
+        return self.poster_store.remembered(name)
+
 
 def _log_background_failure(done: Future) -> None:
     """A background listing that failed: logged, and a later page asks again."""

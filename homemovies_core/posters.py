@@ -46,13 +46,17 @@ class Posters:
 
     def get(self, name: str) -> bytes | None:
         """One poster's thumbnail, for the /poster route."""
-        with self._lock:
-            hit = self._thumbnails.get(name, _MISSING)
-        if hit is not _MISSING:
+        hit = self.remembered(name)
+        if hit is not None:
             return hit
         if self.cache.get(self._miss_key(name)) is not None:
             return None
         return self._read(name)
+
+    def remembered(self, name: str) -> bytes | None:
+        """The thumbnail if this process made it already, else None: no I/O, no waiting."""
+        with self._lock:
+            return self._thumbnails.get(name)
 
     def _read(self, name: str) -> bytes | None:
         try:

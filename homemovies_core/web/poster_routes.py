@@ -60,8 +60,13 @@ def routes(svc: Services) -> list[BaseRoute]:
             return PlainTextResponse(
                 "This link is not valid (it may have expired).", status_code=403
             )
-        # Storage and Pillow block: off the event loop, which every websocket shares.
-        data = await run_in_threadpool(svc.catalog.poster_bytes, name)
+        # A thumbnail this process made already is answered here; storage and Pillow block,
+        # so anything else is fetched off the event loop, which every websocket shares. (The
+        # hop to a worker thread and back was most of a cached poster's cost, and under load
+        # each hop waits for the GIL.)
+        data = svc.catalog.poster_remembered(name)
+        if data is None:
+            data = await run_in_threadpool(svc.catalog.poster_bytes, name)
         if data is None:
             return PlainTextResponse(
                 "No poster.", status_code=404, headers={"Cache-Control": "private, max-age=300"}
