@@ -199,19 +199,23 @@ def main() -> None:
         st.button("← Back to the library", on_click=back_to, args=(folder_of(key) if key else "",))
         return
 
-    top = st.columns([1, 5, 1], vertical_alignment="center")
-    top[0].button("← Back", width="stretch", on_click=back_to, args=(video.folder,))
-    top[1].subheader(plain(video.title), anchor=False)
-    if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
-        with top[2]:
-            share_panel(svc, video)
+    # The title row is shown first but filled last: the player goes out to the browser
+    # before the title row's widgets, so the video starts loading sooner.
+    header = st.container()
     try:
         src = svc.urls.video_url(video)
         # Subtitles and seek previews need grants too: one that fails is the same error.
         extras = None if video.kind is Kind.DOWNLOAD else widgets.player_extras(svc, video)
     except StorageError as exc:
         st.error(f"This video cannot be opened right now: {plain(exc)}")
-        return
+    else:
+        body(svc, user, video, src, extras)
+    with header:
+        title_row(svc, video)
+
+
+def body(svc: services.Services, user: str, video: Video, src: str, extras) -> None:
+    """The player (or the download), then what the video is and its neighbours."""
     if video.kind is Kind.DOWNLOAD:
         st.info(
             f"Browsers cannot play {video.badge} files. Download it and open it in a video "
@@ -226,6 +230,16 @@ def main() -> None:
             st.caption(f"The original cannot be downloaded right now: {plain(exc)}")
     st.caption(facts(video))
     neighbours(svc, video)
+
+
+def title_row(svc: services.Services, video: Video) -> None:
+    """← Back, the title, and the Share panel."""
+    top = st.columns([1, 5, 1], vertical_alignment="center")
+    top[0].button("← Back", width="stretch", on_click=back_to, args=(video.folder,))
+    top[1].subheader(plain(video.title), anchor=False)
+    if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
+        with top[2]:
+            share_panel(svc, video)
 
 
 main()

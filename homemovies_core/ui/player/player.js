@@ -91,7 +91,9 @@ function buildVideo(data) {
   const video = document.createElement("video");
   video.controls = true;
   video.playsInline = true;
-  video.preload = "metadata";
+  // The player is shown to be played: buffer on at once. ("metadata" stopped loading after
+  // the first bytes until play() came, one more round of requests before the first frame.)
+  video.preload = "auto";
   if (data.title) {
     video.setAttribute("aria-label", data.title);
     video.title = data.title;
@@ -367,7 +369,9 @@ function mount(root, data) {
     });
   };
 
-  // Start where the viewer left off, unless that is at (or past) the end.
+  // Start where the viewer left off, unless that is at (or past) the end: seek once the
+  // duration is known, then play. From the beginning, play is also asked for with the
+  // source (below), so the browser starts the moment it has a frame.
   on(video, "loadedmetadata", () => {
     const start = data.startAt;
     const end = Number.isFinite(video.duration) ? video.duration - 1 : Infinity;
@@ -414,12 +418,17 @@ function mount(root, data) {
   // "ended" follows a "pause" in most browsers but not all.
   on(video, "ended", () => reportProgress());
 
+  const fromTheStart = () => {
+    if (data.startAt <= 0) autoplay(video);
+  };
   if (data.kind === "progressive") {
     video.dataset.engine = "progressive";
     video.src = data.src;
+    fromTheStart();
   } else if (!data.forceHlsjs && video.canPlayType(HLS_MIME)) {
     video.dataset.engine = "native";
     video.src = data.src;
+    fromTheStart();
   } else {
     video.dataset.engine = "hlsjs";
     loadHlsJs(data.hlsUrl).then(
@@ -449,6 +458,7 @@ function mount(root, data) {
           hls.attachMedia(video);
         };
         replay(data.src, data.startAt);
+        fromTheStart();
       },
       (err) => fail(err.message),
     );
