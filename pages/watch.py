@@ -15,7 +15,7 @@ from homemovies_core.storage.base import StorageError
 from homemovies_core.ui import auth, navigation, widgets
 from homemovies_core.ui.originals import download_button
 from homemovies_core.ui.player import SubtitleTrack, player
-from homemovies_core.ui.state import NEW_LINK, SHARE_LIFETIME, SHARE_PASSWORD
+from homemovies_core.ui.state import NEW_LINK, SHARE_LIFETIME, SHARE_OPEN, SHARE_PASSWORD
 from homemovies_core.ui.state import WATCH_VISIT as VISIT
 
 
@@ -88,7 +88,12 @@ def create_link(svc: services.Services, video: Video) -> None:
 
 
 def share_panel(svc: services.Services, video: Video) -> None:
-    with st.popover("🔗 Share", width="stretch"):
+    # Its form is drawn only while it is open (opening it reruns the page): closed, as it
+    # nearly always is, it would be most of what every draw of this page sends.
+    panel = st.popover("🔗 Share", width="stretch", on_change="rerun", key=SHARE_OPEN)
+    if not panel.open:
+        return
+    with panel:
         with st.form("share"):
             st.markdown("**Share this video** with someone who has no account.")
             st.radio(

@@ -31,6 +31,7 @@ TIMELINE_YEAR = "hm_timeline_year"
 # Watching (pages/watch.py)
 WATCH_VISIT = "hm_watch"  # this visit's start position and progress token
 NEW_LINK = "hm_new_share"  # the share link just made, shown once
+SHARE_OPEN = "hm_share_open"  # the Share panel is open (its form is drawn only then)
 SHARE_LIFETIME = "hm_share_lifetime"
 SHARE_PASSWORD = "hm_share_password"
 
