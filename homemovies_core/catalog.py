@@ -84,6 +84,7 @@ class Catalog:
         # classified forms of the last few, so a warm page does neither JSON nor rules work.
         self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
         self._classified: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
+        self._by_level: cachetools.LRUCache = cachetools.LRUCache(maxsize=256)
         self._memo_lock = threading.Lock()
         self._warned: set[str] = set()  # folders whose broken index was logged once
 
@@ -124,7 +125,16 @@ class Catalog:
         return hit
 
     def _videos(self, prefix: str, level: Level) -> tuple[Video, ...]:
-        return self.videos_of(prefix, level.listing, level.index)
+        # By identity (`_cached` hands out one Level per listing text; the entry keeps it alive):
+        # by value, every folder of every draw hashed and compared its whole listing.
+        with self._memo_lock:
+            hit = self._by_level.get((prefix, id(level)))
+        if hit is not None and hit[0] is level:
+            return hit[1]
+        videos = self.videos_of(prefix, level.listing, level.index)
+        with self._memo_lock:
+            self._by_level[(prefix, id(level))] = (level, videos)
+        return videos
 
     def forget(self, prefix: str) -> None:
         """Drop the cached listing of `prefix` (a movie was just added to it): the next page
