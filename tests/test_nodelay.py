@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import uvloop
 
@@ -39,10 +40,15 @@ def _accepted_nodelay(loop: asyncio.AbstractEventLoop) -> int:
             writer.close()
             server.close()
 
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        loop.close()
+    def run() -> int:
+        try:
+            return loop.run_until_complete(main())
+        finally:
+            loop.close()
+
+    # A thread of its own: other tests (Playwright's) may leave a loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(run).result()
 
 
 def test_connections_accepted_on_a_protocol_0_listener_have_nodelay():
