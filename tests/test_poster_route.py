@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from homemovies_core import services
 from homemovies_core.web import poster_routes, routes
-from tests.support.accounts import built_services
+from tests.support.accounts import USER, built_services
 
 
 def _jpeg(color: str, size=(1200, 800)) -> bytes:
@@ -42,7 +42,7 @@ def _pixel(body: bytes) -> tuple[int, int, int]:
 
 def test_a_poster_is_made_once_then_served_from_memory(app, tmp_path):
     http, svc = app
-    url = poster_routes.poster_url(svc, "Family/Trip.jpg")
+    url = poster_routes.poster_url(svc, "Family/Trip.jpg", user=USER)
     first = http.get(url)
     assert first.status_code == 200 and first.headers["content-type"] == "image/jpeg"
     assert _pixel(first.content)[0] > 200  # red
@@ -56,6 +56,6 @@ def test_a_poster_is_made_once_then_served_from_memory(app, tmp_path):
 
 def test_a_forged_or_missing_poster_is_refused(app):
     http, svc = app
-    url = poster_routes.poster_url(svc, "Family/Trip.jpg")
+    url = poster_routes.poster_url(svc, "Family/Trip.jpg", user=USER)
     assert http.get(url[:-3] + "abc").status_code == 403
-    assert http.get(poster_routes.poster_url(svc, "Family/None.jpg")).status_code == 404
+    assert http.get(poster_routes.poster_url(svc, "Family/None.jpg", user=USER)).status_code == 404
