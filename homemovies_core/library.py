@@ -4,7 +4,10 @@ Rules (the original's, made robust):
 - a top-level folder is a category; files at the root go to "Unsorted";
 - `Name.ext` with a video extension is a progressive video (MP4 / MOV / ...) or, for
   formats browsers cannot play (AVI, MKV, ...), a download-only video;
-- a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside;
+- a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside,
+  unless an object `Name.hls.incomplete` sits beside it: that movie is still being added
+  (OCI has no rename, so the publisher writes the marker before the movie's first object and
+  removes it after the last; the folder's one listing shows both, so hiding costs no call);
 - `Name.jpg|jpeg|png|webp` beside `Name.mp4` is its poster, `Name.vtt` / `Name.en.vtt` its
   subtitles; deeper folders that are not `.hls` are ignored, never a crash;
 - a folder's index (`.homemovies.json`, see index/formats.py) adds when each video was
@@ -33,6 +36,7 @@ HLS_PLAYLIST = "output.m3u8"
 HLS_POSTER = "poster.jpg"
 HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index of sprite tiles
 HLS_ORIGINAL = "original"  # the uploaded file, kept as original.<ext> (jobs/process.py)
+INCOMPLETE_SUFFIX = ".incomplete"  # "Name.hls.incomplete": the movie "Name.hls/" is being added
 
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
@@ -109,6 +113,26 @@ def _stem(name: str) -> str:
 
 def is_hls_prefix(prefix: str) -> bool:
     return prefix.rstrip("/").lower().endswith(HLS_SUFFIX)
+
+
+def incomplete_marker(movie_key: str) -> str:
+    """The object that says the movie at `movie_key` ("Folder/Name.hls/") is still being
+    added: "Folder/Name.hls.incomplete", at the same level, so the folder's listing that finds
+    the movie finds the marker too. Its name has no leading dot: listings drop hidden names."""
+    return movie_key.rstrip("/") + INCOMPLETE_SUFFIX
+
+
+def unfinished_movies(listing: Listing) -> dict[str, ObjectInfo]:
+    """The `.hls/` prefixes of one listing whose marker is in it too, each with its marker
+    (whose `modified` says since when): movies being added, never listed as videos."""
+    markers = {o.name: o for o in listing.objects if o.name.endswith(INCOMPLETE_SUFFIX)}
+    if not markers:
+        return {}
+    return {
+        p.name: markers[incomplete_marker(p.name)]
+        for p in listing.prefixes
+        if is_hls_prefix(p.name) and incomplete_marker(p.name) in markers
+    }
 
 
 def classify_file(name: str) -> tuple[Kind, str] | None:
@@ -217,8 +241,9 @@ def videos_in(
         for obj in listing.objects
         if classify_file(obj.name) is not None
     ]
+    unfinished = unfinished_movies(listing)
     for prefix in listing.prefixes:
-        if is_hls_prefix(prefix.name):
+        if is_hls_prefix(prefix.name) and prefix.name not in unfinished:
             # A movie's facts come from its own info.json, made with it: nothing to compare.
             entry = index.get(prefix.name[len(folder_key) :])
             videos.append(Video(
@@ -284,8 +309,9 @@ def folders_in(root: Listing) -> list[str]:
     """Folder keys from the root listing: real folders, then "" when loose videos exist."""
     keys = [p.name for p in root.prefixes if not is_hls_prefix(p.name)]
     keys.sort(key=lambda k: natural_key(folder_title(k)))
+    unfinished = unfinished_movies(root)
     loose = any(classify_file(o.name) for o in root.objects) or any(
-        is_hls_prefix(p.name) for p in root.prefixes
+        is_hls_prefix(p.name) and p.name not in unfinished for p in root.prefixes
     )
     return keys + ([""] if loose else [])
 

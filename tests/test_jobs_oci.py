@@ -4,10 +4,11 @@ OCI server, real ffmpeg, the worker the app runs itself (no Redis)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote
 
 import pytest
 
-from homemovies_core import services
+from homemovies_core import library, services
 from homemovies_core.jobs.model import IngestRequest
 from tests.support.accounts import USER, family_login
 from tests.support.jobs import wait_until
@@ -77,3 +78,40 @@ def test_the_bucket_failing_mid_job_makes_it_wait_and_resume(app, tmp_path):
     status = final(svc, job)
     assert (status.state, status.video_key) == ("ready", "Family/Storm.hls/")
     assert "Family/Storm.hls/output.m3u8" in model.object_names(BUCKET)
+
+
+def test_a_movie_being_added_is_not_listed_until_it_is_whole(app, tmp_path):
+    """OCI has no rename: the bucket is looked at before each write of the job (the write
+    waits meanwhile), as a page listing the folder then would see it."""
+    model, svc = app
+    data = make_clip(tmp_path / "c.mp4", seconds=3, pattern="rgbtestsrc").read_bytes()
+    seen = []  # (the write about to happen, titles the folder lists, its processing cards)
+
+    def look(operation: str, path: str) -> None:
+        if operation not in ("PutObject", "DeleteObject"):
+            return  # our own listing below, and the job's reads
+        name = unquote(path.split("/o/", 1)[1])
+        if name.startswith("Family/"):
+            listed = library.videos_in("Family/", svc.storage.list_level("Family/"))
+            cards = [(title, s.state) for title, s in svc.jobs.pending_in("Family/")]
+            seen.append((operation, name, [v.title for v in listed], cards))
+
+    model.before_request = look
+    try:
+        status = final(svc, svc.jobs.submit(upload(model, "oci-midway-1", data, "Pond")))
+    finally:
+        model.before_request = None
+    assert (status.state, status.video_key) == ("ready", "Family/Pond.hls/")
+    writes = [(operation, name) for operation, name, _titles, _cards in seen]
+    assert writes[0] == ("PutObject", "Family/Pond.hls.incomplete")  # before the first object
+    assert ("PutObject", "Family/Pond.hls/output.m3u8") in writes
+    assert writes[-2:] == [
+        ("PutObject", "Family/.homemovies.json"),  # whole, and in the folder's index
+        ("DeleteObject", "Family/Pond.hls.incomplete"),  # and then listed
+    ]
+    for operation, name, titles, cards in seen:
+        assert titles == [], f"listed before {operation} {name}"
+        assert cards == [("Pond", "processing")], f"no processing card before {name}"
+    shown = library.videos_in("Family/", svc.storage.list_level("Family/"))
+    assert [(v.title, v.key) for v in shown] == [("Pond", "Family/Pond.hls/")]
+    assert "Family/Pond.hls.incomplete" not in model.object_names(BUCKET)

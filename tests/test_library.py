@@ -73,6 +73,23 @@ def test_root_files_make_unsorted_and_hls_folders_are_not_folders():
     assert [v.title for v in library.videos_in("", root)] == ["Loose clip", "Root movie"]
 
 
+def test_a_movie_with_its_marker_beside_it_is_not_listed_yet():
+    folder = Listing(
+        (
+            ObjectInfo("F/Pond.hls.incomplete"),  # Pond is being added
+            ObjectInfo("F/Lake.HLS.incomplete"),  # a marker is the movie's own name
+            ObjectInfo("F/Gone.hls.incomplete"),  # its movie's first object is not up yet
+        ),
+        (ObjectInfo("F/Pond.hls/"), ObjectInfo("F/Lake.hls/"), ObjectInfo("F/Lake.HLS/")),
+    )
+    assert [v.key for v in library.videos_in("F/", folder)] == ["F/Lake.hls/"]
+    assert sorted(library.unfinished_movies(folder)) == ["F/Lake.HLS/", "F/Pond.hls/"]
+    assert library.incomplete_marker("F/Pond.hls/") == "F/Pond.hls.incomplete"
+    # At the top: a movie being added makes no "Unsorted" folder yet.
+    root = Listing((ObjectInfo("Pond.hls.incomplete"),), (ObjectInfo("Pond.hls/"),))
+    assert library.folders_in(root) == [] and library.videos_in("", root) == []
+
+
 def test_root_without_loose_videos_has_no_unsorted():
     root = Listing((ObjectInfo("notes.txt"),), (ObjectInfo("A/"),))
     assert library.folders_in(root) == ["A/"]
