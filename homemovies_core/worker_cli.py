@@ -66,19 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--threads", type=int, default=1, help="jobs at a time in each process (default 1)"
     )
-    group.add_argument(
-        "--metrics_port",
-        type=int,
-        metavar="PORT",
-        help="serve Prometheus figures on this port (no login; default: not served)",
-    )
-    group.add_argument(
-        "--metrics_host",
-        default="127.0.0.1",
-        metavar="ADDRESS",
-        help="the address the figures are served on (default %(default)s, this machine only; "
-        "0.0.0.0: every interface)",
-    )
     return parser
 
 
@@ -86,24 +73,20 @@ def run(argv: Sequence[str]) -> int:
     parsed = build_parser().parse_args(list(argv))
     if not 1 <= parsed.processes <= 64 or not 1 <= parsed.threads <= 64:
         raise WorkerError("--processes and --threads must be between 1 and 64.")
-    if parsed.metrics_port is not None and not 1 <= parsed.metrics_port <= 65535:
-        raise WorkerError("--metrics_port must be a port number (1 to 65535).")
-    if parsed.metrics_port is not None and parsed.processes > 1:
+    settings = load_parsed_settings(parsed)
+    if not settings.use_redis:
+        raise WorkerError(NEEDS_REDIS)
+    if settings.metrics_port is not None and parsed.processes > 1:
         raise WorkerError(
             "--metrics_port serves one process: give --threads N instead of --processes N "
             "(N jobs at once in one process)."
         )
-    settings = load_parsed_settings(parsed)
-    if not settings.use_redis:
-        raise WorkerError(NEEDS_REDIS)
     if parsed.processes > 1:
         return _supervise(list(argv), parsed.processes)
-    return _serve(settings, parsed.threads, parsed.metrics_host, parsed.metrics_port)
+    return _serve(settings, parsed.threads)
 
 
-def _serve(
-    settings: settings_mod.Settings, threads: int, metrics_host: str, metrics_port: int | None
-) -> int:
+def _serve(settings: settings_mod.Settings, threads: int) -> int:
     from .jobs.gauges import QueueGauges, Refreshing
     from .jobs.queue import declare, make_broker, start_worker
     from .jobs.runtime import build_runtime
@@ -124,8 +107,9 @@ def _serve(
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    if metrics_port is not None:
-        _serve_metrics(metrics_host, metrics_port, Refreshing(QueueGauges(runtime.statuses)))
+    if settings.metrics_port is not None:
+        gauges = Refreshing(QueueGauges(runtime.statuses))
+        _serve_metrics(settings.metrics_host, settings.metrics_port, gauges)
     worker = start_worker(broker, threads)
     print(f"Home Movies worker {os.getpid()}: ready ({threads} thread(s)).", flush=True)
     stop.wait()
