@@ -126,8 +126,6 @@ def unfinished_movies(listing: Listing) -> dict[str, ObjectInfo]:
     """The `.hls/` prefixes of one listing whose marker is in it too, each with its marker
     (whose `modified` says since when): movies being added, never listed as videos."""
     markers = {o.name: o for o in listing.objects if o.name.endswith(INCOMPLETE_SUFFIX)}
-    if not markers:
-        return {}
     return {
         p.name: markers[incomplete_marker(p.name)]
         for p in listing.prefixes
