@@ -200,10 +200,11 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
         if rt.statuses.cancelled(request.upload_id):
             raise Cancelled() from None
         progress.check_lease()  # stopped because another worker holds the job now
-        if rt.hashes.holds(job.key, job.sha256 or ""):
-            _finish(rt, job.key)  # published by another run of this same job
-            return
-        if _complete(rt, job.key):  # someone else's movie got this name first: choose again
+        if _complete(rt, job.key):  # a whole movie has this name now
+            if rt.hashes.holds(job.key, job.sha256 or ""):
+                _finish(rt, job.key)  # published by another run of this same job
+                return
+            # Someone else's movie got this name first: choose again.
             rt.statuses.save(request, JobStatus("processing", 10), claim="")
             raise Transient("The chosen name was taken meanwhile.", 1, shown=False) from None
         log.warning("Job %s: the movie could not be written to the library yet.", request.upload_id)

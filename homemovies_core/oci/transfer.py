@@ -149,10 +149,12 @@ class Uploader:
         rest = [f for f in todo if f.relative != HLS_PLAYLIST]
         stale = sorted(set(existing) - {prefix + f.relative for f in files})
         total = sum(f.size for f in todo)
-        if (todo or stale) and not marked:
-            self._put_marker(marker)
-            marked = True
+        # Inside the bar: entering it is the caller's last word on whether to write at all
+        # (a worker checks that the job is still its own: jobs/progress.py).
         with bar(f"Uploading '{prefix}' ({len(todo)} files)", total) as advance:
+            if (todo or stale) and not marked:
+                self._put_marker(marker)
+                marked = True
             if master and master_name in existing:
                 self._delete(master_name)  # replacing: no mix of old and new segments
             sent = self._upload_all(prefix, rest, advance)
