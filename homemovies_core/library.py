@@ -126,11 +126,8 @@ def unfinished_movies(listing: Listing) -> dict[str, ObjectInfo]:
     """The `.hls/` prefixes of one listing whose marker is in it too, each with its marker
     (whose `modified` says since when): movies being added, never listed as videos."""
     markers = {o.name: o for o in listing.objects if o.name.endswith(INCOMPLETE_SUFFIX)}
-    return {
-        p.name: markers[incomplete_marker(p.name)]
-        for p in listing.prefixes
-        if is_hls_prefix(p.name) and incomplete_marker(p.name) in markers
-    }
+    movies = (p.name for p in listing.prefixes if markers and is_hls_prefix(p.name))
+    return {name: markers[m] for name in movies if (m := incomplete_marker(name)) in markers}
 
 
 def classify_file(name: str) -> tuple[Kind, str] | None:
