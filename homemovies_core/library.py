@@ -5,9 +5,7 @@ Rules (the original's, made robust):
 - `Name.ext` with a video extension is a progressive video (MP4 / MOV / ...) or, for
   formats browsers cannot play (AVI, MKV, ...), a download-only video;
 - a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside,
-  unless an object `Name.hls.incomplete` sits beside it: that movie is still being added
-  (OCI has no rename, so the publisher writes the marker before the movie's first object and
-  removes it after the last; the folder's one listing shows both, so hiding costs no call);
+  unless `Name.hls.incomplete` sits beside it: it is still being added (incomplete.py);
 - `Name.jpg|jpeg|png|webp` beside `Name.mp4` is its poster, `Name.vtt` / `Name.en.vtt` its
   subtitles; deeper folders that are not `.hls` are ignored, never a crash;
 - a folder's index (`.homemovies.json`, see index/formats.py) adds when each video was
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from . import incomplete
 from .index.formats import IndexEntry, VideoFacts
 from .media_types import DOWNLOAD_TYPES, media_type
 from .media_types import extension as _extension
@@ -36,7 +35,6 @@ HLS_PLAYLIST = "output.m3u8"
 HLS_POSTER = "poster.jpg"
 HLS_THUMBNAILS = "thumbnails.vtt"  # seek previews (previews.py): a WebVTT index of sprite tiles
 HLS_ORIGINAL = "original"  # the uploaded file, kept as original.<ext> (jobs/process.py)
-INCOMPLETE_SUFFIX = ".incomplete"  # "Name.hls.incomplete": the movie "Name.hls/" is being added
 
 # Extensions browsers play in a <video> element, with the badge shown on cards.
 PLAYABLE = {".mp4": "MP4", ".m4v": "M4V", ".mov": "MOV", ".webm": "WEBM", ".ogv": "OGV"}
@@ -115,19 +113,9 @@ def is_hls_prefix(prefix: str) -> bool:
     return prefix.rstrip("/").lower().endswith(HLS_SUFFIX)
 
 
-def incomplete_marker(movie_key: str) -> str:
-    """The object that says the movie at `movie_key` ("Folder/Name.hls/") is still being
-    added: "Folder/Name.hls.incomplete", at the same level, so the folder's listing that finds
-    the movie finds the marker too. Its name has no leading dot: listings drop hidden names."""
-    return movie_key.rstrip("/") + INCOMPLETE_SUFFIX
-
-
 def unfinished_movies(listing: Listing) -> dict[str, ObjectInfo]:
-    """The `.hls/` prefixes of one listing whose marker is in it too, each with its marker
-    (whose `modified` says since when): movies being added, never listed as videos."""
-    markers = {o.name: o for o in listing.objects if o.name.endswith(INCOMPLETE_SUFFIX)}
-    movies = (p.name for p in listing.prefixes if markers and is_hls_prefix(p.name))
-    return {name: markers[m] for name in movies if (m := incomplete_marker(name)) in markers}
+    """The movies of one listing that are still being added, each with its marker."""
+    return {k: v for k, v in incomplete.marked(listing).items() if is_hls_prefix(k)}
 
 
 def classify_file(name: str) -> tuple[Kind, str] | None:

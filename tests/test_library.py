@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from homemovies_core import library
+from homemovies_core import incomplete, library
 from homemovies_core.library import Kind
 from homemovies_core.storage.base import Listing, ObjectInfo
 
@@ -84,7 +84,7 @@ def test_a_movie_with_its_marker_beside_it_is_not_listed_yet():
     )
     assert [v.key for v in library.videos_in("F/", folder)] == ["F/Lake.hls/"]
     assert sorted(library.unfinished_movies(folder)) == ["F/Lake.HLS/", "F/Pond.hls/"]
-    assert library.incomplete_marker("F/Pond.hls/") == "F/Pond.hls.incomplete"
+    assert incomplete.marker("F/Pond.hls/") == "F/Pond.hls.incomplete"
     # At the top: a movie being added makes no "Unsorted" folder yet.
     root = Listing((ObjectInfo("Pond.hls.incomplete"),), (ObjectInfo("Pond.hls/"),))
     assert library.folders_in(root) == [] and library.videos_in("", root) == []

@@ -15,9 +15,10 @@ import shutil
 from pathlib import Path
 from typing import Protocol
 
+from .. import incomplete
 from ..encode import copy_subtitles
 from ..index.folder import movie_entry, record_movie
-from ..library import HLS_PLAYLIST, HLS_SUFFIX, folder_of, incomplete_marker
+from ..library import HLS_PLAYLIST, HLS_SUFFIX, folder_of
 from ..oci.client import open_bucket
 from ..oci.policy import BACKGROUND, INTERACTIVE
 from ..oci.storage import OciStorage
@@ -156,7 +157,7 @@ class OciTarget:
 
     def state(self, job: Job) -> str:
         objects = self.uploader.existing(job.key)
-        marked = objects.pop(incomplete_marker(job.key), None) is not None
+        marked = objects.pop(incomplete.marker(job.key), None) is not None
         if job.key + HLS_PLAYLIST in objects and not marked:
             return "complete"
         if objects or marked:

@@ -3,7 +3,7 @@
 - Resumable: what is already under the prefix with the same size and MD5 is skipped, so a
   re-run after a failure sends only what is missing.
 - OCI has no rename, so before the first object changes a small marker object goes up
-  beside the movie (`Name.hls.incomplete`, library.incomplete_marker): the app lists no movie
+  beside the movie (`Name.hls.incomplete`, incomplete.py): the app lists no movie
   that has one. It goes once the movie is whole, or, with `unmark=False`, when the caller
   says (`unmark`: ingest first puts the movie into its folder's index). The master playlist
   goes last, too: until it is there the movie cannot start.
@@ -26,7 +26,8 @@ from pathlib import Path
 import oci
 from oci.object_storage import UploadManager
 
-from ..library import HLS_PLAYLIST, incomplete_marker
+from .. import incomplete
+from ..library import HLS_PLAYLIST
 from ..media_types import content_type
 from ..storage.base import StorageError
 from .client import Bucket, pages
@@ -103,7 +104,7 @@ class Uploader:
     def existing(self, prefix: str) -> dict[str, RemoteObject]:
         """Every object under `prefix` with its size and MD5, and the movie's marker when it
         is there (its name starts like the prefix, without the slash): one listing."""
-        marker = incomplete_marker(prefix)
+        marker = incomplete.marker(prefix)
 
         def list_prefix() -> dict[str, RemoteObject]:
             listed = pages(
@@ -137,7 +138,7 @@ class Uploader:
         The movie's marker goes up before anything under `prefix` changes (module docstring);
         a movie whose marker is still there is an unfinished upload, resumed as any other."""
         existing = self.existing(prefix)
-        master_name, marker = prefix + HLS_PLAYLIST, incomplete_marker(prefix)
+        master_name, marker = prefix + HLS_PLAYLIST, incomplete.marker(prefix)
         marked = existing.pop(marker, None) is not None
         if master_name in existing and not overwrite and not marked:
             raise AlreadyUploaded(f"'{prefix}' already exists in {self.where}.")
@@ -174,7 +175,7 @@ class Uploader:
 
     def unmark(self, prefix: str) -> None:
         """Remove the movie's marker: from now on the app lists it (gone already is fine)."""
-        self._delete(incomplete_marker(prefix))
+        self._delete(incomplete.marker(prefix))
 
     def _put_marker(self, name: str) -> None:
         call(
