@@ -4,7 +4,8 @@ Rules (the original's, made robust):
 - a top-level folder is a category; files at the root go to "Unsorted";
 - `Name.ext` with a video extension is a progressive video (MP4 / MOV / ...) or, for
   formats browsers cannot play (AVI, MKV, ...), a download-only video;
-- a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside;
+- a folder `Name.hls/` holding `output.m3u8` is one HLS video with `poster.jpg` inside,
+  unless `Name.hls.incomplete` sits beside it: it is still being added (incomplete.py);
 - `Name.jpg|jpeg|png|webp` beside `Name.mp4` is its poster, `Name.vtt` / `Name.en.vtt` its
   subtitles; deeper folders that are not `.hls` are ignored, never a crash;
 - a folder's index (`.homemovies.json`, see index/formats.py) adds when each video was
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from . import incomplete
 from .index.formats import IndexEntry, VideoFacts
 from .media_types import DOWNLOAD_TYPES, media_type
 from .media_types import extension as _extension
@@ -109,6 +111,11 @@ def _stem(name: str) -> str:
 
 def is_hls_prefix(prefix: str) -> bool:
     return prefix.rstrip("/").lower().endswith(HLS_SUFFIX)
+
+
+def unfinished_movies(listing: Listing) -> dict[str, ObjectInfo]:
+    """The movies of one listing that are still being added, each with its marker."""
+    return {k: v for k, v in incomplete.marked(listing).items() if is_hls_prefix(k)}
 
 
 def classify_file(name: str) -> tuple[Kind, str] | None:
@@ -217,8 +224,9 @@ def videos_in(
         for obj in listing.objects
         if classify_file(obj.name) is not None
     ]
+    unfinished = unfinished_movies(listing)
     for prefix in listing.prefixes:
-        if is_hls_prefix(prefix.name):
+        if is_hls_prefix(prefix.name) and prefix.name not in unfinished:
             # A movie's facts come from its own info.json, made with it: nothing to compare.
             entry = index.get(prefix.name[len(folder_key) :])
             videos.append(Video(
@@ -284,8 +292,9 @@ def folders_in(root: Listing) -> list[str]:
     """Folder keys from the root listing: real folders, then "" when loose videos exist."""
     keys = [p.name for p in root.prefixes if not is_hls_prefix(p.name)]
     keys.sort(key=lambda k: natural_key(folder_title(k)))
+    unfinished = unfinished_movies(root)
     loose = any(classify_file(o.name) for o in root.objects) or any(
-        is_hls_prefix(p.name) for p in root.prefixes
+        is_hls_prefix(p.name) and p.name not in unfinished for p in root.prefixes
     )
     return keys + ([""] if loose else [])
 

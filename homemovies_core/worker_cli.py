@@ -1,7 +1,7 @@
 """`python -m homemovies_core worker`: turn uploaded videos into movies, on any machine.
 
     python -m homemovies_core worker --redis_url rediss://… (--media_dir DIR | --bucket NAME …)
-        [--uploads_dir DIR] [--processes 1] [--threads 1]
+        [--uploads_dir DIR] [--processes 1] [--threads 1] [--metrics_port 9109]
 
 The flags (and HM_* variables, secrets.toml, the Vault) are the app's own: a worker needs
 the app's Redis (the job queue) and its library (a local folder it can reach, e.g. a shared
@@ -9,6 +9,14 @@ volume, or the bucket). Several workers may run, here or on other machines; a jo
 worker dies is finished by another (jobs/queue.py). One process with one thread suits a
 machine of a few cores: ffmpeg uses every core for one encode. SIGTERM stops it: the job
 that was running is taken over by another worker.
+
+`--metrics_port` serves the worker's figures for Prometheus (prometheus-client's own HTTP
+server: the queue's gauges and how long its jobs took, docs/operations.md). It has no
+login, so it listens on 127.0.0.1 unless `--metrics_host` says otherwise (e.g. 0.0.0.0 on
+a private network that only Prometheus shares; the figures are counts, never names). One
+process serves one port, so with a metrics port a worker runs one process: `--threads N`
+runs N jobs at once in it, and loses nothing to processes, since ffmpeg and hashing do the
+work outside Python's lock.
 """
 
 from __future__ import annotations
@@ -68,12 +76,18 @@ def run(argv: Sequence[str]) -> int:
     settings = load_parsed_settings(parsed)
     if not settings.use_redis:
         raise WorkerError(NEEDS_REDIS)
+    if settings.metrics_port is not None and parsed.processes > 1:
+        raise WorkerError(
+            "--metrics_port serves one process: give --threads N instead of --processes N "
+            "(N jobs at once in one process)."
+        )
     if parsed.processes > 1:
         return _supervise(list(argv), parsed.processes)
     return _serve(settings, parsed.threads)
 
 
 def _serve(settings: settings_mod.Settings, threads: int) -> int:
+    from .jobs.gauges import QueueGauges, Refreshing
     from .jobs.queue import declare, make_broker, start_worker
     from .jobs.runtime import build_runtime
     from .jobs.worker import Handler
@@ -93,6 +107,9 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if settings.metrics_port is not None:
+        gauges = Refreshing(QueueGauges(runtime.statuses))
+        _serve_metrics(settings.metrics_host, settings.metrics_port, gauges)
     worker = start_worker(broker, threads)
     print(f"Home Movies worker {os.getpid()}: ready ({threads} thread(s)).", flush=True)
     stop.wait()
@@ -100,6 +117,19 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
     worker.stop(timeout=STOP_SECONDS * 1000)
     print(f"Home Movies worker {os.getpid()}: stopped.", flush=True)
     return 0
+
+
+def _serve_metrics(host: str, port: int, registry) -> None:
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr=host, registry=registry)
+    except OSError as exc:
+        raise WorkerError(
+            f"The figures cannot be served on {host}:{port} ({exc.strerror or exc}); choose "
+            "another --metrics_port or --metrics_host."
+        ) from None
+    log.info("Figures for Prometheus on port %d.", port)
 
 
 def _supervise(argv: list[str], processes: int) -> int:

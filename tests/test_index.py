@@ -507,3 +507,30 @@ def test_a_bucket_is_indexed_through_short_lived_read_links(
     }
     assert shown["Beach"].recorded == BEACH and shown["Beach"].poster == f"{FOLDER}/Beach.jpg"
     assert model.counts["GetObject"] == 1 and model.counts["ListObjects"] == 1
+
+
+def test_movies_being_added_are_reported_and_keep_their_entries(server, config_path, capsys):
+    """A marker beside a movie (OCI: it is being uploaded) hides it; `index` says so, and
+    one left by an upload that stopped over a day ago gets the sentence of what to do."""
+    model = server.model
+    now = datetime.now(UTC)
+    playlist = b"#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\ns.ts\n#EXT-X-ENDLIST\n"
+    for name, marked_at in (("Pond", now), ("Attic", now - timedelta(days=3))):
+        model.put_object(BUCKET, f"{FOLDER}/{name}.hls/v0/s.ts", b"x")
+        model.put_object(BUCKET, f"{FOLDER}/{name}.hls.incomplete", b"", time_modified=marked_at)
+    model.put_object(BUCKET, f"{FOLDER}/Whole.hls/output.m3u8", playlist)
+    pond = IndexEntry(VideoFacts(None, None, 4.0, 640, 360), sha256="a" * 64)
+    model.put_object(BUCKET, f"{FOLDER}/{INDEX_NAME}", encode_index({"Pond.hls/": pond}))
+    assert main(oci_args(server, config_path)) == 0
+    out = capsys.readouterr().out
+    assert f"'{FOLDER}': 1 video(s)" in out  # Whole only
+    assert "  'Pond' is being added; it is listed once its upload ends.\n" in out
+    stopped = (now - timedelta(days=3)).strftime("%Y-%m-%d")
+    assert (
+        f"  'Attic' is not listed: adding it stopped on {stopped}. Running the same ingest "
+        f"again finishes it; deleting '{FOLDER}/Attic.hls.incomplete' lists it as it is; "
+        f"deleting that and everything under '{FOLDER}/Attic.hls/' drops it.\n"
+    ) in out
+    # Pond's publisher already put it into the index: indexing meanwhile keeps it there.
+    entries = json.loads(model.get_object_bytes(BUCKET, f"{FOLDER}/{INDEX_NAME}"))["videos"]
+    assert sorted(entries) == ["Pond.hls/", "Whole.hls/"]

@@ -519,9 +519,12 @@ def test_an_interrupted_upload_resumes_with_only_the_missing_files(
     message = _one_sentence(capsys.readouterr().err)
     assert "run" in message and "again" in message
     prefix = f"{FOLDER}/Resumed.hls/"
+    marker = f"{FOLDER}/Resumed.hls.incomplete"
     first = _objects(model, prefix)
-    assert allowed <= len(first) < total
+    assert _put_names(model)[0] == marker  # before the movie's first object
+    assert allowed - 1 <= len(first) < total
     assert "output.m3u8" not in first  # not playable: the master playlist goes last
+    assert "Resumed" not in _catalog_titles(server, config_path, FOLDER + "/")  # nor listed
 
     model.record_call = record_call
     model.clear_faults()
@@ -532,10 +535,12 @@ def test_an_interrupted_upload_resumes_with_only_the_missing_files(
     puts = _put_names(model)
     assert puts[-1] == f"{FOLDER}/{INDEX_NAME}"  # once the movie is whole
     puts = puts[:-1]
-    assert len(puts) == total - len(first)
+    assert len(puts) == total - len(first)  # the marker was up already
     assert not {prefix + n for n in first} & set(puts)
     assert puts[-1] == prefix + "output.m3u8"
     assert len(_objects(model, prefix)) == total
+    assert marker not in model.object_names(BUCKET)  # and then it is listed
+    assert "Resumed" in _catalog_titles(server, config_path, FOLDER + "/")
 
 
 def test_dry_run_against_a_bucket_writes_nothing(server, config_path, inputs, capsys):

@@ -7,8 +7,12 @@ import json
 from datetime import datetime
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from homemovies_core.jobs.model import Duplicate, IngestRequest, JobStatus
+from homemovies_core.web import routes
 from tests.support.accounts import USER, built_services
 from tests.support.jobs import movies_in, uploaded, wait_until
 from tests.support.media import make_clip, tagged_clip
@@ -160,3 +164,38 @@ def test_adding_is_off_with_one_sentence(tmp_path):
     assert who.jobs.unavailable_reason() is None
     assert who.jobs.may_add("mum") and who.jobs.may_add("Dad") and not who.jobs.may_add("kid")
     assert who.jobs.max_bytes == 20_000_000_000
+
+
+def test_the_apps_metrics_count_its_own_workers_jobs(tmp_path):
+    library, uploads = tmp_path / "library", tmp_path / "uploads"
+    (library / "Family").mkdir(parents=True)
+    token = "7" * 64
+    svc = built_services(library, "--uploads_dir", str(uploads), "--metrics_token", token)
+    client = TestClient(Starlette(routes=routes.build(svc)))
+
+    def figures() -> dict[tuple[str, tuple], float]:
+        answer = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(answer.text)
+            for sample in family.samples
+        }
+
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("Not a video.\n" * 30)
+    try:
+        before = figures()
+        app = (library, uploads, svc)
+        jobs = [
+            add(app, "metrics-0001", make_clip(tmp_path / "c.mp4", seconds=1), "Slide", "c.mp4"),
+            add(app, "metrics-0002", notes, "Notes", "notes.mp4"),
+        ]
+        assert [final(svc, job).state for job in jobs] == ["ready", "failed"]
+        after = figures()
+    finally:
+        svc.jobs.stop()
+    done = ("hm_job_duration_seconds_count", ())
+    assert after[done] - before[done] == 2  # the metrics are the process's: count the change
+    assert after[("hm_jobs", (("state", "failed"),))] == 1
+    assert after[("hm_jobs", (("state", "queued"),))] == 0
+    assert after[("hm_jobs", (("state", "running"),))] == 0

@@ -3,12 +3,14 @@ OCI server, real ffmpeg, the worker the app runs itself (no Redis)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from urllib.parse import unquote
 
 import pytest
 
-from homemovies_core import services
-from homemovies_core.jobs.model import IngestRequest
+from homemovies_core import library, services
+from homemovies_core.jobs.model import IngestRequest, JobStatus
 from tests.support.accounts import USER, family_login
 from tests.support.jobs import wait_until
 from tests.support.media import make_clip
@@ -77,3 +79,62 @@ def test_the_bucket_failing_mid_job_makes_it_wait_and_resume(app, tmp_path):
     status = final(svc, job)
     assert (status.state, status.video_key) == ("ready", "Family/Storm.hls/")
     assert "Family/Storm.hls/output.m3u8" in model.object_names(BUCKET)
+
+
+def test_a_movie_being_added_is_not_listed_until_it_is_whole(app, tmp_path):
+    """OCI has no rename: the bucket is looked at before each write of the job (the write
+    waits meanwhile), as a page listing the folder then would see it."""
+    model, svc = app
+    data = make_clip(tmp_path / "c.mp4", seconds=3, pattern="rgbtestsrc").read_bytes()
+    seen = []  # (the write about to happen, titles the folder lists, its processing cards)
+
+    def look(operation: str, path: str) -> None:
+        if operation not in ("PutObject", "DeleteObject"):
+            return  # our own listing below, and the job's reads
+        name = unquote(path.split("/o/", 1)[1])
+        if name.startswith("Family/"):
+            listed = library.videos_in("Family/", svc.storage.list_level("Family/"))
+            cards = [(title, s.state) for title, s in svc.jobs.pending_in("Family/")]
+            seen.append((operation, name, [v.title for v in listed], cards))
+
+    model.before_request = look
+    try:
+        status = final(svc, svc.jobs.submit(upload(model, "oci-midway-1", data, "Pond")))
+    finally:
+        model.before_request = None
+    assert (status.state, status.video_key) == ("ready", "Family/Pond.hls/")
+    writes = [(operation, name) for operation, name, _titles, _cards in seen]
+    assert writes[0] == ("PutObject", "Family/Pond.hls.incomplete")  # before the first object
+    assert ("PutObject", "Family/Pond.hls/output.m3u8") in writes
+    assert writes[-2:] == [
+        ("PutObject", "Family/.homemovies.json"),  # whole, and in the folder's index
+        ("DeleteObject", "Family/Pond.hls.incomplete"),  # and then listed
+    ]
+    for operation, name, titles, cards in seen:
+        assert titles == [], f"listed before {operation} {name}"
+        assert cards == [("Pond", "processing")], f"no processing card before {name}"
+    shown = library.videos_in("Family/", svc.storage.list_level("Family/"))
+    assert [(v.title, v.key) for v in shown] == [("Pond", "Family/Pond.hls/")]
+    assert "Family/Pond.hls.incomplete" not in model.object_names(BUCKET)
+
+
+def test_a_movie_whose_worker_died_at_its_last_step_is_shown_by_the_jobs_next_run(app, tmp_path):
+    """Killed after the master playlist, before the folder's index and the marker's removal:
+    the queue gives the job again, which finds the movie whole and finishes it."""
+    model, svc = app
+    data = make_clip(tmp_path / "c.mp4", seconds=2, pattern="smptebars").read_bytes()
+    request = upload(model, "oci-died-01", data, "Dunes")
+    assert final(svc, svc.jobs.submit(request)).state == "ready"
+    model.put_object(BUCKET, "Family/Dunes.hls.incomplete", b"")  # as the killed run left it
+    model.delete_object(BUCKET, "Family/.homemovies.json")
+    assert library.videos_in("Family/", svc.storage.list_level("Family/")) == []
+    svc.jobs.statuses.save(request, JobStatus("processing", 99))
+    svc.jobs._queue().send(dataclasses.asdict(request))
+    again = wait_until(
+        lambda: (s := svc.jobs.status("oci-died-01")).finished and s, "the job's second run"
+    )
+    assert (again.state, again.video_key) == ("ready", "Family/Dunes.hls/")
+    (shown,) = library.videos_in("Family/", svc.storage.list_level("Family/"))
+    assert shown.key == "Family/Dunes.hls/"
+    index = json.loads(model.get_object_bytes(BUCKET, "Family/.homemovies.json"))
+    assert len(index["videos"]["Dunes.hls/"]["sha256"]) == 64

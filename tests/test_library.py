@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from homemovies_core import library
+from homemovies_core import incomplete, library
 from homemovies_core.library import Kind
 from homemovies_core.storage.base import Listing, ObjectInfo
 
@@ -71,6 +71,23 @@ def test_root_files_make_unsorted_and_hls_folders_are_not_folders():
     assert library.folders_in(root) == ["Holidays 9/", "Holidays 10/", "Zoo/", ""]
     assert library.folder_title("") == "Unsorted"
     assert [v.title for v in library.videos_in("", root)] == ["Loose clip", "Root movie"]
+
+
+def test_a_movie_with_its_marker_beside_it_is_not_listed_yet():
+    folder = Listing(
+        (
+            ObjectInfo("F/Pond.hls.incomplete"),  # Pond is being added
+            ObjectInfo("F/Lake.HLS.incomplete"),  # a marker is the movie's own name
+            ObjectInfo("F/Gone.hls.incomplete"),  # its movie's first object is not up yet
+        ),
+        (ObjectInfo("F/Pond.hls/"), ObjectInfo("F/Lake.hls/"), ObjectInfo("F/Lake.HLS/")),
+    )
+    assert [v.key for v in library.videos_in("F/", folder)] == ["F/Lake.hls/"]
+    assert sorted(library.unfinished_movies(folder)) == ["F/Lake.HLS/", "F/Pond.hls/"]
+    assert incomplete.marker("F/Pond.hls/") == "F/Pond.hls.incomplete"
+    # At the top: a movie being added makes no "Unsorted" folder yet.
+    root = Listing((ObjectInfo("Pond.hls.incomplete"),), (ObjectInfo("Pond.hls/"),))
+    assert library.folders_in(root) == [] and library.videos_in("", root) == []
 
 
 def test_root_without_loose_videos_has_no_unsorted():

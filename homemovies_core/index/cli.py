@@ -1,7 +1,7 @@
 """`python -m homemovies_core index [FOLDER...] (--media_dir DIR | --bucket NAME ...)`
 
 Writes each folder's `.homemovies.json` (formats.py) and a poster for every plain video
-that has none. The library flags are the app's own (settings.py), so HM_* variables,
+that has none, and says which movies are not listed because adding them has not finished. The library flags are the app's own (settings.py), so HM_* variables,
 secrets.toml and the Vault work here as they do for the app. Safe to run again at any
 time: only new or changed videos are probed.
 """
@@ -86,9 +86,12 @@ def connect(settings: settings_mod.Settings) -> Storage:
 
 
 def choose_folders(storage: Storage, asked: Sequence[str]) -> list[str]:
-    present = library.folders_in(storage.list_level(""))
+    root = storage.list_level("")
+    present = library.folders_in(root)
     if not asked:
-        return present
+        # The top too when all it has is a movie being added: that is reported.
+        unlisted = "" not in present and library.unfinished_movies(root)
+        return present + [""] if unlisted else present
     chosen = []
     for raw in asked:
         # The page's own rule for a folder named in a URL; an empty name is the top too.
@@ -123,6 +126,8 @@ def run(argv: Sequence[str], ui: Progress | None = None) -> int:
         print(report.summary(), flush=True)
         for line in report.unreadable:
             print(f"  not a video ffprobe can read: {line}", flush=True)
+        for line in report.unfinished:
+            print(f"  {line}", flush=True)
     print(f"Indexed {len(folders)} folder(s) in {time.monotonic() - started:.0f} s.")
     return 0
 

@@ -3,6 +3,10 @@
 `info.json`, give every plain video without a poster one, and write the index in one step
 when anything changed.
 
+A movie still being added (its marker beside it, library.py) is not listed, keeps the
+entry it had, and is reported: one that has been at it for over a day was left by an upload
+that stopped, and only a person can say whether to finish it or drop it.
+
 Re-running is cheap: an unchanged file (same size and modified time as indexed) is not
 probed again, and neither is one ffprobe could not read (its entry says why) until it
 changes. Entries of files that are gone are dropped.
@@ -12,17 +16,19 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import m3u8
 
 from .. import library
 from ..ffmpeg import FfmpegError
 from ..library import HLS_PLAYLIST, Kind, Video
-from ..storage.base import Storage, StorageError
+from ..storage.base import ObjectInfo, Storage, StorageError
 from .formats import (
     INDEX_NAME,
     INFO_LIMIT,
@@ -39,6 +45,9 @@ from .probing import facts_of, one_line, poster_bytes, probe_source, readable
 log = logging.getLogger(__name__)
 
 PLAYLIST_LIMIT = 1024 * 1024
+# A movie still marked as being added after this long was left by an upload that stopped
+# (a worker's job finishes or gives up sooner; an ingest run that was stopped never returns).
+STOPPED_AFTER_SECONDS = 24 * 3600
 DEFAULT_WORKERS = 4  # probes wait on ffprobe and, for a bucket, on HTTP: a few at a time
 
 Advance = Callable[[float], None]
@@ -54,6 +63,7 @@ class FolderReport:
     unreadable: list[str] = field(default_factory=list)  # "name: why"
     posters: int = 0
     movies: int = 0  # .hls/ movies whose facts were found
+    unfinished: list[str] = field(default_factory=list)  # one sentence per movie being added
     written: bool = False
 
     def summary(self) -> str:
@@ -87,11 +97,16 @@ def index_folder(
     say: Callable[[str], None],
     posters: bool = True,
     workers: int = DEFAULT_WORKERS,
+    now: float | None = None,
 ) -> FolderReport:
     """Bring `folder`'s index up to date (see the module's docstring)."""
+    now = time.time() if now is None else now
     report = FolderReport(folder)
-    videos = library.videos_in(folder, storage.list_level(folder))
+    listing = storage.list_level(folder)
+    videos = library.videos_in(folder, listing)
     report.videos = len(videos)
+    unfinished = library.unfinished_movies(listing)
+    report.unfinished = [unfinished_line(key, marker, now) for key, marker in unfinished.items()]
     stored = read_index(storage, folder)
     if stored.problem:
         say(
@@ -99,6 +114,9 @@ def index_folder(
             f"({stored.problem}); it is made again."
         )
     entries, work = _plan(storage, folder, videos, stored.entries, report, posters)
+    for key in unfinished:  # its publisher has written (or will write) its entry: keep it
+        if (name := key[len(folder) :]) in stored.entries:
+            entries[name] = stored.entries[name]
     if work:
         _probe_all(storage, folder, work, entries, report, ffmpeg=ffmpeg, bar=bar, say=say,
                    posters=posters, workers=workers)  # fmt: skip
@@ -106,6 +124,20 @@ def index_folder(
         write_index(storage, folder, entries)
         report.written = True
     return report
+
+
+def unfinished_line(key: str, marker: ObjectInfo, now: float) -> str:
+    """What `index` says of a movie still being added (its marker's time: since when)."""
+    title = library.display_name(key)
+    since = marker.modified.timestamp() if marker.modified else now
+    if now - since < STOPPED_AFTER_SECONDS:
+        return f"'{title}' is being added; it is listed once its upload ends."
+    day = datetime.fromtimestamp(since, UTC).strftime("%Y-%m-%d")
+    return (
+        f"'{title}' is not listed: adding it stopped on {day}. Running the same ingest again "
+        f"finishes it; deleting '{marker.name}' lists it as it is; deleting that and "
+        f"everything under '{key}' drops it."
+    )
 
 
 Work = list[tuple[Video, "IndexEntry | None"]]  # a video, and its entry when only a poster is due

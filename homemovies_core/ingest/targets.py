@@ -2,7 +2,9 @@
 
 - Local: the movie is written into a hidden folder on the same file system and renamed
   into place in one step (staging.py), so the app never lists a half-written movie.
-- OCI: the encoded files are uploaded (oci/transfer.py); a re-run resumes.
+- OCI: the encoded files are uploaded (oci/transfer.py); a re-run resumes. A marker object
+  beside the movie hides it from the app from the first object on (library.py); it is removed
+  once the movie is whole and in its folder's index.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import shutil
 from pathlib import Path
 from typing import Protocol
 
+from .. import incomplete
 from ..encode import copy_subtitles
-from ..library import HLS_PLAYLIST, HLS_SUFFIX
+from ..index.folder import movie_entry, record_movie
+from ..library import HLS_PLAYLIST, HLS_SUFFIX, folder_of
 from ..oci.client import open_bucket
 from ..oci.policy import BACKGROUND, INTERACTIVE
 from ..oci.storage import OciStorage
@@ -44,6 +48,10 @@ class Target(Protocol):
 
     def publish(self, job: Job, options: Options, ffmpeg: str, ui: Progress) -> str:
         """Make the movie and put it here; returns the line that says what was done."""
+
+    def finish(self, key: str) -> None:
+        """A movie whose publishing run stopped after its last file (a worker killed): put
+        it into its folder's index and let the app list it. Safe to call on any movie."""
 
 
 def keep_original(job: Job, out_dir: Path) -> None:
@@ -121,6 +129,10 @@ class LocalTarget:
         sizes = [f.stat().st_size for f in final.rglob("*") if f.is_file()]
         return f"Added '{job.key}' to {self.where}: {len(sizes)} files, {megabytes(sum(sizes))}."
 
+    def finish(self, key: str) -> None:
+        """A local movie is listed from its rename on: only its index entry may be missing."""
+        index_entry(self.index_storage, key)
+
 
 class OciTarget:
     """A bucket, signed in once (quick checks first, then the patient uploads)."""
@@ -145,9 +157,12 @@ class OciTarget:
 
     def state(self, job: Job) -> str:
         objects = self.uploader.existing(job.key)
-        if job.key + HLS_PLAYLIST in objects:
+        marked = objects.pop(incomplete.marker(job.key), None) is not None
+        if job.key + HLS_PLAYLIST in objects and not marked:
             return "complete"
-        return f"an unfinished upload of {len(objects)} objects: resumes" if objects else "new"
+        if objects or marked:
+            return f"an unfinished upload of {len(objects)} objects: resumes"
+        return "new"
 
     def check_ready(self) -> None:
         """The bucket answered when we signed in; writing is tried by the upload itself."""
@@ -162,7 +177,7 @@ class OciTarget:
         write_info(job, work)
         try:
             report = self.uploader.upload_folder(
-                work, job.key, overwrite=options.overwrite, bar=ui.byte_bar
+                work, job.key, overwrite=options.overwrite, bar=ui.byte_bar, unmark=False
             )
         except UploadError as exc:
             raise IngestError(
@@ -178,8 +193,36 @@ class OciTarget:
         shutil.rmtree(work, ignore_errors=True)
         if self.storage is not None:
             record_in_folder_index(self.storage, job, ui)
+        if report.marked:  # whole and indexed: the app may list it now
+            self._unmark(job.key)
         text = (
             f"Uploaded '{job.key}' to {self.where}: {report.uploaded} files "
             f"({megabytes(report.bytes_uploaded)}) sent, {report.skipped} already there"
         )
         return text + (f", {report.deleted} old objects removed." if report.deleted else ".")
+
+    def finish(self, key: str) -> None:
+        if self.storage is not None:
+            index_entry(self.storage, key)
+        self._unmark(key)
+
+    def _unmark(self, key: str) -> None:
+        try:
+            self.uploader.unmark(key)
+        except StorageError as exc:
+            raise IngestError(
+                f"{exc} The movie is uploaded but not listed yet; running the same command "
+                "again finishes it."
+            ) from None
+
+
+def index_entry(storage: Storage, key: str) -> None:
+    """Put the movie at `key` into its folder's index from its own info.json, unless it is
+    there already (best effort, as after publishing: `index` does it later otherwise)."""
+    folder = folder_of(key)
+    try:
+        entry = movie_entry(storage, key)
+        if entry is not None and entry.facts is not None:
+            record_movie(storage, folder, key[len(folder) :], entry.facts, entry.sha256)
+    except StorageError:
+        pass

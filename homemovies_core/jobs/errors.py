@@ -25,3 +25,11 @@ class Transient(Exception):
 
 class Cancelled(Exception):
     """Its owner cancelled the job while it ran."""
+
+
+class LeaseLost(Transient):
+    """Another worker holds this job now (lease.py): this run stops and writes nothing. The
+    queue tries the message again later, which finds the job done, or running elsewhere."""
+
+    def __init__(self) -> None:
+        super().__init__("Another worker took this job over.", 60, shown=False)

@@ -2,15 +2,17 @@
 
 1. A job that already finished is not run again (a message delivered twice). One worker
    at a time runs a job (lease.py).
-2. A job that already published its movie (its worker died before saying so) is done.
+2. A job that already published its movie (its worker died before saying so) is done,
+   once the movie is in its folder's index and listed (on OCI: its marker removed).
 3. The upload is checked (there, not empty, the size announced), read once while its
    SHA-256 is computed; content the library already has becomes no second movie.
 4. It is probed (a text file named .mp4 fails here, once, with its sentence), named (the
    title made safe again; "Name (2)" when the folder has a "Name"), and handed to the
    ingest package: the HLS ladder without upscaling, poster, seek previews, `info.json`
    with the recorded date from the phone's metadata, the original kept as
-   `original.<ext>`. A local movie appears by one rename; on OCI the master playlist goes
-   last. The folder's index gets the movie, and the upload is removed.
+   `original.<ext>`. A local movie appears by one rename; on OCI a marker hides it from
+   its first object on, the master playlist goes last, the folder's index gets the movie,
+   and then the marker goes (ingest/targets.py). The upload is removed.
 
 An outage (storage, Redis) raises Transient: the queue tries the job again later, and
 everything above is safe to run again.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 
 from .. import library
 from ..catalog import listing_key
@@ -28,6 +31,7 @@ from ..ffmpeg import FfmpegError, probe
 from ..ingest.cli import ConversionFailed, IngestError
 from ..ingest.plan import Job
 from ..media_types import extension
+from ..observability.metrics import observe_job
 from ..recorded import recorded
 from ..storage.base import StorageError
 from .errors import Cancelled, JobFailed, Transient
@@ -37,6 +41,7 @@ from .model import IngestRequest, JobStatus
 from .names import check_folder, safe_title, unique_name
 from .progress import READ, JobProgress
 from .runtime import Runtime
+from .status import CANCELLED
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +57,41 @@ def run(request: IngestRequest, rt: Runtime) -> JobStatus | None:
     if status is not None and status.finished:
         rt.source.remove(request)
         return None
-    with Lease(rt.cache, request.upload_id):
+    started = time.monotonic()
+    with Lease(rt.cache, request.upload_id) as lease:
         log.info("Job %s started.", request.upload_id)
-        try:
-            final = _ingest(request, rt)
-        except JobFailed as exc:
-            final = JobStatus("failed", message=str(exc))
-        except Cancelled:
-            final = JobStatus("failed", message="Cancelled.")
-        except Transient:
-            raise
-        except StorageError as exc:  # the library cannot be reached now
-            raise Transient(str(exc)) from None
-        except OSError as exc:  # a disk, for now (full, unmounted)
-            raise Transient(f"The library cannot be written now ({exc.strerror}).") from None
-        except Exception:
-            if _cache_down(rt):
-                raise Transient("The shared cache (Redis) cannot be reached.") from None
-            log.exception("Job %s failed unexpectedly.", request.upload_id)
-            final = JobStatus("failed", message=UNEXPECTED)
+        final = _outcome(request, rt, lease)
+        lease.confirm()  # a run that another worker took over says nothing (lease.py)
         if final.state == "failed":
             _release_name(rt, request)
+        observe_job(time.monotonic() - started)  # counted by the time the status says so
         rt.statuses.save(request, final)
     rt.source.remove(request)
     shutil.rmtree(rt.work_dir / request.upload_id, ignore_errors=True)
     log.info("Job %s ended: %s.", request.upload_id, final.state)
     return final
+
+
+def _outcome(request: IngestRequest, rt: Runtime, lease: Lease) -> JobStatus:
+    """How the job ends: a movie, or a failure with its sentence. Raises Transient when it
+    should be tried again later."""
+    try:
+        return _ingest(request, rt, lease)
+    except JobFailed as exc:
+        return JobStatus("failed", message=str(exc))
+    except Cancelled:
+        return JobStatus("failed", message=CANCELLED)
+    except Transient:
+        raise
+    except StorageError as exc:  # the library cannot be reached now
+        raise Transient(str(exc)) from None
+    except OSError as exc:  # a disk, for now (full, unmounted)
+        raise Transient(f"The library cannot be written now ({exc.strerror}).") from None
+    except Exception:
+        if _cache_down(rt):
+            raise Transient("The shared cache (Redis) cannot be reached.") from None
+        log.exception("Job %s failed unexpectedly.", request.upload_id)
+        return JobStatus("failed", message=UNEXPECTED)
 
 
 def _cache_down(rt: Runtime) -> bool:
@@ -87,18 +101,20 @@ def _cache_down(rt: Runtime) -> bool:
         return True
 
 
-def _ingest(request: IngestRequest, rt: Runtime) -> JobStatus:
+def _ingest(request: IngestRequest, rt: Runtime, lease: Lease) -> JobStatus:
     folder = check_folder(request.folder)
     title = safe_title(request.title)
     progress = JobProgress(
         request.upload_id,
         lambda status: rt.statuses.save(request, status),
         lambda: rt.statuses.cancelled(request.upload_id),
+        lease=lease,
     )
     progress.at(0, force=True)
     claim = rt.statuses.claim(request.upload_id)
     if claim is not None and _complete(rt, claim):  # published by an earlier run
-        rt.hashes.remember_movie(claim)  # in case that run stopped before it could
+        _finish(rt, claim)  # in case that run stopped before it could
+        rt.hashes.remember_movie(claim)
         return JobStatus("ready", 100, video_key=claim)
     rt.source.check(request)
     work = rt.work_dir / request.upload_id
@@ -157,7 +173,11 @@ def _choose_name(request: IngestRequest, rt: Runtime, folder: str, title: str) -
     except StorageError as exc:
         raise Transient(str(exc)) from None
     listed = library.videos_in(key, listing)
-    taken = {v.title for v in listed if v.folder == key}
+    # A movie being added (by `ingest` too) is not listed, but its name is taken.
+    unfinished = library.unfinished_movies(listing)
+    taken = {v.title for v in listed if v.folder == key} | {
+        library.display_name(k) for k in unfinished
+    }
     name = unique_name(title, folder, taken, lambda n: rt.names.claim(folder, n, request.upload_id))
     movie = f"{key}{name}{library.HLS_SUFFIX}/"
     rt.statuses.save(request, JobStatus("processing", 10), claim=movie)
@@ -170,6 +190,7 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
     except ConversionFailed:
         if rt.statuses.cancelled(request.upload_id):
             raise Cancelled() from None
+        progress.check_lease()
         log.warning("Job %s: ffmpeg could not convert the upload.", request.upload_id)
         raise JobFailed(
             f"'{request.original_name[:200]}' could not be converted into a movie; nothing "
@@ -178,15 +199,26 @@ def _publish(request: IngestRequest, rt: Runtime, job: Job, progress: JobProgres
     except IngestError:  # the name is taken, or the upload to the bucket stopped
         if rt.statuses.cancelled(request.upload_id):
             raise Cancelled() from None
-        if rt.hashes.holds(job.key, job.sha256 or ""):
-            return  # published meanwhile by another run of this same job
-        if _complete(rt, job.key):  # someone else's movie got this name first: choose again
+        progress.check_lease()  # stopped because another worker holds the job now
+        if _complete(rt, job.key):  # a whole movie has this name now
+            if rt.hashes.holds(job.key, job.sha256 or ""):
+                _finish(rt, job.key)  # published by another run of this same job
+                return
+            # Someone else's movie got this name first: choose again.
             rt.statuses.save(request, JobStatus("processing", 10), claim="")
             raise Transient("The chosen name was taken meanwhile.", 1, shown=False) from None
         log.warning("Job %s: the movie could not be written to the library yet.", request.upload_id)
         raise Transient(STORAGE_DOWN) from None
     except (OSError, StorageError) as exc:
         raise Transient(f"The library cannot be written now ({type(exc).__name__}).") from None
+
+
+def _finish(rt: Runtime, key: str) -> None:
+    """The movie at `key` is all there: indexed and listed (ingest/targets.py)."""
+    try:
+        rt.target.finish(key)
+    except (IngestError, StorageError):
+        raise Transient(STORAGE_DOWN) from None
 
 
 def _release_name(rt: Runtime, request: IngestRequest) -> None:

@@ -4,7 +4,9 @@ The ingest package reports through `Progress` (bars for encoding and uploading, 
 text); this one maps each phase onto a slice of 0-100 % and writes the status at most
 once a second, best effort: a Redis hiccup must not stop an encode, the next write or the
 final status says where the job is. It also stops the job at its next report once its
-owner has cancelled it (the running ffmpeg is killed: ffmpeg_run.py).
+owner has cancelled it (the running ffmpeg is killed: ffmpeg_run.py), or once another
+worker holds its lease (lease.py): before its upload to the bucket starts, the lease is
+confirmed in Redis, and the upload stops if it lapses meanwhile.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ..ingest.console import Progress
-from .errors import Cancelled
+from .errors import Cancelled, LeaseLost
+from .lease import Lease
 from .model import JobStatus
 
 log = logging.getLogger(__name__)
@@ -36,9 +39,12 @@ class JobProgress(Progress):
         cancelled: Callable[[], bool],
         *,
         clock: Callable[[], float] = time.monotonic,
+        lease: Lease | None = None,
     ) -> None:
         super().__init__()
         self._job_id = job_id
+        self._lease = lease
+        self._uploading = False
         self._write = write
         self._cancelled = cancelled
         self._clock = clock
@@ -51,8 +57,16 @@ class JobProgress(Progress):
         # The ingest package's lines name files and movies, which logs never carry.
         log.debug("Job %s: %s", self._job_id, text)
 
+    def check_lease(self) -> None:
+        """LeaseLost when another worker holds this job now, or, while uploading, when the
+        lease went unrenewed so long that another worker may."""
+        lease = self._lease
+        if lease is not None and (lease.taken or (self._uploading and lease.lapsed)):
+            raise LeaseLost()
+
     def at(self, percent: float, *, force: bool = False) -> None:
         """The job is `percent` done; written when it moved and a second has passed."""
+        self.check_lease()
         whole = int(min(max(percent, 0), 99))
         with self._lock:
             now = self._clock()
@@ -88,5 +102,8 @@ class JobProgress(Progress):
         self, label: str, total: float, unit: str, scale: bool = False
     ) -> Iterator[Callable[[float], None]]:
         step = "uploading" if unit == "B" else "encoding"
+        if unit == "B" and self._lease is not None:
+            self._lease.confirm()  # nothing goes into the bucket unless the job is still ours
+            self._uploading = True
         log.info("Job %s: %s.", self._job_id, step)
         yield self.counter(int(total) or 1, UPLOAD if unit == "B" else ENCODE)

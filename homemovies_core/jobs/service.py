@@ -4,6 +4,9 @@ The app submits a job when an upload completes and reads its status for the page
 work itself runs in workers (`python -m homemovies_core worker`). Without Redis the app
 runs one worker inside its own process (Dramatiq's in-memory broker and a worker thread),
 so uploading works with no extra command.
+
+The app's /metrics counts the queue too (gauges.py): its own worker's without Redis, the
+shared one with Redis, so a queue that no worker takes jobs from still shows (and alerts).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import re
 import threading
 
 import dramatiq
+from prometheus_client import REGISTRY
 
 from ..cache import Cache
+from ..redis_cache import shared_only
 from ..settings import Settings
 from ..storage.base import Storage
+from .gauges import QueueGauges, Refreshing
 from .model import IngestRequest, JobStatus
 from .place import place
 from .queue import declare, make_broker, start_worker
@@ -52,6 +58,9 @@ class Jobs:
         self._lock = threading.Lock()
         self._actor = declare(self._broker, _runs_in_workers) if settings.use_redis else None
         self.worker: dramatiq.Worker | None = None  # the in-process one, without Redis
+        # Counted in Redis alone: a replica's own memory during an outage is not the queue.
+        queue = QueueGauges(StatusStore(shared_only(cache)))
+        self.metrics_registry = REGISTRY if self.placement.reason else Refreshing(queue)
 
     @classmethod
     def build(cls, settings: Settings, cache: Cache, storage: Storage) -> Jobs:

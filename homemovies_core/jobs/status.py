@@ -1,9 +1,10 @@
 """Where every replica and page reads how far a job got: its entry in the Cache.
 
 `jobs:job:<id>` holds the request and its status; `jobs:in:<folder>:<id>` lists the jobs a
-folder is waiting for (its processing cards); `jobs:cancel:<id>` says its owner cancelled
-it (kept apart, so a worker's progress cannot overwrite it); `jobs:lease:<id>` says which
-worker runs it now. With Redis configured these live there, so any replica and any worker
+folder is waiting for (its processing cards), its value the time the job was queued;
+`jobs:cancel:<id>` says its owner cancelled it (kept apart, so a worker's progress cannot
+overwrite it); `jobs:failed:<id>` counts a job that failed (not cancelled) for the operator
+(`census`); `jobs:lease:<id>` says which worker runs it now. With Redis configured these live there, so any replica and any worker
 sees the same; the in-process cache serves the one process of the demo.
 """
 
@@ -14,11 +15,12 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..cache import Cache, get_json, get_json_text
 from .model import Duplicate, IngestRequest, JobStatus
 
-__all__ = ["KEEP_SECONDS", "StatusStore", "folder_name"]
+__all__ = ["KEEP_SECONDS", "Census", "StatusStore", "folder_name"]
 
 KEEP_SECONDS = (
     7 * 24 * 3600
@@ -27,6 +29,17 @@ CANCELLED = "Cancelled."
 _JOB = "jobs:job:"
 _IN = "jobs:in:"
 _CANCEL = "jobs:cancel:"
+_FAILED = "jobs:failed:"
+
+
+@dataclass(frozen=True)
+class Census:
+    """The queue as the operator sees it (observability/metrics.py, `hm_jobs`)."""
+
+    queued: int  # waiting for a worker: new, or to be tried again after an outage
+    running: int  # a worker is processing it
+    failed: int  # ended with a failure (not cancelled) and still kept (KEEP_SECONDS)
+    oldest_queued_seconds: float  # since the oldest waiting job was queued; 0 when none
 
 
 def folder_name(folder: str) -> str:
@@ -51,7 +64,7 @@ class StatusStore:
         body = {"request": dataclasses.asdict(request), **self._status_json(waiting)}
         if not self.cache.add(_JOB + request.upload_id, _dump(body), KEEP_SECONDS):
             return False
-        self.cache.set(self._in_key(request), "1", KEEP_SECONDS)
+        self.cache.set(self._in_key(request), repr(waiting.updated), KEEP_SECONDS)
         return True
 
     def forget(self, request: IngestRequest) -> None:
@@ -110,16 +123,41 @@ class StatusStore:
             "claim": claim or None,
         }
         self.cache.set(_JOB + request.upload_id, _dump(new), KEEP_SECONDS)
+        if status.state == "failed" and status.message != CANCELLED:
+            self.cache.set(_FAILED + request.upload_id, "1", KEEP_SECONDS)
         if status.finished:
             self.cache.delete(self._in_key(request))
-        else:
-            self.cache.set(self._in_key(request), "1", KEEP_SECONDS)
+        else:  # there since `create` (with the time it was queued) unless it ran out
+            self.cache.add(self._in_key(request), repr(stamped.updated), KEEP_SECONDS)
 
     def claim(self, job_id: str) -> str | None:
         """The movie key this job chose for itself, once it chose one (kept across runs)."""
         body = get_json(self.cache, _JOB + job_id)
         claim = body.get("claim") if isinstance(body, dict) else None
         return claim if isinstance(claim, str) else None
+
+    # -- the operator's figures -----------------------------------------------------------------
+    def census(self) -> Census:
+        """Count the jobs not finished by state, and the failed ones still kept: a scan of
+        the pending keys and of the failed ones, and one read of each pending job."""
+        keys = list(self.cache.scan(_IN))
+        queued_at = self.cache.get_many(keys)
+        bodies = self.cache.get_many([_JOB + key.rsplit(":", 1)[-1] for key in keys])
+        now = self._clock()
+        queued = running = 0
+        oldest = now
+        for since, raw in zip(queued_at, bodies, strict=True):
+            body = None if raw is None else get_json_text(raw)
+            if not isinstance(body, dict):
+                continue  # its status ran out: not a job any more
+            state = _parse_status(body.get("status")).state
+            if state == "processing":
+                running += 1
+            elif state == "waiting":
+                queued += 1
+                oldest = min(oldest, _seconds(since, now))
+        failed = sum(1 for _key in self.cache.scan(_FAILED))
+        return Census(queued, running, failed, now - oldest)
 
     # -- the JSON ------------------------------------------------------------------------------
     @staticmethod
@@ -140,6 +178,13 @@ class StatusStore:
 
 def _dump(body: dict) -> str:
     return json.dumps(body, separators=(",", ":"))
+
+
+def _seconds(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
 
 
 def _request(raw: object) -> IngestRequest | None:

@@ -73,9 +73,15 @@ LOGINS = Counter(
     ["result"],
 )
 # -- the job queue ("Add videos"): declared here, set by the job code -------------------------
-JOBS = Gauge("hm_jobs", "Jobs in the queue by state: queued, running, failed.", ["state"])
+JOBS = Gauge(
+    "hm_jobs",
+    "Jobs by state: queued (waiting for a worker), running, failed (kept 7 days; not cancelled).",
+    ["state"],
+)
 JOB_DURATION = Histogram(
-    "hm_job_duration_seconds", "Jobs from start to end, finished or failed.", buckets=JOB_BUCKETS
+    "hm_job_duration_seconds",
+    "Job runs this process ended (a movie or a failure), from start to end.",
+    buckets=JOB_BUCKETS,
 )
 JOBS_OLDEST_QUEUED = Gauge(
     "hm_jobs_oldest_queued_seconds",

@@ -2,9 +2,13 @@
 
 - Resumable: what is already under the prefix with the same size and MD5 is skipped, so a
   re-run after a failure sends only what is missing.
-- OCI has no rename, so the master playlist goes last: until it is there the movie cannot
-  start. Replacing a movie takes its old playlist away first, so nobody starts a mix of
-  old and new segments; objects the new movie no longer has are removed at the end.
+- OCI has no rename, so before the first object changes a small marker object goes up
+  beside the movie (`Name.hls.incomplete`, incomplete.py): the app lists no movie
+  that has one. It goes once the movie is whole, or, with `unmark=False`, when the caller
+  says (`unmark`: ingest first puts the movie into its folder's index). The master playlist
+  goes last, too: until it is there the movie cannot start.
+  Replacing a movie takes its old playlist away first, so nobody starts a mix of old and new
+  segments; objects the new movie no longer has are removed at the end.
 - Files above the part size go up as multipart uploads (parts retry on their own); HLS
   segments are a few MB, so in practice only a long single-rendition source gets there.
 """
@@ -22,6 +26,7 @@ from pathlib import Path
 import oci
 from oci.object_storage import UploadManager
 
+from .. import incomplete
 from ..library import HLS_PLAYLIST
 from ..media_types import content_type
 from ..storage.base import StorageError
@@ -32,6 +37,11 @@ DEFAULT_WORKERS = 16
 PART_SIZE = 128 * 1024 * 1024
 PART_WORKERS = 4  # parallel parts of one multipart upload
 _HASH_BLOCK = 1024 * 1024
+MARKER_TEXT = (
+    b"Home Movies is adding the movie beside this object; the app does not list it until this "
+    b"object is gone. Left behind by an upload that stopped: run the same ingest again, or see "
+    b"`python -m homemovies_core index`.\n"
+)
 
 Advance = Callable[[float], None]
 # A progress bar: (label, total bytes) -> a context yielding `advance(bytes)`.
@@ -68,6 +78,7 @@ class UploadReport:
     skipped: int
     deleted: int
     bytes_uploaded: int
+    marked: bool  # the movie's marker is still up (unmark=False): the caller removes it
 
 
 @contextmanager
@@ -91,31 +102,45 @@ class Uploader:
 
     # -- what is there ----------------------------------------------------------------------
     def existing(self, prefix: str) -> dict[str, RemoteObject]:
-        """Every object under `prefix` with its size and MD5: one paginated listing."""
+        """Every object under `prefix` with its size and MD5, and the movie's marker when it
+        is there (its name starts like the prefix, without the slash): one listing."""
+        marker = incomplete.marker(prefix)
 
         def list_prefix() -> dict[str, RemoteObject]:
             listed = pages(
                 self.client.list_objects,
                 self.namespace,
                 self.bucket,
-                prefix=prefix,
+                prefix=prefix.rstrip("/"),
                 fields="name,size,md5",
             )
             return {
-                o.name: RemoteObject(o.size, o.md5) for page in listed for o in page.objects or ()
+                o.name: RemoteObject(o.size, o.md5)
+                for page in listed
+                for o in page.objects or ()
+                if o.name.startswith(prefix) or o.name == marker
             }
 
         return call(f"Listing '{prefix}' in {self.where} failed", list_prefix, error=UploadError)
 
     # -- uploading --------------------------------------------------------------------------
     def upload_folder(
-        self, folder: Path, prefix: str, *, overwrite: bool = False, bar: Bar = no_bar
+        self,
+        folder: Path,
+        prefix: str,
+        *,
+        overwrite: bool = False,
+        bar: Bar = no_bar,
+        unmark: bool = True,
     ) -> UploadReport:
         """Upload every file under `folder` to `prefix`, skipping what is already there, the
-        master playlist last; then remove objects under `prefix` this movie no longer has."""
+        master playlist last; then remove objects under `prefix` this movie no longer has.
+        The movie's marker goes up before anything under `prefix` changes (module docstring);
+        a movie whose marker is still there is an unfinished upload, resumed as any other."""
         existing = self.existing(prefix)
-        master_name = prefix + HLS_PLAYLIST
-        if master_name in existing and not overwrite:
+        master_name, marker = prefix + HLS_PLAYLIST, incomplete.marker(prefix)
+        marked = existing.pop(marker, None) is not None
+        if master_name in existing and not overwrite and not marked:
             raise AlreadyUploaded(f"'{prefix}' already exists in {self.where}.")
         if not (folder / HLS_PLAYLIST).is_file():
             raise StorageError(f"{folder} has no {HLS_PLAYLIST} to upload.")
@@ -125,19 +150,42 @@ class Uploader:
         rest = [f for f in todo if f.relative != HLS_PLAYLIST]
         stale = sorted(set(existing) - {prefix + f.relative for f in files})
         total = sum(f.size for f in todo)
+        # Inside the bar: entering it is the caller's last word on whether to write at all
+        # (a worker checks that the job is still its own: jobs/progress.py).
         with bar(f"Uploading '{prefix}' ({len(todo)} files)", total) as advance:
+            if (todo or stale) and not marked:
+                self._put_marker(marker)
+                marked = True
             if master and master_name in existing:
                 self._delete(master_name)  # replacing: no mix of old and new segments
             sent = self._upload_all(prefix, rest, advance)
             sent += self._upload_all(prefix, master, advance)
         for name in stale:  # unreferenced now: left over from an earlier ladder
             self._delete(name)
+        if marked and unmark:
+            self.unmark(prefix)
+            marked = False
         return UploadReport(
             uploaded=len(todo),
             skipped=len(files) - len(todo),
             deleted=len(stale),
             bytes_uploaded=sent,
+            marked=marked,
         )
+
+    def unmark(self, prefix: str) -> None:
+        """Remove the movie's marker: from now on the app lists it (gone already is fine)."""
+        self._delete(incomplete.marker(prefix))
+
+    def _put_marker(self, name: str) -> None:
+        call(
+            f"Writing '{name}' failed",
+            lambda: self.client.put_object(
+                self.namespace, self.bucket, name, MARKER_TEXT,
+                content_length=len(MARKER_TEXT), content_type="text/plain; charset=utf-8",
+            ),
+            error=UploadError,
+        )  # fmt: skip
 
     def _hash_all(self, folder: Path) -> list[LocalFile]:
         paths = local_files(folder)

@@ -164,7 +164,13 @@ class Settings:
         default=(),
     )
     metrics_port: int | None = setting(
-        "serve Prometheus metrics on this port (the worker command; default: none)"
+        "the worker command: serve its Prometheus figures on this port (no login; default: "
+        "not served)"
+    )
+    metrics_host: str = setting(
+        "the worker command: the address its figures are served on; 0.0.0.0 is every "
+        "interface, for a network private to Prometheus",
+        default="127.0.0.1",
     )
     idle_login_minutes: float = setting(
         "close the connection of a page nobody is logged in on after this many minutes "

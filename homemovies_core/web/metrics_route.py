@@ -26,7 +26,8 @@ def authorized(header: str | None, token: bytes) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.encode("latin-1"), token)
 
 
-def metrics_endpoint(token: str | None):
+def metrics_endpoint(token: str | None, registry=REGISTRY):
+    """`registry`: what to render; the app's counts the job queue first (jobs/gauges.py)."""
     expected = token.encode() if token else None
 
     async def metrics(request: Request) -> Response:
@@ -39,11 +40,11 @@ def metrics_endpoint(token: str | None):
                 headers={**NO_STORE, "WWW-Authenticate": "Bearer"},
             )
         # In a thread: the sessions gauge asks Streamlit's runtime, which takes locks.
-        body = await run_in_threadpool(generate_latest, REGISTRY)
+        body = await run_in_threadpool(generate_latest, registry)
         return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
 
     return metrics
 
 
-def routes(token: str | None) -> list[BaseRoute]:
-    return [Route("/metrics", metrics_endpoint(token), methods=["GET"])]
+def routes(token: str | None, registry=REGISTRY) -> list[BaseRoute]:
+    return [Route("/metrics", metrics_endpoint(token, registry), methods=["GET"])]

@@ -116,5 +116,5 @@ def build(svc: Services) -> list[BaseRoute]:
         *upload_routes.routes(svc),  # adding videos: the page's API, tus, tus-js-client
         *tus_routes.routes(svc),
         *upload_assets.routes(),
-        *metrics_route.routes(svc.settings.metrics_token),
+        *metrics_route.routes(svc.settings.metrics_token, svc.jobs.metrics_registry),
     ]

@@ -263,6 +263,9 @@ class FakeOCIModel:
         self.namespace = namespace
         self.compartment_id = compartment_id or "ocid1.compartment.oc1..fakecompartment"
         self.latency_seconds = 0.0
+        # Called as (operation, path) on the server's thread before a request is answered, so
+        # a test can look at the bucket between two requests of a client (the request waits).
+        self.before_request: Callable[[str, str], None] | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._lock = threading.RLock()
         self._buckets: dict[str, Bucket] = {}

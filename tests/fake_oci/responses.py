@@ -350,6 +350,8 @@ class FakeOCIResponses:
                     self.stop_event.wait(fault.hang_seconds)
                 if fault.error is not None:
                     raise fault.error
+            if self.model.before_request is not None:
+                self.model.before_request(route.operation, request.path)
             response = route.handler()
         except OCIError as error:
             response = error_response(error)

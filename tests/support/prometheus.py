@@ -25,13 +25,15 @@ PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
 DEPLOY = REPO_ROOT / "deploy"
 JOB = "home-movies"
+WORKERS_JOB = "home-movies-workers"
 
 
 def scrape_config(
     targets: Mapping[str, Sequence[str]], token_file: Path, *, extra_jobs: Sequence[dict] = ()
 ) -> dict:
     """deploy/prometheus.yml with the job's targets and token file swapped for the test's;
-    `extra_jobs` are copies of the job under other names (each its own token file)."""
+    `extra_jobs` are copies of the job under other names (each its own token file). The
+    workers' job gets `targets[WORKERS_JOB]`, or is left out when the test runs none."""
     config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
     config["global"].update(scrape_interval="1s", evaluation_interval="1s")
     config["rule_files"] = [str(DEPLOY / name) for name in config["rule_files"]]
@@ -40,6 +42,13 @@ def scrape_config(
     del job["dns_sd_configs"]
     job["static_configs"] = [{"targets": list(targets[JOB])}]
     job["authorization"]["credentials_file"] = str(token_file)
+    (workers,) = [j for j in config["scrape_configs"] if j["job_name"] == WORKERS_JOB]
+    assert "dns_sd_configs" in workers, "deploy/prometheus.yml no longer finds workers by DNS"
+    del workers["dns_sd_configs"]
+    if WORKERS_JOB in targets:
+        workers["static_configs"] = [{"targets": list(targets[WORKERS_JOB])}]
+    else:
+        config["scrape_configs"].remove(workers)
     for extra in extra_jobs:
         copied = copy.deepcopy(job)
         copied["job_name"] = extra["job_name"]
