@@ -129,6 +129,12 @@ class ShareStore:
             return None
         return self._load(token_id(token))
 
+    def get(self, share_id: str) -> Share | None:
+        """The share with this id (the hash of its token), or None as for `lookup`."""
+        if not (isinstance(share_id, str) and len(share_id) == 64 and share_id.isalnum()):
+            return None
+        return self._load(share_id)
+
     def _load(self, share_id: str) -> Share | None:
         data = get_json(self.cache, KEY_PREFIX + share_id)
         if not isinstance(data, dict):

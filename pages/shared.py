@@ -18,6 +18,7 @@ from homemovies_core.storage.base import StorageError
 from homemovies_core.ui import auth, state, widgets
 from homemovies_core.ui.login_page import BUSY
 from homemovies_core.ui.player import player
+from homemovies_core.web.regrant_routes import share_token
 
 NOT_VALID = (
     "This link does not work any more. It may have expired or been withdrawn; ask "
@@ -110,6 +111,8 @@ def main() -> None:
         title=share.title,
         subtitles=subtitles,
         thumbnails=thumbnails,
+        renew_url=widgets.app_url("api/regrant"),  # a URL that died with its maker is replaced
+        renew_token=share_token(svc, share),
         key="player",
     )
     st.caption(

@@ -156,6 +156,8 @@ def play(
         force_hlsjs=st.query_params.get("engine") == "hlsjs",
         progress_url=widgets.app_url("api/progress"),
         progress_token=this_visit["token"],
+        renew_url=widgets.app_url("api/regrant"),  # with the same token and the login cookie
+        renew_token=this_visit["token"],
         key="player",
     )
 

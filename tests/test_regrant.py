@@ -4,11 +4,15 @@ An OCI PAR stops working when its creator is deleted, and the app's PARs are mad
 container instances, which every redeploy replaces. The fake OCI server's `revoke_par` makes
 a PAR answer as such a PAR does (it stays listed; reads through it fail). First the route in
 process, against the real `oci` SDK and the fake; then the player in Chromium, which reports
-the dead URL, gets a new one and plays on from where it was.
+the dead URL, gets a new one and plays on from where it was: on the watch page (with the
+login) and on a share link's page (with a token of that share, no login).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,15 +21,15 @@ from playwright.sync_api import expect
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from homemovies_core import services
+from homemovies_core import services, signing
 from homemovies_core.encode import Rung, encode_hls
 from homemovies_core.library import Kind
 from homemovies_core.pars import PlaybackUrls
 from homemovies_core.sessions import COOKIE_NAME
-from homemovies_core.web import routes
+from homemovies_core.web import regrant_routes, routes
 from tests.support.accounts import USER, family_login
 from tests.support.browser import serving_app, wait_for_video
-from tests.support.flows import heading, log_in_for_good, open_folder, play
+from tests.support.flows import heading, log_in_for_good, open_folder, play, settle
 from tests.support.media import make_clip
 from tests.support.oci_env import BUCKET, library_in_a_bucket, oci_app, oci_settings
 
@@ -150,6 +154,53 @@ def test_only_the_viewer_the_page_was_drawn_for_may_ask(viewer):
     assert http.get(REGRANT).status_code == 405
 
 
+def _shared(svc, video):
+    """A share link of `video` and the token its page gives the player."""
+    _token, share = svc.shares.create(video, owner=USER, lifetime=HOUR)
+    return share, regrant_routes.share_token(svc, share)
+
+
+def test_a_share_links_player_gets_a_new_url_without_a_login(viewer, server):
+    http, svc, videos = viewer
+    http.cookies.clear()  # a stranger with the link
+    share, token = _shared(svc, videos["Beach"])
+    dead_src = svc.urls.video_url(videos["Beach"])
+    for par in server.model.pars(BUCKET):
+        server.model.revoke_par(par.id)
+    created = server.model.counts[CREATED]
+    answer = http.post(REGRANT, json={"token": token, "src": dead_src})
+    assert answer.status_code == 200
+    new_src = answer.json()["src"]
+    assert new_src != dead_src and _works(new_src)
+    assert server.model.counts[CREATED] == created + 1
+    # The same check and limit as for the family: a URL that works is not replaced.
+    again = http.post(REGRANT, json={"token": token, "src": new_src})
+    assert again.status_code == 409 and "works" in again.json()["error"]
+    assert svc.urls.video_url(videos["Beach"]) == new_src
+
+
+def test_a_share_token_renews_its_own_video_only_and_only_while_the_share_lasts(viewer):
+    http, svc, videos = viewer
+    http.cookies.clear()
+    share, token = _shared(svc, videos["Beach"])
+    src = svc.urls.video_url(videos["Beach"])
+
+    def asks(token: object, src: str = src) -> int:
+        return http.post(REGRANT, json={"token": token, "src": src}).status_code
+
+    key = svc.key(regrant_routes.SHARE_PURPOSE)
+    other = signing.sign(key, {"s": share.id, "v": videos["Old"].key}, share.expires)
+    assert asks(other, svc.urls.video_url(videos["Old"])) == 403  # not the share's video
+    assert asks(signing.sign(svc.key("progress"), {"s": share.id, "v": share.video_key},
+                             share.expires)) == 403  # fmt: skip
+    assert asks(token[:-2] + "AA") == 403
+    ended = dataclasses.replace(share, expires=time.time() - 1)
+    assert asks(regrant_routes.share_token(svc, ended)) == 403  # the link has expired
+    assert asks(token) == 409  # the genuine one: its URL works
+    svc.shares.revoke(share.id)
+    assert asks(token) == 403  # withdrawn: its page's player may ask no more
+
+
 # -- the player, in Chromium ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def fake_oci(library_dir, tmp_path_factory):
@@ -257,3 +308,30 @@ def test_a_url_that_dies_mid_film_is_renewed_where_the_viewer_was(
     assert video.get_attribute("data-engine") == engine and asked == [200]
     assert video.get_attribute("data-error") is None
     context.close()
+
+
+def test_a_share_links_player_plays_on_a_new_url_after_the_cached_one_died(
+    browser, oci_app_url, fake_oci
+):
+    server, _ = fake_oci
+    owner, page, _asked = _viewer(browser, oci_app_url)
+    open_folder(page, "Long")
+    play(page, "Long walk")
+    page.get_by_role("button", name=re.compile("Share")).click()
+    page.get_by_role("button", name="Create link").click()
+    settle(page)
+    link = page.get_by_test_id("stCode").first.inner_text().strip()
+    owner.close()
+
+    _redeploy(server)
+    stranger = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = stranger.new_page()
+    asked = []
+    page.on("response", lambda r: r.url.endswith(REGRANT) and asked.append(r.status))
+    page.goto(link)
+    expect(heading(page, "Long walk")).to_be_visible(timeout=20_000)
+    wait_for_video(page, "v.dataset.renewed === '1' && v.currentTime > 1.5 && !v.paused")
+    video = page.locator("video").first
+    assert video.get_attribute("data-error") is None and asked == [200]
+    assert COOKIE_NAME not in {c["name"] for c in stranger.cookies()}  # nobody logged in
+    stranger.close()

@@ -1,9 +1,9 @@
 """Fill settings from the OCI Vault secrets of one compartment (`--secret <OCID>`).
 
-Secrets are looked up by name (`settings.vault_names()`: `username`, `password`, `bucket`,
-`redis-url`, `cookie-key`), their base64 bundles decoded, and used only where no flag,
-environment variable or secrets file gave a value. Only the bundles still needed
-are read. This runs while settings are read, so any failure is one `SettingsError`
+Secrets are looked up by name (`settings.vault_names()`: `users`, `username`, `password`,
+`bucket`, `redis-url`, `cookie-key`), their base64 bundles decoded, and used only where no
+flag, environment variable or secrets file gave a value. Only the bundles still needed
+are read; `users` (a users file's text) stands in for `username` and `password`. This runs while settings are read, so any failure is one `SettingsError`
 sentence naming what failed.
 """
 

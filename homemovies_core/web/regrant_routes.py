@@ -3,13 +3,16 @@
 An OCI PAR stops working when its creator is deleted or loses the permission. The app's
 PARs are made by its replicas (a container instance's resource principal), and a redeploy
 deletes those: a URL cached for up to `par_ttl_hours` may die while it is still handed out.
-The player then posts `{"token", "src"}` here (the token is the watch page's progress token:
-it names the user and the video) and gets `{"src": <a working URL>}` to go on with.
+The player then posts `{"token", "src"}` here and gets `{"src": <a working URL>}` to go on
+with. The token is the watch page's progress token (it names the user and the video; the
+viewer's login cookie must match it), or, on a share link's page, `share_token`: it names
+the share and its video, and works while that share does (not after it expires or is
+revoked).
 
-A viewer cannot make the app churn PARs: the route needs the viewer's login cookie as well
-as the token, answers with the URL the Cache already holds when that differs from the one
-reported, and otherwise checks the reported URL itself (one ranged GET, at most once per
-grant every PROBE_SECONDS across replicas) before it forgets the grant and issues another.
+A viewer cannot make the app churn PARs: the route needs one of those tokens, answers with
+the URL the Cache already holds when that differs from the one reported, and otherwise
+checks the reported URL itself (one ranged GET, at most once per grant every PROBE_SECONDS
+across replicas, whoever asks) before it forgets the grant and issues another.
 It never fetches a URL a client sent: only the one from its own Cache.
 """
 
@@ -23,10 +26,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .. import signing
 from ..cache import CacheUnavailable
 from ..library import Kind
 from ..services import Services
 from ..sessions import COOKIE_NAME
+from ..shares import Share
 from ..storage.base import StorageError
 from .bodies import BodyError, read_json
 
@@ -35,6 +40,7 @@ PROBE_SECONDS = 30.0  # one check of a grant per this long, whoever asks
 PROBE_TIMEOUT = 5.0  # seconds per socket operation: Object Storage answers a 1-byte read at once
 DEAD = frozenset({401, 403, 404})  # what a PAR answers once it no longer works
 NO_STORE = {"Cache-Control": "no-store"}
+SHARE_PURPOSE = "share-regrant"  # the key of share_token, apart from every other token's
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -63,6 +69,26 @@ def grant_is_dead(url: str) -> bool:
         return False
 
 
+def share_token(svc: Services, share: Share) -> str:
+    """What a share link's page gives its player to renew the shared video's URL with."""
+    payload = {"s": share.id, "v": share.video_key}
+    return signing.sign(svc.key(SHARE_PURPOSE), payload, share.expires)
+
+
+def video_of(svc: Services, token: object, cookie: str | None) -> str | None:
+    """The video whose URL this caller may renew: the watch page's, for the person logged in
+    it was drawn for; a share link's, while that share is valid. None for anyone else."""
+    owner = svc.progress.verify(token)
+    if owner is not None:
+        session = svc.sessions.from_cookie(cookie)
+        return owner[1] if session is not None and session.username == owner[0] else None
+    shared = signing.verify_strings(svc.key(SHARE_PURPOSE), token, "s", "v")
+    if shared is None:
+        return None
+    share = svc.shares.get(shared[0])  # revoked or expired: gone
+    return share.video_key if share is not None and share.video_key == shared[1] else None
+
+
 def renew(svc: Services, video_key: str, reported: str) -> tuple[int, dict]:
     """(status, JSON body) for a player of `video_key` whose URL `reported` failed."""
     video = svc.catalog.video(video_key)
@@ -88,14 +114,12 @@ def routes(svc: Services) -> list[BaseRoute]:
             return PlainTextResponse(exc.message, status_code=exc.status)
         if not isinstance(data, dict) or not isinstance(data.get("src"), str):
             return PlainTextResponse("Bad request.", status_code=400)
-        owner = svc.progress.verify(data.get("token"))
-        session = await run_in_threadpool(
-            svc.sessions.from_cookie, request.cookies.get(COOKIE_NAME)
-        )
-        if owner is None or session is None or session.username != owner[0]:
-            return PlainTextResponse("Not allowed.", status_code=403)
+        cookie = request.cookies.get(COOKIE_NAME)
         try:
-            status, body = await run_in_threadpool(renew, svc, owner[1], data["src"])
+            video_key = await run_in_threadpool(video_of, svc, data.get("token"), cookie)
+            if video_key is None:
+                return PlainTextResponse("Not allowed.", status_code=403)
+            status, body = await run_in_threadpool(renew, svc, video_key, data["src"])
         except (StorageError, CacheUnavailable) as exc:
             return JSONResponse({"error": str(exc)}, status_code=503, headers=NO_STORE)
         return JSONResponse(body, status_code=status, headers=NO_STORE)

@@ -57,6 +57,8 @@ def player(
     thumbnails: str | None = None,
     progress_url: str | None = None,
     progress_token: str | None = None,
+    renew_url: str | None = None,
+    renew_token: str | None = None,
     key: str | None = None,
 ) -> None:
     """Show a video player for `src` and start playing it.
@@ -72,6 +74,9 @@ def player(
     progress_url, progress_token: if both are given, the browser POSTs
         {"token", "position", "duration"} as JSON there every ~10 s of playback
         and on pause/end.
+    renew_url, renew_token: if both are given, a URL that fails to load is reported there
+        as {"token", "src"} (web/regrant_routes.py), and the player goes on with the
+        {"src"} it gets back, from where the viewer was.
     key: a stable key keeps the same player across reruns; with a new `src` it
         swaps the video in place.
     """
@@ -88,6 +93,8 @@ def player(
         "thumbnails": thumbnails,
         "progressUrl": progress_url,
         "progressToken": progress_token,
+        "renewUrl": renew_url,
+        "renewToken": renew_token,
         "hlsUrl": hls_js_url(),
         "restart": restart,
     }

@@ -70,15 +70,14 @@ function postProgress(data, video) {
 
 // A playback URL can stop working before it expires: an OCI PAR dies with its creator, and
 // a redeploy replaces the app's replicas, which made it. The app then hands out a new URL
-// (POST api/regrant, beside api/progress, with the same signed token); null if it has none.
+// (POST renewUrl with the page's signed renewToken); null if it has none.
 async function renewedSrc(data) {
-  if (!data.progressUrl || !data.progressToken) return null;
+  if (!data.renewUrl || !data.renewToken) return null;
   try {
-    const url = new URL("regrant", new URL(data.progressUrl, document.baseURI));
-    const response = await fetch(url, {
+    const response = await fetch(new URL(data.renewUrl, document.baseURI), {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ token: data.progressToken, src: data.src }),
+      body: JSON.stringify({ token: data.renewToken, src: data.src }),
     });
     const body = response.ok ? await response.json() : null;
     return body && typeof body.src === "string" && body.src !== data.src ? body.src : null;
@@ -505,6 +504,8 @@ function normalise(raw) {
     subtitles: Array.isArray(data.subtitles) ? data.subtitles : [],
     progressUrl: data.progressUrl || null,
     progressToken: data.progressToken || null,
+    renewUrl: data.renewUrl || null,
+    renewToken: data.renewToken || null,
     thumbnails: data.thumbnails ? String(data.thumbnails) : null,
     hlsUrl: String(data.hlsUrl || "/player/hls.min.js"),
     restart: String(data.restart || ""),
@@ -516,17 +517,19 @@ export default function (component) {
   const root = parentElement.querySelector(".hm-player");
   if (!root) return undefined;
   const data = normalise(component.data);
-  // What is playing, without where a visit started and the token of its reports: a page
-  // drawn again by a new session (a reconnect to another replica) computes both anew, and
-  // must not make a playing video jump back. "Start over" changes `restart`. A player whose
+  // What is playing, without where a visit started and the tokens it sends: a page drawn
+  // again by a new session (a reconnect to another replica) computes them anew, and must
+  // not make a playing video jump back. "Start over" changes `restart`. A player whose
   // URL was renewed plays on whether the page hands it the old URL or the renewed one.
-  const keyOf = (d) => JSON.stringify({ ...d, startAt: null, progressToken: null });
+  const keyOf = (d) =>
+    JSON.stringify({ ...d, startAt: null, progressToken: null, renewToken: null });
   const key = keyOf(data);
 
   const previous = root[STATE];
-  // A theme change, or the same video drawn again: keep it playing, with the new token.
+  // A theme change, or the same video drawn again: keep it playing, with the new tokens.
   if (previous && (previous.key === key || keyOf(previous.data) === key)) {
     previous.data.progressToken = data.progressToken;
+    previous.data.renewToken = data.renewToken;
     return previous.teardown;
   }
   if (previous) previous.teardown();
