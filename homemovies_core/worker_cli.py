@@ -88,7 +88,7 @@ def run(argv: Sequence[str]) -> int:
 
 def _serve(settings: settings_mod.Settings, threads: int) -> int:
     from .jobs.gauges import QueueGauges, Refreshing
-    from .jobs.queue import declare, make_broker, start_worker
+    from .jobs.queue import declare, make_broker, queue_for, start_worker
     from .jobs.runtime import build_runtime
     from .jobs.worker import Handler
 
@@ -103,14 +103,15 @@ def _serve(settings: settings_mod.Settings, threads: int) -> int:
         log.info("Removed %d folder(s) left behind by interrupted jobs.", len(swept))
     broker = make_broker(settings.redis_url, insecure_tls=settings.redis_insecure_tls)
     handler = Handler(runtime, broker)
-    declare(broker, handler)
+    queue = queue_for(storage.kind, storage.scope)
+    declare(broker, handler, queue)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     if settings.metrics_port is not None:
         gauges = Refreshing(QueueGauges(runtime.statuses))
         _serve_metrics(settings.metrics_host, settings.metrics_port, gauges)
-    worker = start_worker(broker, threads)
+    worker = start_worker(broker, threads, queue)
     print(f"Home Movies worker {os.getpid()}: ready ({threads} thread(s)).", flush=True)
     stop.wait()
     handler.stopping.set()

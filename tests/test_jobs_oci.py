@@ -8,13 +8,16 @@ import json
 from urllib.parse import unquote
 
 import pytest
+import redis as redis_py
 
 from homemovies_core import library, services
 from homemovies_core.jobs.model import IngestRequest, JobStatus
+from homemovies_core.jobs.queue import NAMESPACE, QUEUE, queue_for
 from tests.support.accounts import USER, family_login
 from tests.support.jobs import wait_until
 from tests.support.media import make_clip
 from tests.support.oci_env import BUCKET, oci_settings
+from tests.support.redis_server import start_redis, stop
 
 
 @pytest.fixture
@@ -138,3 +141,27 @@ def test_a_movie_whose_worker_died_at_its_last_step_is_shown_by_the_jobs_next_ru
     assert shown.key == "Family/Dunes.hls/"
     index = json.loads(model.get_object_bytes(BUCKET, "Family/.homemovies.json"))
     assert len(index["videos"]["Dunes.hls/"]["sha256"]) == 64
+
+
+def test_a_buckets_jobs_wait_in_a_queue_no_local_librarys_worker_reads(
+    server, config_path, tmp_path
+):
+    """One Redis shared by a bucket's app and a local library's worker: the worker must never
+    take (and fail) the bucket's jobs. Which queue a message waits in decides who takes it."""
+    proc, url = start_redis(tmp_path / "redis")
+    try:
+        svc = services.build(
+            oci_settings(server.endpoint, config_path, *family_login(), "--redis_url", url),
+            announce=lambda _m: None,
+        )
+        request = upload(server.model, "bucket-0001", b"not yet looked at", "Beach")
+        svc.jobs.submit(request)
+        waiting = redis_py.Redis.from_url(url)
+        bucket_queue = queue_for("oci", svc.storage.scope)
+        assert bucket_queue != QUEUE
+        assert waiting.hlen(f"{NAMESPACE}:{bucket_queue}.msgs") == 1
+        assert waiting.hlen(f"{NAMESPACE}:{QUEUE}.msgs") == 0  # a local worker's queue
+        assert queue_for("oci", "ns/other-bucket") != bucket_queue
+        svc.jobs.stop()
+    finally:
+        stop(proc)

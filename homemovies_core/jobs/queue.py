@@ -26,6 +26,7 @@ job over is not refused as a second runner.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +40,7 @@ from ..redis_cache import redis_url_from_setting
 
 log = logging.getLogger(__name__)
 
-QUEUE = "ingest"
+QUEUE = "ingest"  # the local library's; a bucket's has its own (queue_for)
 ACTOR = "ingest"
 NAMESPACE = "homemovies-jobs"  # every key of the queue in Redis starts with this
 HEARTBEAT_TIMEOUT_MS = 30_000
@@ -88,17 +89,29 @@ def make_broker(redis_url: str | None, *, insecure_tls: bool = False) -> dramati
     )
 
 
-def declare(broker: dramatiq.Broker, handler: Callable[[dict], None]) -> dramatiq.Actor:
+def queue_for(storage_kind: str, scope: str) -> str:
+    """The queue of one library, so a worker never takes (and fails) another library's jobs
+    from a shared Redis. A bucket's queue is named by namespace and bucket, which every
+    machine sees alike. A local library has one queue: its path may differ from machine to
+    machine (a share mounted elsewhere), and two local libraries rarely share a Redis."""
+    if storage_kind != "oci":
+        return QUEUE
+    return f"{QUEUE}-oci-{hashlib.sha256(scope.encode()).hexdigest()[:12]}"
+
+
+def declare(
+    broker: dramatiq.Broker, handler: Callable[[dict], None], queue: str = QUEUE
+) -> dramatiq.Actor:
     """The ingest actor on `broker`; `handler` gets the request as a dict."""
     return dramatiq.Actor(
-        handler, broker=broker, actor_name=ACTOR, queue_name=QUEUE, priority=0, options={}
+        handler, broker=broker, actor_name=ACTOR, queue_name=queue, priority=0, options={}
     )
 
 
-def start_worker(broker: dramatiq.Broker, threads: int) -> dramatiq.Worker:
+def start_worker(broker: dramatiq.Broker, threads: int, queue: str = QUEUE) -> dramatiq.Worker:
     """A worker consuming the queue with `threads` threads, started (its threads are daemons)."""
     worker = dramatiq.Worker(
-        broker, queues={QUEUE}, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
+        broker, queues={queue}, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS
     )
     worker.queue_prefetch = threads  # hold only what runs (see the module's docstring)
     worker.start()

@@ -26,7 +26,7 @@ from ..storage.base import Storage
 from .gauges import QueueGauges, Refreshing
 from .model import IngestRequest, JobStatus
 from .place import place
-from .queue import declare, make_broker, start_worker
+from .queue import declare, make_broker, queue_for, start_worker
 from .status import StatusStore
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,12 @@ class Jobs:
             insecure_tls=settings.redis_insecure_tls,
         )
         self._lock = threading.Lock()
-        self._actor = declare(self._broker, _runs_in_workers) if settings.use_redis else None
+        self._queue_name = queue_for(storage.kind, storage.scope)
+        self._actor = (
+            declare(self._broker, _runs_in_workers, self._queue_name)
+            if settings.use_redis
+            else None
+        )
         self.worker: dramatiq.Worker | None = None  # the in-process one, without Redis
         # Counted in Redis alone: a replica's own memory during an outage is not the queue.
         queue = QueueGauges(StatusStore(shared_only(cache)))
@@ -91,8 +96,8 @@ class Jobs:
             return None
         runtime.sweep_leftovers()  # what an earlier, killed run of this app left behind
         handler = Handler(runtime, broker)
-        actor = declare(broker, handler)
-        self.worker = start_worker(broker, threads=1)
+        actor = declare(broker, handler, self._queue_name)
+        self.worker = start_worker(broker, threads=1, queue=self._queue_name)
         return actor
 
     # -- what the upload side and the pages ask ----------------------------------------------
