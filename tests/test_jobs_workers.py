@@ -69,7 +69,7 @@ def queue_drained(url: str) -> bool:
 
 def test_a_worker_killed_mid_encode_leaves_its_job_to_another(place, tmp_path):
     library, uploads, url, _proc, svc = place
-    clip = make_clip(tmp_path / "long.mp4", seconds=20, size="1280x720")
+    clip = make_clip(tmp_path / "long.mp4", seconds=12, size="1280x720")
     with (
         worker_process(tmp_path / "a.log", *flags(place)) as a,
         worker_process(tmp_path / "b.log", *flags(place)) as b,

@@ -70,6 +70,7 @@ def run_streamlit(
     args: Sequence[str] = (),
     env: dict[str, str] | None = None,
     output: IO | None = None,
+    niceness: int = 0,
 ) -> subprocess.Popen:
     """Start `streamlit run SCRIPT` on 127.0.0.1:PORT; stop it with `stop()`.
 
@@ -82,6 +83,7 @@ def run_streamlit(
         p for p in (str(REPO_ROOT), full_env.get("PYTHONPATH", "")) if p
     )
     command = [
+        *(["nice", "-n", str(niceness)] if niceness else []),
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
@@ -147,10 +149,13 @@ def wait_for_video(page: Page, condition: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def serving_app(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[str]:
-    """The real app (`streamlit run Home.py -- ARGS`) on a free port; yields its base URL."""
+def serving_app(
+    args: Sequence[str], env: dict[str, str] | None = None, niceness: int = 0
+) -> Iterator[str]:
+    """The real app (`streamlit run Home.py -- ARGS`) on a free port; yields its base URL.
+    `niceness` runs it at a lower CPU priority (nice(1)), as the busy-machine tests do."""
     port = free_port()
-    proc = run_streamlit(REPO_ROOT / "Home.py", port, args, env)
+    proc = run_streamlit(REPO_ROOT / "Home.py", port, args, env, niceness=niceness)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(url + "/health", timeout=60, proc=proc)
