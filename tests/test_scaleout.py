@@ -8,8 +8,10 @@ HAProxy runs deploy/haproxy.cfg itself (tests/support/cluster.py lists the test-
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Request, Response, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.accounts import local_app
 from tests.support.browser import wait_for_video
@@ -43,16 +46,38 @@ class Traffic:
     origin: str
     responses: list[Response] = field(default_factory=list)
     failed: list[Request] = field(default_factory=list)
+    in_flight: set[Request] = field(default_factory=set)
+
+    def record_start(self, request: Request) -> None:
+        if request.url.startswith(self.origin + "/"):
+            self.in_flight.add(request)
 
     def record(self, response: Response) -> None:
         if response.url.startswith(self.origin + "/"):
             self.responses.append(response)
 
+    def record_end(self, request: Request) -> None:
+        self.in_flight.discard(request)
+
     def record_failure(self, request: Request) -> None:
+        self.in_flight.discard(request)
         # The browser cancels media and pending loads itself when a page goes away or a video
         # seeks: that is ERR_ABORTED, not an answer the app failed to give.
         if request.url.startswith(self.origin + "/") and request.failure != "net::ERR_ABORTED":
             self.failed.append(request)
+
+    def wait_until_quiet(self, page: Page, timeout_ms: float = 30_000) -> None:
+        """Until no request of this person's is on its way: a replica killed in the middle of
+        an answer cuts it short, and no balancer can send half an answer again. (A page's
+        last lazily loaded scripts may still be coming when its heading shows.)"""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.in_flight:
+            left = deadline - time.monotonic()
+            assert left > 0, f"still loading: {sorted(r.url for r in self.in_flight)}"
+            # Waiting for the next finished request is what lets Playwright deliver the
+            # events; one that fails instead ends the wait at the timeout, and we look again.
+            with contextlib.suppress(PlaywrightTimeoutError):
+                page.wait_for_event("requestfinished", timeout=min(left * 1000, 1_000))
 
     def unexpected(self) -> list[str]:
         """Requests the app (or HAProxy in front of it) did not answer properly."""
@@ -81,7 +106,9 @@ def people(browser: Browser, cluster: Cluster):
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         traffic = Traffic(cluster.url)
+        context.on("request", traffic.record_start)
         context.on("response", traffic.record)
+        context.on("requestfinished", traffic.record_end)
         context.on("requestfailed", traffic.record_failure)
         return Person(context.new_page(), traffic)
 
@@ -304,6 +331,8 @@ def test_no_request_fails_while_haproxy_finds_out_a_replica_died(cluster, people
     page = person.page
     log_in(page, cluster.url)
     open_folder(page, "Summer 2023 #1")
+    # The property is about the requests made after the death: none may be on its way then.
+    person.traffic.wait_until_quiet(page)
     dead = cluster.other(cluster.websocket_server())
     dead.kill()
     unanswered = (
