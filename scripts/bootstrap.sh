@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the app (and, with --dev, the test suite) needs on a fresh Debian machine:
 # a virtualenv in .venv, the Python packages, hls.js from the npm registry, and for --dev
-# the test peers chromium, redis-server, ffmpeg, haproxy and prometheus (with promtool) from
+# the test peers chromium (and its headless shell), redis-server, ffmpeg, haproxy and prometheus (with promtool) from
 # Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,8 @@ dev=0
 
 if (( dev )); then
   missing=()
-  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)  # the benchmarks'
+  [[ -x /usr/bin/chromium-headless-shell ]] || missing+=(chromium-headless-shell)  # the tests'
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v ffprobe >/dev/null || missing+=(ffmpeg)
   [[ -x /usr/sbin/haproxy ]] || command -v haproxy >/dev/null || missing+=(haproxy)

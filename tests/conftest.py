@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.fake_oci import FakeOCIModel, start_fake_oci, write_oci_config
 from tests.support.accounts import built_services, local_app
-from tests.support.browser import chromium, serving_app
+from tests.support.browser import HEADLESS_SHELL, chromium, serving_app
 from tests.support.media import make_library
 from tests.support.oci_env import BUCKET, NS
 
@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
     # In CI nothing may be skipped for want of a peer: make sure the peers exist at all.
     if os.environ.get("CI"):
         peers = (
-            "/usr/bin/chromium",
+            HEADLESS_SHELL,
             "/usr/sbin/haproxy",
             "/usr/bin/prometheus",
             "/usr/bin/promtool",
@@ -48,7 +48,7 @@ def app_url(library_dir):
 
 @pytest.fixture(scope="session")
 def browser():
-    with chromium() as b:
+    with chromium(HEADLESS_SHELL) as b:
         yield b
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from homemovies_core.users import hash_password
 from tests.fake_oci import start_fake_oci, write_oci_config
 from tests.support.accounts import local_app
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, serving_app, wait_for_video
+from tests.support.browser import CHROMIUM_ARGS, HEADLESS_SHELL, serving_app, wait_for_video
 from tests.support.flows import card, heading, log_in_for_good, open_folder
 from tests.support.jobs import wait_until, worker_process
 from tests.support.media import make_clip
@@ -263,7 +263,7 @@ def test_a_closed_browser_resumes_into_the_bucket_with_only_the_missing_parts(
     # The phone's browser: its storage (the upload URL, the parts done) outlives a closed tab.
     profile = {
         "user_data_dir": str(tmp_path / "profile"),
-        "executable_path": CHROMIUM,
+        "executable_path": HEADLESS_SHELL,
         "args": CHROMIUM_ARGS,
         "headless": True,
     }
