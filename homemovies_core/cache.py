@@ -32,6 +32,7 @@ class Cache(Protocol):
     def set(self, key: str, value: str, ttl: float) -> None: ...
     def add(self, key: str, value: str, ttl: float) -> bool: ...  # only if absent
     def replace(self, key: str, value: str, ttl: float) -> bool: ...  # only if present
+    def renew(self, key: str, value: str, ttl: float) -> bool: ...  # only if it holds value
     def delete(self, key: str) -> None: ...
     def incr(self, key: str, ttl: float) -> int: ...  # ttl starts with the first increment
     def ttl(self, key: str) -> float | None: ...
@@ -162,6 +163,15 @@ class LocalCache:
         with self._lock:
             table = self._table(key)
             if table.get(key) is None:
+                return False
+            table[key] = (self._expiry(ttl), value)
+            return True
+
+    def renew(self, key: str, value: str, ttl: float) -> bool:
+        with self._lock:
+            table = self._table(key)
+            entry = table.get(key)
+            if entry is None or entry[1] != value:
                 return False
             table[key] = (self._expiry(ttl), value)
             return True

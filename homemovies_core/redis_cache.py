@@ -82,6 +82,23 @@ class RedisCache:
         # SET XX: one command, so nothing can delete the key between a check and the write.
         return bool(self._client.set(key, value, px=_ms(ttl), xx=True))
 
+    def renew(self, key: str, value: str, ttl: float) -> bool:
+        # WATCH, read, MULTI/SET/EXEC: the write happens only if nobody wrote the key since
+        # it was read, so a holder cannot overwrite a lease another one took meanwhile.
+        from redis.exceptions import WatchError
+
+        with self._client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) != value:
+                    return False
+                pipe.multi()
+                pipe.set(key, value, px=_ms(ttl))
+                pipe.execute()
+                return True
+            except WatchError:  # written meanwhile: not ours any more
+                return False
+
     def delete(self, key: str) -> None:
         self._client.delete(key)
 
@@ -153,6 +170,9 @@ class _Routed:
 
     def replace(self, key: str, value: str, ttl: float) -> bool:
         return self._call("replace", key, value, ttl)
+
+    def renew(self, key: str, value: str, ttl: float) -> bool:
+        return self._call("renew", key, value, ttl)
 
     def delete(self, key: str) -> None:
         self._call("delete", key)

@@ -58,6 +58,55 @@ def test_the_renewer_notices_another_holder_by_itself(cache):
     assert cache.get(lease.key) == "another-workers-token"  # not removed by the loser
 
 
+class TakenOverAfterOneCall:
+    """The Cache as a worker frozen mid-renewal sees it: right after the lease's first call
+    in a renewal comes back (whatever that call is), its lease runs out and another worker
+    takes the job, before the frozen one makes its next call. (SIGSTOP between a read and a
+    write did this in a full test run: the frozen worker then overwrote the other's lease.)"""
+
+    def __init__(self, cache, key: str, other_token: str) -> None:
+        self.cache, self.key, self.other_token = cache, key, other_token
+        self.armed = False
+
+    def __getattr__(self, name):
+        method = getattr(self.cache, name)
+
+        def call(*args, **kwargs):
+            answer = method(*args, **kwargs)
+            if self.armed and args and args[0] == self.key:
+                self.armed = False
+                self.cache.delete(self.key)  # ran out while this worker was frozen...
+                assert self.cache.add(self.key, self.other_token, 60)  # ...and another took it
+            return answer
+
+        return call
+
+
+def test_a_worker_frozen_mid_renewal_never_overwrites_the_lease_another_took(cache):
+    frozen = TakenOverAfterOneCall(cache, "jobs:lease:job-0005", "another-workers-token")
+    with Lease(frozen, "job-0005", seconds=60) as lease:
+        frozen.armed = True
+        # The renewal in which the takeover lands may still count as held (it was, when
+        # Redis answered); the next one must see the other token.
+        with pytest.raises(LeaseLost):
+            lease.confirm()
+            lease.confirm()
+        assert lease.taken
+    assert cache.get("jobs:lease:job-0005") == "another-workers-token"
+
+
+@pytest.mark.parametrize("where", ["local", "redis"])
+def test_renew_extends_only_the_holders_own_entry(cache, where):
+    store = LocalCache() if where == "local" else cache
+    assert not store.renew("lease", "mine", 60)  # nothing to renew
+    store.set("lease", "theirs", 60)
+    assert not store.renew("lease", "mine", 60)
+    assert store.get("lease") == "theirs"
+    store.set("lease", "mine", 0.5)
+    assert store.renew("lease", "mine", 60)
+    assert store.get("lease") == "mine" and store.ttl("lease") > 30
+
+
 def test_an_upload_stops_once_the_lease_went_unrenewed_for_its_length():
     clock = Clock()  # moved by hand: the renewer (every 5 s of real time) never gets a turn
     with Lease(LocalCache(), "job-0004", seconds=20, clock=clock) as lease:

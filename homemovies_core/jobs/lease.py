@@ -83,15 +83,15 @@ class Lease:
 
     def _hold(self) -> bool:
         """Extend the lease while it holds our token; take it back when it ran out and
-        nobody took it. False: another worker has it. (Read, then write: should the lease
-        run out between the two and another worker take it, our write replaces its token,
-        and that worker finds ours at its next renewal and stops. One runner either way.)"""
+        nobody took it. False: another worker has it. Each step is one atomic operation
+        (`renew`, `add`): a worker frozen between reading the lease and writing it must not,
+        when it wakes, overwrite the lease another worker took meanwhile."""
         if self._taken.is_set():
             return False
-        current = self.cache.get(self.key)
-        if current == self.token:
-            self.cache.set(self.key, self.token, self.seconds)
-        elif current is not None or not self.cache.add(self.key, self.token, self.seconds):
+        if not (
+            self.cache.renew(self.key, self.token, self.seconds)
+            or self.cache.add(self.key, self.token, self.seconds)
+        ):
             self._taken.set()
             log.warning("Another worker took over this job; this run stops.")
             return False
