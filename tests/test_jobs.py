@@ -70,7 +70,8 @@ def test_an_upload_becomes_a_movie_with_the_phones_date_and_its_original(app, tm
     assert info["original"] == "original.mov" and len(info["sha256"]) == 64
     # The ladder is never above the source (a 240-line clip: one 240-line rendition).
     assert [r["height"] for r in info["renditions"]] == [240]
-    assert not (uploads / "partial" / "upload-0001").exists()  # the upload is removed
+    # The upload is removed right after the status says "ready".
+    wait_until(lambda: not (uploads / "partial" / "upload-0001").exists(), "the upload removed")
 
 
 @pytest.mark.parametrize(

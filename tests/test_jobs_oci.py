@@ -52,7 +52,11 @@ def test_an_upload_in_the_bucket_becomes_a_movie_there(app, tmp_path):
     for part in ("output.m3u8", "poster.jpg", "thumbnails.vtt", "info.json", "original.mp4"):
         assert f"Family/Lake.hls/{part}" in movie, part
     assert model.get_object_bytes(BUCKET, "Family/Lake.hls/original.mp4") == data
-    assert ".uploads/oci-upload-1" not in names  # the upload is removed once it is a movie
+    # The upload is removed once the movie is there: the status says "ready" first (a run cut
+    # short between the two removes it when the job comes again), then the upload goes.
+    wait_until(
+        lambda: ".uploads/oci-upload-1" not in model.object_names(BUCKET), "the upload to go"
+    )
     # The master playlist went up last: until then the movie could not start.
     puts = [r.path for r in model.requests("PutObject") if "Lake.hls" in r.path]
     assert puts[-1].endswith("output.m3u8")
