@@ -1,9 +1,10 @@
 """`python -m homemovies_core index [FOLDER...] (--media_dir DIR | --bucket NAME ...)`
 
 Writes each folder's `.homemovies.json` (formats.py) and a poster for every plain video
-that has none, and says which movies are not listed because adding them has not finished. The library flags are the app's own (settings.py), so HM_* variables,
-secrets.toml and the Vault work here as they do for the app. Safe to run again at any
-time: only new or changed videos are probed.
+that has none, and says which movies are not listed because adding them has not finished.
+The library flags are the app's own (settings.py), so HM_* variables, secrets.toml and the
+Vault work here as they do for the app. Safe to run again at any time: only new or changed
+videos are probed.
 """
 
 from __future__ import annotations
