@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from homemovies_core.ffmpeg import probe
 from homemovies_core.previews import make_previews
+from homemovies_core.web.player_assets import hls_js_file
 from tests.support.accounts import local_app
 from tests.support.browser import (
     free_port,
@@ -164,6 +166,11 @@ def test_hls_js_is_served_as_javascript(server: str) -> None:
     assert response.headers["content-type"].startswith("text/javascript")
     assert "max-age" in response.headers["cache-control"]
     assert "Hls" in response.text[:200_000]
+    # Compressed once, ahead of time, and not again by Streamlit's gzip middleware.
+    with httpx.stream("GET", f"{server}/player/hls.min.js") as answer:
+        sent = b"".join(answer.iter_raw())
+    assert answer.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(sent) == hls_js_file().read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -11,18 +11,14 @@ import functools
 import json
 from pathlib import Path
 
-from starlette.requests import Request
-from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
+
+from .script_asset import script_route
 
 # The repository root is the directory holding package.json: homemovies_core/web/ is two below it.
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 HLS_JS_PATH = "/player/hls.min.js"
-
-# The player asks for `HLS_JS_PATH?v=<hls.js version>` (see `hls_js_url`), so an
-# upgrade changes the URL and the file can be cached for a year.
-_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def hls_js_file() -> Path:
@@ -53,13 +49,4 @@ def player_routes() -> list[BaseRoute]:
     The file is looked up now, not per request, so a missing `npm ci` stops the
     app at start-up with one clear sentence instead of a silent 404 in the player.
     """
-    path = hls_js_file()
-
-    async def serve_hls_js(request: Request) -> Response:
-        return FileResponse(
-            path,
-            media_type="text/javascript",
-            headers={"cache-control": _CACHE_CONTROL},
-        )
-
-    return [Route(HLS_JS_PATH, serve_hls_js, methods=["GET", "HEAD"])]
+    return [script_route(HLS_JS_PATH, hls_js_file())]

@@ -10,15 +10,13 @@ from __future__ import annotations
 import functools
 import json
 
-from starlette.requests import Request
-from starlette.responses import FileResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from .player_assets import REPO_ROOT
+from .script_asset import script_route
 
 TUS_JS_PATH = "/uploads/tus.min.js"
 _PACKAGE = REPO_ROOT / "node_modules" / "tus-js-client"
-_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 def tus_js_file():
@@ -39,11 +37,4 @@ def tus_js_url() -> str:
 
 def routes() -> list[BaseRoute]:
     """Looked up now, not per request: a missing `npm ci` stops the app at start-up."""
-    path = tus_js_file()
-
-    async def serve(request: Request) -> Response:
-        return FileResponse(
-            path, media_type="text/javascript", headers={"cache-control": _CACHE_CONTROL}
-        )
-
-    return [Route(TUS_JS_PATH, serve, methods=["GET", "HEAD"])]
+    return [script_route(TUS_JS_PATH, tus_js_file())]

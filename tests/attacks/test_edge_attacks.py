@@ -8,6 +8,7 @@ the app mints them for a watch or share page: what an attacker holding a share l
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import select
@@ -300,6 +301,26 @@ def test_every_route_says_nosniff_and_no_referrer(app, path):
     answer = httpx.get(app + path)
     assert answer.headers["x-content-type-options"] == "nosniff", path
     assert answer.headers["referrer-policy"] == "no-referrer", path
+
+
+def test_an_endless_header_block_is_cut_off_not_read(app):
+    """The HTTP parser bounds a request's head: a stranger streaming headers is dropped
+    long before a megabyte. (uvicorn's h11 parser stops at 16 KB; httptools, which uvicorn
+    prefers when it is installed, read 10 MB of headers and answered 200: keep it out.)"""
+    port = int(app.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sent = 0
+        with contextlib.suppress(OSError):  # refused mid-send: the connection is reset
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            while sent < 1_000_000:
+                sock.sendall(b"X-Pad-%d: " % sent + b"a" * 4000 + b"\r\n")
+                sent += 4000
+            sock.sendall(b"\r\n")
+        answer = b""
+        with contextlib.suppress(OSError):
+            answer = sock.recv(64)
+    assert not answer.startswith(b"HTTP/1.1 200"), answer
+    assert sent < 1_000_000 or answer.startswith(b"HTTP/1.1 4"), (sent, answer)
 
 
 # -- finding 7: /health and a hanging Redis ------------------------------------------------------

@@ -1,0 +1,65 @@
+"""A browser script from node_modules (hls.js, tus-js-client), served from memory and
+compressed once.
+
+Streamlit's gzip middleware compresses every text response on every request: hls.js
+(~400 KB) cost ~10 ms of CPU for each new viewer, on the event loop every page shares, and
+a deploy sends every device at once. Here the file is read and gzipped when the app starts,
+and a request only picks the copy its `Accept-Encoding` allows. A response that already says
+`Content-Encoding` is left alone by the middleware.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+# The page asks for `<path>?v=<package version>`, so an upgrade changes the URL and the file
+# may be cached for a year.
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+_MAX_ACCEPT_ENCODING = 512  # a browser sends ~25 characters; the rest is read no further
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an `Accept-Encoding` value allows gzip (`gzip;q=0` refuses it)."""
+    for item in header[:_MAX_ACCEPT_ENCODING].split(","):
+        name, _, params = item.partition(";")
+        if name.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        quality = params.strip().lower().removeprefix("q=").strip()
+        try:
+            return not quality or float(quality) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def script_route(url_path: str, file: Path) -> BaseRoute:
+    """A GET/HEAD route at `url_path` for the script `file`, read (and gzipped) now."""
+    plain = file.read_bytes()
+    packed = gzip.compress(plain, compresslevel=9, mtime=0)
+    # Weak: the gzipped and the plain copy are the same script, not the same bytes.
+    etag = 'W/"' + hashlib.sha256(plain).hexdigest()[:32] + '"'
+    common = {
+        "cache-control": CACHE_CONTROL,
+        "etag": etag,
+        "vary": "Accept-Encoding",
+    }
+
+    async def serve(request: Request) -> Response:
+        asked = request.headers.get("if-none-match", "")[:_MAX_ACCEPT_ENCODING]
+        if etag in (tag.strip() for tag in asked.split(",")):
+            return Response(status_code=304, headers=common)
+        if accepts_gzip(request.headers.get("accept-encoding", "")):
+            return Response(
+                packed,
+                media_type="text/javascript",
+                headers={**common, "content-encoding": "gzip"},
+            )
+        return Response(plain, media_type="text/javascript", headers=common)
+
+    return Route(url_path, serve, methods=["GET", "HEAD"])
