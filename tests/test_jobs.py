@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from homemovies_core.jobs.model import Duplicate, IngestRequest, JobStatus
+from homemovies_core.uploads.policy import may_upload
 from homemovies_core.web import routes
 from tests.support.accounts import USER, built_services
 from tests.support.jobs import movies_in, uploaded, wait_until
@@ -163,7 +164,8 @@ def test_adding_is_off_with_one_sentence(tmp_path):
     assert svc.jobs.unavailable_reason() == "Adding videos is turned off on this server."
     who = built_services(library, "--uploaders", "Mum, dad")
     assert who.jobs.unavailable_reason() is None
-    assert who.jobs.may_add("mum") and who.jobs.may_add("Dad") and not who.jobs.may_add("kid")
+    assert may_upload(who.settings, "mum") and may_upload(who.settings, "Dad")
+    assert not may_upload(who.settings, "kid")
     assert who.jobs.max_bytes == 20_000_000_000
 
 

@@ -105,11 +105,6 @@ class Jobs:
         """Why adding videos is off here (one sentence), or None when it is on."""
         return self.placement.reason
 
-    def may_add(self, user: str) -> bool:
-        """Whether `user` may add videos (`--uploaders`; everyone when it is not given)."""
-        allowed = {u.strip().lower() for u in self.settings.uploaders if u.strip()}
-        return not allowed or user.strip().lower() in allowed
-
     @property
     def max_bytes(self) -> int:
         return int(self.settings.max_upload_gb * 1_000_000_000)
