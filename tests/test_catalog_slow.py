@@ -22,8 +22,8 @@ def test_a_hanging_listing_shows_the_older_copy_at_once(server, config_path):
     assert [v.key for v in catalog.folder_view("A/").videos] == ["A/one.mp4"]
 
     server.model.put_object(BUCKET, "A/two.mp4", b"two")
-    # Longer than five views' patience (1 s) with room to spare on a loaded machine.
-    server.model.inject_fault("ListObjects", hang_seconds=4, count=1)
+    # Longer than five views' patience (1 s), shorter than the SDK's read timeout (3 s).
+    server.model.inject_fault("ListObjects", hang_seconds=2, count=1)
     server.model.reset_counts()
     catalog.forget("A/")  # out of date (as when its lifetime ends): the next views list again
     views = [catalog.folder_view("A/") for _ in range(5)]  # five page views meanwhile
