@@ -8,39 +8,24 @@ would see every video URL.
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from .script_asset import script_route
-
-# The repository root is the directory holding package.json: homemovies_core/web/ is two below it.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .script_asset import installed_file, script_route, versioned_url
 
 HLS_JS_PATH = "/player/hls.min.js"
 
 
 def hls_js_file() -> Path:
     """Return the path of the installed hls.min.js, or say how to install it."""
-    path = REPO_ROOT / "node_modules" / "hls.js" / "dist" / "hls.min.js"
-    if not path.is_file():
-        raise FileNotFoundError(f"hls.js is not installed: run `npm ci` in {REPO_ROOT}")
-    return path
+    return installed_file("hls.js", "dist/hls.min.js")
 
 
 @functools.cache
 def hls_js_url() -> str:
-    """The URL the player loads hls.js from, versioned so browsers may cache it for long.
-
-    Without `npm ci` this still answers (unversioned): drawing a page must not fail
-    on it, and `player_routes()` already stops the app at start-up in that case.
-    """
-    try:
-        package = json.loads((REPO_ROOT / "node_modules" / "hls.js" / "package.json").read_text())
-    except (OSError, ValueError):
-        return HLS_JS_PATH
-    return f"{HLS_JS_PATH}?v={package['version']}"
+    """The URL the player loads hls.js from, versioned so browsers may cache it for long."""
+    return versioned_url(HLS_JS_PATH, "hls.js")
 
 
 def player_routes() -> list[BaseRoute]:

@@ -8,31 +8,22 @@ for a year.
 from __future__ import annotations
 
 import functools
-import json
+from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from .player_assets import REPO_ROOT
-from .script_asset import script_route
+from .script_asset import installed_file, script_route, versioned_url
 
 TUS_JS_PATH = "/uploads/tus.min.js"
-_PACKAGE = REPO_ROOT / "node_modules" / "tus-js-client"
 
 
-def tus_js_file():
-    path = _PACKAGE / "dist" / "tus.min.js"
-    if not path.is_file():
-        raise FileNotFoundError(f"tus-js-client is not installed: run `npm ci` in {REPO_ROOT}")
-    return path
+def tus_js_file() -> Path:
+    return installed_file("tus-js-client", "dist/tus.min.js")
 
 
 @functools.cache
 def tus_js_url() -> str:
-    try:
-        version = json.loads((_PACKAGE / "package.json").read_text())["version"]
-    except (OSError, ValueError, KeyError):
-        return TUS_JS_PATH
-    return f"{TUS_JS_PATH}?v={version}"
+    return versioned_url(TUS_JS_PATH, "tus-js-client")
 
 
 def routes() -> list[BaseRoute]:
