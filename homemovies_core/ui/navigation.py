@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from .state import GOTO
+from .state import GOTO, NAVIGATION
 
 LIBRARY = ("", "pages/library.py")  # the default page: its url_path is ""
 WATCH = ("watch", "pages/watch.py")
@@ -28,6 +28,21 @@ class Intent:
     switches: int = 0  # how often `follow` switched for it: bounded, so it can never loop
 
 
+def use(pages: list) -> None:
+    """Remember the st.Page objects this run gave st.navigation, for `go` and `follow`."""
+    st.session_state[NAVIGATION] = pages
+
+
+def _target(intent: Intent):
+    """The registered st.Page for the intent, else its script path. Switching to a Page object
+    skips what Streamlit does for a path on every switch: resolving its real path on disk (a
+    system call per folder) and comparing it with every page's."""
+    for page in st.session_state.get(NAVIGATION, ()):
+        if page.url_path == intent.url_path:
+            return page
+    return intent.script
+
+
 def go(page: tuple[str, str], **params: str) -> None:
     """For callbacks: open `page` (LIBRARY, WATCH) with these query parameters."""
     url_path, script = page
@@ -37,7 +52,7 @@ def go(page: tuple[str, str], **params: str) -> None:
     # script begins (it queues a callback's rerun and stops at the first yield point):
     # otherwise that run would draw the old page's top half only for `follow` to leave it.
     # Should a newer rerun replace this switch, `follow` still goes there.
-    st.switch_page(script, query_params=intent.params)
+    st.switch_page(_target(intent), query_params=intent.params)
 
 
 def follow(current_url_path: str) -> None:
@@ -57,4 +72,4 @@ def follow(current_url_path: str) -> None:
     st.session_state[GOTO] = Intent(
         intent.url_path, intent.script, intent.params, intent.switches + 1
     )
-    st.switch_page(intent.script, query_params=intent.params)
+    st.switch_page(_target(intent), query_params=intent.params)
