@@ -22,7 +22,8 @@ in the same second) and log in:
 After the ramp, once all N have logged in (so that no login's bcrypt counts as browsing on a
 busy machine, where logins can outlast the ramp), all N browse for --duration seconds, in
 rounds, with a think time of 0.5-1.5 x --think before every interaction:
-  back    "← Back" on the watch page (not in the first round: the library is shown)
+  back    "← Back" on the watch page (not in the first round: the library is shown); a
+          page link, which the frontend follows with one rerun (a button, on older commits)
   folder  picks another folder in the sidebar radio; fetches its posters ("poster")
   watch   taps a video card (the card grid component's trigger "open"): the watch page; then
           what the player fetches ("media": the first 256 KiB of an MP4 with a Range request;
@@ -188,6 +189,23 @@ class Viewer:
     async def visit(self, phase: Phase) -> None:
         """Log in now; browse once the phase starts (every viewer has logged in) until it
         stops, at least one round."""
+        run = await self.log_in()
+        await phase.arrive(self.n)
+        await self.browse(run, phase)
+
+    async def tour(self) -> None:
+        """Log in and open every folder once, with its posters: what a replica lists and
+        decodes once in its life (the warm-up)."""
+        run = await self.log_in()
+        radio = run.widget("radio", "Folders")
+        for folder in [o for o in radio.options if o != self.tab.shown(radio)]:
+            self.folder = folder
+            self.tab.pick(radio, folder)
+            run = await self.script("folder", self.tab.rerun(), self.folder_shown)
+            await self.posters(run)
+            radio = run.widget("radio", "Folders")
+
+    async def log_in(self) -> Run:
         tab = self.tab
         run = await self.script(
             "open",
@@ -206,17 +224,16 @@ class Viewer:
         )
         await self.collect_cookie(run)
         await self.posters(run)
-        await phase.arrive(self.n)
+        return run
+
+    async def browse(self, run: Run, phase: Phase) -> None:
+        tab = self.tab
         rounds = 0
         while rounds == 0 or time.monotonic() < phase.stop_at:
             rounds += 1
             await self.think()
             if rounds > 1:
-                run = await self.script(
-                    "back",
-                    tab.rerun([tab.click(run.widget("button", "← Back"))]),
-                    self.library_shown,
-                )
+                run = await self.script("back", self.back(run), self.library_shown)
                 await self.think()
             radio = run.widget("radio", "Folders")
             shown = tab.shown(radio)
@@ -239,6 +256,13 @@ class Viewer:
                         else self.player_missing(r)
                     ),
                 )
+
+    def back(self, watching: Run) -> Awaitable[Run]:
+        """Follow "← Back": a page link; on commits older than the link, a button."""
+        link = next((w for w in watching.widgets("page_link") if w.label == "← Back"), None)
+        if link is not None:
+            return self.tab.follow(link)
+        return self.tab.rerun([self.tab.click(watching.widget("button", "← Back"))])
 
     async def watch(self, library: Run) -> Run:
         cards = [
@@ -334,6 +358,22 @@ class Viewer:
         return "no player: " + ("; ".join(run.alerts()) or "nothing about the video shown")
 
 
+def browser(n: int, cfg: Config) -> aiohttp.ClientSession:
+    """Viewer `n`'s browser, its HTTP side: its own cookies, address and connection pool."""
+    jar = aiohttp.CookieJar(unsafe=True)  # the app is at an IP address
+    # A browser's 6 connections per host. Idle ones are dropped before uvicorn's 5 s
+    # keep-alive ends them: a request on a connection the server is closing fails with a reset,
+    # which a browser retries unseen and aiohttp does not.
+    connector = aiohttp.TCPConnector(limit=6, keepalive_timeout=3.0)
+    headers = {"User-Agent": USER_AGENT, "X-Forwarded-For": address(n)}
+    return aiohttp.ClientSession(
+        cookie_jar=jar,
+        connector=connector,
+        headers=headers,
+        timeout=aiohttp.ClientTimeout(total=cfg.timeout),
+    )
+
+
 async def one_viewer(
     n: int,
     cfg: Config,
@@ -343,18 +383,7 @@ async def one_viewer(
     parked: asyncio.Queue,
     release: asyncio.Event,
 ) -> None:
-    jar = aiohttp.CookieJar(unsafe=True)  # the app is at an IP address
-    # A browser's 6 connections per host. Idle ones are dropped before uvicorn's 5 s
-    # keep-alive ends them: a request on a connection the server is closing fails with a reset,
-    # which a browser retries unseen and aiohttp does not.
-    connector = aiohttp.TCPConnector(limit=6, keepalive_timeout=3.0)
-    headers = {"User-Agent": USER_AGENT, "X-Forwarded-For": address(n)}
-    async with aiohttp.ClientSession(
-        cookie_jar=jar,
-        connector=connector,
-        headers=headers,
-        timeout=aiohttp.ClientTimeout(total=cfg.timeout),
-    ) as http:
+    async with browser(n, cfg) as http:
         viewer = Viewer(n, cfg, record, http)
         try:
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
@@ -367,6 +396,17 @@ async def one_viewer(
             phase.give_up(n)  # a viewer that failed before browsing holds nobody up
             parked.put_nowait(n)  # still connected: memory is measured with everyone here
             await release.wait()
+            await viewer.tab.close()
+
+
+async def one_tour(n: int, cfg: Config, record: Record) -> None:
+    async with browser(n, cfg) as http:
+        viewer = Viewer(n, cfg, record, http)
+        try:
+            await viewer.tour()
+        except ViewerError:
+            pass
+        finally:
             await viewer.tab.close()
 
 
@@ -514,8 +554,10 @@ async def run_cell(
 
 
 async def warm_up(cfg: Config, viewers: int) -> Record:
-    """One visit per replica (round robin spreads them) before anything is measured: first
-    imports, compiled pages and cold listings are not what concurrency costs."""
+    """One visit and one tour of every folder per replica (round robin spreads them) before
+    anything is measured: first imports, compiled pages, cold listings and posters decoded for
+    the first time are what a replica does once in its life, not what a click costs. (Without
+    the tour, a cell with few clicks counted much of the library's poster decoding.)"""
     quick = Config(
         **{**cfg.__dict__, "duration": 0.0, "ramp": 0.0, "think": 0.0, "reload_every": 1}
     )
@@ -526,6 +568,7 @@ async def warm_up(cfg: Config, viewers: int) -> Record:
         phase = Phase(0, 0.0, 0.0)
         await phase.run()
         await one_viewer(10_000 + i, quick, record, 0.0, phase, asyncio.Queue(), release)
+        await one_tour(20_000 + i, quick, record)
     return record
 
 

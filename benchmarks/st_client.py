@@ -191,6 +191,13 @@ class Tab:
         self._active = {w for e in self._elements if (w := _widget_id(e))}
         return Run(elapsed, status, list(self._elements), self._runs, self.query_string)
 
+    async def follow(self, link) -> Run:
+        """Click an `st.page_link`: the frontend switches pages itself, with one rerun that
+        carries the link's page hash and query string."""
+        self.page_hash, self.page_name = link.page_script_hash, link.page
+        self.query_string = link.query_string
+        return await self.rerun()
+
     def type_text(self, widget, text: str) -> None:
         self.values[widget.id] = WidgetState(id=widget.id, string_value=text)
 

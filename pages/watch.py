@@ -19,10 +19,13 @@ from homemovies_core.ui.state import NEW_LINK, SHARE_LIFETIME, SHARE_OPEN, SHARE
 from homemovies_core.ui.state import WATCH_VISIT as VISIT
 
 
-def back_to(folder: str) -> None:
-    """The Back button's callback: the folder (or the search) this video was opened from."""
-    navigation.go(
+def back_to(where, folder: str, label: str, width="content") -> None:
+    """The way back: a link to the folder (or the search) this video was opened from."""
+    navigation.link(
+        where,
         navigation.LIBRARY,
+        label,
+        width=width,
         folder=library_view.folder_param(folder),
         q=st.query_params.get("q", ""),
     )
@@ -203,7 +206,7 @@ def main() -> None:
     if video is None:
         st.title("Video not found", anchor=False)
         st.info("This video is not in the library (it may have been moved or renamed).")
-        st.button("← Back to the library", on_click=back_to, args=(folder_of(key) if key else "",))
+        back_to(st, folder_of(key) if key else "", "← Back to the library")
         return
 
     # The title row is shown first but filled last: the player goes out to the browser
@@ -242,7 +245,7 @@ def body(svc: services.Services, user: str, video: Video, src: str, extras) -> N
 def title_row(svc: services.Services, video: Video) -> None:
     """← Back, the title, and the Share panel."""
     top = st.columns([1, 5, 1], vertical_alignment="center")
-    top[0].button("← Back", width="stretch", on_click=back_to, args=(video.folder,))
+    back_to(top[0], video.folder, "← Back", width="stretch")
     top[1].subheader(plain(video.title), anchor=False)
     if video.kind is not Kind.DOWNLOAD:  # a share link only ever plays in the browser
         with top[2]:

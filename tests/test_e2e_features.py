@@ -273,7 +273,7 @@ def test_subtitle_tracks_are_listed_with_their_language(browser, url):
     )
     assert ["subtitles", "en", "English"] in tracks  # from "Beach day.en.vtt"
 
-    page.get_by_role("button", name="← Back").click()
+    page.get_by_role("link", name="← Back").click()
     open_folder(page, "Home videos")
     play(page, "Party #2 ?")
     wait_for_video(page, "v.textTracks.length >= 1")

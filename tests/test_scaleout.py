@@ -237,7 +237,7 @@ def test_browse_play_and_reload_through_round_robin(cluster, people):
     assert page.url == watching
     expect(page.get_by_role("button", name="Log in")).to_have_count(0)
 
-    page.get_by_role("button", name="← Back").click()
+    page.get_by_role("link", name="← Back").click()
     open_folder(page, "Home videos")
     play(page, "Party #2 ?")
     wait_for_video(page, "v.currentTime > 1.5", timeout=40)
@@ -312,7 +312,7 @@ def test_the_browser_carries_on_when_its_replica_is_killed(cluster, people):
         assert page.locator("video").first.evaluate("v => v.currentTime") >= 5.0
 
         # One click each, answered by the survivor.
-        page.get_by_role("button", name="← Back").click()
+        page.get_by_role("link", name="← Back").click()
         expect(
             heading(page, "Long films"), "the first click after the reconnect was lost"
         ).to_be_visible()

@@ -34,13 +34,26 @@ def use(pages: list) -> None:
 
 
 def _target(intent: Intent):
-    """The registered st.Page for the intent, else its script path. Switching to a Page object
-    skips what Streamlit does for a path on every switch: resolving its real path on disk (a
-    system call per folder) and comparing it with every page's."""
+    """The registered st.Page for the intent, else its script path. Streamlit resolves a
+    path's real path on disk (a system call per folder) and compares it with every page's on
+    every switch; a Page object it takes as it is."""
     for page in st.session_state.get(NAVIGATION, ()):
         if page.url_path == intent.url_path:
             return page
     return intent.script
+
+
+def link(where, page: tuple[str, str], label: str, *, width="content", **params: str) -> None:
+    """A link in `where` (st, a column) to `page` with these query parameters: for going back,
+    where no callback has anything to do first. The browser's own page switch is one script
+    run; a button's callback that switches pages is two (the click's run ends as it begins)."""
+    _url_path, script = page
+    where.page_link(
+        script,  # a path, not the st.Page: a link to a Page shows the Page's icon too
+        label=label,
+        query_params={k: v for k, v in params.items() if v},
+        width=width,
+    )
 
 
 def go(page: tuple[str, str], **params: str) -> None:
