@@ -56,7 +56,15 @@ def fresh(browser, url: str, path: str = "", **options) -> Page:
 
 
 def no_evil_links(page: Page) -> None:
-    assert page.locator("a[href*='evil.example']").count() == 0
+    # A link that leads to evil.example, as Markdown would make of "[Click me](evil.example)".
+    # The app's own links may carry the hostile text in their query ("← Back" keeps the
+    # search: /?q=...evil.example...), encoded, where it leads nowhere.
+    leading_there = page.locator("a").evaluate_all(
+        """links => links
+            .map(a => a.getAttribute('href') || '')
+            .filter(href => href.split('?')[0].includes('evil.example'))"""
+    )
+    assert leading_there == []
     assert page.locator("img[src*='evil.example']").count() == 0
     assert page.locator(".katex").count() == 0  # `$…$` never became LaTeX
     assert page.evil_requests == []
