@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -139,3 +141,24 @@ def test_a_failed_grant_for_subtitles_is_the_watch_page_s_one_sentence(svc, monk
     assert [e.value for e in at.error] == [
         "This video cannot be opened right now: " + plain("The storage did not answer.")
     ]
+
+
+@pytest.mark.parametrize("key", ["Summer 2023 #1/Beach day.mp4", "Summer 2023 #1/gone.mp4"])
+def test_back_leads_to_the_video_s_folder_and_keeps_the_search(svc, key):
+    """ "← Back" is a page link (one script run, see navigation.link): to the library, on the
+    folder the video is in, with the search it was found by; for a video that is gone, to its
+    folder all the same."""
+    at = logged_in()
+    at.switch_page("pages/watch.py")
+    at.query_params["v"] = key
+    at.query_params["q"] = "beach #1 & co"
+    at.run()
+    links = [e.proto for e in at.get("page_link") if e.proto.label.startswith("← Back")]
+    assert len(links) == 1
+    link = links[0]
+    assert link.page == ""  # the library, the default page
+    assert parse_qs(link.query_string) == {
+        "folder": ["Summer 2023 #1"],
+        "q": ["beach #1 & co"],
+    }
+    assert not at.exception
