@@ -97,9 +97,7 @@ def main() -> None:
     from homemovies_core.uploads.policy import may_upload
 
     may_add = bool(user) and may_upload(svc.settings, user)
-    listed = pages(may_add)
-    navigation.use(listed)
-    page = st.navigation(listed, position="sidebar" if user else "hidden")
+    page = st.navigation(pages(may_add), position="sidebar" if user else "hidden")
     observe.note(page=page.url_path, user=user)
     base = auth.base_url(svc, page.url_path)
     st.session_state[state.BASE_URL] = base

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from .state import GOTO, NAVIGATION
+from .state import GOTO, PAGES
 
 LIBRARY = ("", "pages/library.py")  # the default page: its url_path is ""
 WATCH = ("watch", "pages/watch.py")
@@ -28,18 +28,15 @@ class Intent:
     switches: int = 0  # how often `follow` switched for it: bounded, so it can never loop
 
 
-def use(pages: list) -> None:
-    """Remember the st.Page objects this run gave st.navigation, for `go` and `follow`."""
-    st.session_state[NAVIGATION] = pages
-
-
 def _target(intent: Intent):
-    """The registered st.Page for the intent, else its script path. Streamlit resolves a
-    path's real path on disk (a system call per folder) and compares it with every page's on
-    every switch; a Page object it takes as it is."""
-    for page in st.session_state.get(NAVIGATION, ()):
-        if page.url_path == intent.url_path:
-            return page
+    """This tab's st.Page for the intent (Home.pages keeps them), else its script path.
+    Streamlit resolves a path's real path on disk (a system call per folder) and compares it
+    with every page's on every switch; a Page object it takes as it is. Either list of pages
+    will do: a page's identity is its URL path."""
+    for listed in st.session_state.get(PAGES, {}).values():
+        for page in listed:
+            if page.url_path == intent.url_path:
+                return page
     return intent.script
 
 

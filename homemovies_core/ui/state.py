@@ -19,7 +19,6 @@ PAIR_TICKET = "hm_pair_ticket"  # the device code this screen shows
 PAIR_ERROR = "hm_pair_error"
 BASE_URL = "hm_base_url"  # the app's root URL as this browser reaches it
 PAGES = "hm_pages"  # this tab's st.Page lists (Home.py), made once
-NAVIGATION = "hm_navigation"  # the list this run gave st.navigation (navigation.use)
 
 # Going to another page from a click (navigation.py)
 GOTO = "hm_goto"
