@@ -120,7 +120,6 @@ def main() -> None:
             # Leaving the watch page ends the visit: opening a video again resumes anew (from
             # whatever page this is), not from where the last visit started.
             st.session_state.pop(state.WATCH_VISIT, None)
-        navigation.follow(page.url_path)  # a click that asked for another page
         # Operator notices are for the family, not for a stranger holding a share link.
         auth.logout_button(svc)
         for warning in svc.warnings:

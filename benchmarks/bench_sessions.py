@@ -25,7 +25,8 @@ rounds, with a think time of 0.5-1.5 x --think before every interaction:
   back    "← Back" on the watch page (not in the first round: the library is shown); a
           page link, which the frontend follows with one rerun (a button, on older commits)
   folder  picks another folder in the sidebar radio; fetches its posters ("poster")
-  watch   taps a video card (the card grid component's trigger "open"): the watch page; then
+  watch   taps a video card: a link to the watch page, which the frontend follows with one
+          rerun (the card grid component's trigger "open" on older commits); then
           what the player fetches ("media": the first 256 KiB of an MP4 with a Range request;
           for HLS hls.js once, the playlists and the first segment); after the think time
           (watching) one progress report ("progress", POST /api/progress)
@@ -277,7 +278,11 @@ class Viewer:
         grid, card = self.rng.choice(cards)
         run = await self.script(
             "watch",
-            self.tab.rerun([self.tab.component_event(grid, "open", card["key"])]),
+            # A card is a link the frontend follows (one rerun of the watch page); on commits
+            # older than that, its component's trigger "open", whose callback switched pages.
+            self.tab.go(card["href"])
+            if card.get("href")
+            else self.tab.rerun([self.tab.component_event(grid, "open", card["key"])]),
             self.player_missing,
         )
         player = run.components("homemovies.player")[0][1]

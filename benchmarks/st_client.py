@@ -25,7 +25,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import aiohttp
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
@@ -105,6 +105,7 @@ class Tab:
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
     _elements: list[Element] = field(default_factory=list)
     _runs: int = 0
+    pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
     _finished: asyncio.Queue | None = None
     _reader: asyncio.Task | None = None
 
@@ -190,6 +191,18 @@ class Tab:
         elapsed = time.perf_counter() - started
         self._active = {w for e in self._elements if (w := _widget_id(e))}
         return Run(elapsed, status, list(self._elements), self._runs, self.query_string)
+
+    async def go(self, href: str) -> Run:
+        """Follow a link of the page's own (a video card's `href`, relative to this page) as
+        Streamlit's frontend follows a history change: one rerun with that page's hash and
+        the link's query string."""
+        url = urlsplit(urljoin(self.page_url(), href))
+        url_path = unquote(url.path.rsplit("/", 1)[-1])
+        if url_path not in self.pages:
+            raise ProtocolError(f"a link to an unknown page: {href[:60]!r}")
+        self.page_hash, self.page_name = self.pages[url_path], url_path
+        self.query_string = url.query
+        return await self.rerun()
 
     async def follow(self, link) -> Run:
         """Click an `st.page_link`: the frontend switches pages itself, with one rerun that
@@ -287,6 +300,7 @@ class Tab:
         elif kind == "navigation":  # the page this run draws: the frontend's URL path
             self.page_hash = msg.navigation.page_script_hash or self.page_hash
             for page in msg.navigation.app_pages:
+                self.pages[page.url_pathname] = page.page_script_hash
                 if page.page_script_hash == self.page_hash:
                     self.page_name = "" if page.is_default else page.url_pathname
         elif kind == "page_info_changed":

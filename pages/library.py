@@ -53,7 +53,7 @@ def grid(
         ],
         key=f"cards:{row}",
         label=label,
-        on_open=lambda key: navigation.go(navigation.WATCH, v=key, q=query),
+        link=lambda key: navigation.href(navigation.WATCH, v=key, q=query),
     )
 
 

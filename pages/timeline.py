@@ -71,7 +71,7 @@ def main() -> None:
             ],
             key=f"cards:timeline:{number}",
             label=f"Videos of {group.heading}",
-            on_open=lambda key: navigation.go(navigation.WATCH, v=key),
+            link=lambda key: navigation.href(navigation.WATCH, v=key),
         )
     widgets.page_buttons(paging, {}, back="← Newer", forward="Older →")
 

@@ -242,11 +242,11 @@ def test_a_card_is_named_by_its_title_first(browser, url):
     with the title shown, then what a tap does; where and when are its description."""
     page = open_page(browser, url, "folder", DESKTOP)
     try:
-        buttons = page.get_by_role("list", name=f"Videos in {FOLDER}").get_by_role("button")
-        titles = buttons.all_inner_texts()
+        links = page.get_by_role("list", name=f"Videos in {FOLDER}").get_by_role("link")
+        titles = links.all_inner_texts()
         assert sorted(titles) == [VIDEO, "Ünïcode café"], titles
-        for button, title in zip(buttons.all(), titles, strict=True):
-            expect(button).to_have_accessible_name(f"{title}, play")
-            expect(button).to_have_accessible_description(re.compile(r"^\d{1,2} \w{3} \d{4} · "))
+        for link, title in zip(links.all(), titles, strict=True):
+            expect(link).to_have_accessible_name(f"{title}, play")
+            expect(link).to_have_accessible_description(re.compile(r"^\d{1,2} \w{3} \d{4} · "))
     finally:
         page.context.close()

@@ -306,7 +306,7 @@ FAMILY = {"mum": "mum's own password", "dad": "dad's own password"}
 def continue_watching_bar(page: Page) -> int:
     """How far "Long walk" is watched, in percent, on the library's "Continue watching" row."""
     row = page.get_by_role("list", name="Continue watching")
-    expect(row.get_by_role("button", name="Long walk, play")).to_be_visible(timeout=20_000)
+    expect(row.get_by_role("link", name="Long walk, play")).to_be_visible(timeout=20_000)
     return int(row.get_by_role("progressbar", name="Watched").first.get_attribute("aria-valuenow"))
 
 
@@ -388,7 +388,7 @@ def test_two_family_members_resume_different_positions_in_the_same_video(
 
         # A link Mum makes shows on everyone's Shared links page as hers.
         mum.get_by_role("list", name="Continue watching").get_by_role(
-            "button", name="Long walk, play"
+            "link", name="Long walk, play"
         ).click()
         expect(heading(mum, "Long walk")).to_be_visible(timeout=20_000)
         mum.get_by_role("button", name=re.compile("Share")).click()

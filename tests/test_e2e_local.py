@@ -193,3 +193,48 @@ def test_cards_use_the_width_of_a_phone(browser, app_url):
     beach.tap()  # one tap on the card plays it
     expect(heading(phone, "Party #2 ?")).to_be_visible()
     context.close()
+
+
+def test_a_card_is_a_link_one_run_to_open_the_browser_s_back_and_a_new_tab(page, app_url):
+    """A tap on a card opens the video with one script run of the watch page (a callback that
+    switched pages cost two); the browser's Back returns to the folder; and the card's address
+    opens the same video in a new tab (a long press, a middle click)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    runs = []  # one new_session message starts every script run
+
+    def count(payload) -> None:
+        if isinstance(payload, bytes):
+            msg = ForwardMsg()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == "new_session":
+                runs.append(msg.new_session.page_script_hash)
+
+    page.on("websocket", lambda ws: ws.on("framereceived", count))
+    page.reload()  # the websocket now opens with the listener on it
+    log_in_for_good(page)
+    open_folder(page, "Summer 2023 #1")
+    folder_url = page.url
+    beach = card(page, "Beach day")
+    href = beach.get_attribute("href")
+    assert href.startswith(app_url + "/watch?v="), href
+
+    runs.clear()
+    page.evaluate("window.hmSamePage = true")
+    beach.click()
+    expect(heading(page, "Beach day")).to_be_visible()
+    wait_for_video(page, "v.currentTime > 0.3")
+    assert len(runs) == 1, runs
+    assert page.url == href
+    assert page.evaluate("window.hmSamePage === true")  # no reload of the whole app
+
+    page.go_back()
+    expect(heading(page, "Summer 2023 #1")).to_be_visible()
+    expect(card(page, "Ünïcode café")).to_be_visible()
+    assert page.url == folder_url
+
+    tab = page.context.new_page()
+    tab.goto(href)
+    expect(heading(tab, "Beach day")).to_be_visible(timeout=20_000)
+    wait_for_video(tab, "v.currentTime > 0.3")
+    tab.close()

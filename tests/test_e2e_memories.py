@@ -80,7 +80,7 @@ def page(browser, url):
 def folder_titles(page) -> list[str]:
     """The cards of the folder's own grids (one per year heading), in order."""
     grids = page.get_by_role("list", name=re.compile("^Videos in Family"))
-    return grids.get_by_role("button").evaluate_all(
+    return grids.get_by_role("link").evaluate_all(
         "bs => bs.map(b => b.getAttribute('aria-label'))"
     )
 
@@ -88,7 +88,7 @@ def folder_titles(page) -> list[str]:
 def test_on_this_day_on_the_landing_view(page):
     expect(heading(page, "On this day")).to_be_visible()
     row = page.get_by_role("list", name="On this day")
-    memories = row.get_by_role("button")
+    memories = row.get_by_role("link")
     expect(memories).to_have_count(1)  # only today's anniversaries
     expect(memories).to_have_accessible_name("Picnic, play")
     day = f"{anniversary(3).day} {anniversary(3):%b %Y}"
@@ -110,7 +110,7 @@ def test_cards_show_when_filmed_newest_first_under_year_headings(page):
     page.get_by_role("option", name="Oldest first").click()
     expect(page).to_have_url(re.compile(r"sort=oldest"))
     grids = page.get_by_role("list", name=re.compile("^Videos in Family"))
-    expect(grids.get_by_role("button")).to_have_text(
+    expect(grids.get_by_role("link")).to_have_text(
         [re.compile("First steps"), re.compile("Snowman"), re.compile("Picnic")]
     )
 

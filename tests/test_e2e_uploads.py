@@ -192,7 +192,7 @@ def test_a_video_being_added_shows_in_its_folder_for_the_whole_family(browser, l
             pending = dad.get_by_role("list", name="Videos being added")
             expect(pending).to_contain_text("Picnic", timeout=60_000)
             expect(pending).to_contain_text("Waiting")
-            expect(pending.get_by_role("button")).to_have_count(0)  # no player, nothing to open
+            expect(pending.get_by_role("link")).to_have_count(0)  # no player, nothing to open
             worker_flags = ["--media_dir", str(library), "--redis_url", url]
             with worker_process(tmp_path / "worker.log", *worker_flags):
                 expect(card(dad, "Picnic")).to_be_visible(timeout=READY_MS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -160,5 +160,26 @@ def test_back_leads_to_the_video_s_folder_and_keeps_the_search(svc, key):
     assert parse_qs(link.query_string) == {
         "folder": ["Summer 2023 #1"],
         "q": ["beach #1 & co"],
+    }
+    assert not at.exception
+
+
+def test_a_card_leads_to_its_video_with_the_search_it_was_found_by(svc):
+    """A card is a link (one script run, a new tab on a long press; see cards.js): to the
+    watch page of its video, relative to the page that shows it, with the search it was found
+    by. Odd names (a space, '#', unicode) are encoded, never taken as part of the URL."""
+    at = logged_in(folder="Summer 2023 #1")
+    links = {c["title"]: urlsplit(c["href"]) for c in cards(at)}
+    assert set(links) == {"Beach day", "Ünïcode café"}
+    for title, url in links.items():
+        assert (url.scheme, url.netloc, url.path) == ("", "", "watch")  # relative, same app
+        assert parse_qs(url.query) == {"v": [f"Summer 2023 #1/{title}.mp4"]}
+
+    at = logged_in(q="Beach day")
+    found = {c["title"]: urlsplit(c["href"]) for c in cards(at)}
+    assert list(found) == ["Beach day"]
+    assert parse_qs(found["Beach day"].query) == {
+        "v": ["Summer 2023 #1/Beach day.mp4"],
+        "q": ["Beach day"],
     }
     assert not at.exception

@@ -405,7 +405,7 @@ def test_a_cold_replica_draws_a_folder_from_redis_without_listing_the_bucket(
         # same folder's URL on the cold replica.
         page.goto(cold.url + folder_url.path + "?" + folder_url.query)
         expect(heading(page, "Home videos")).to_be_visible()
-        expect(page.get_by_role("button", name="Party #2 ?, play")).to_be_visible()
+        expect(page.get_by_role("link", name="Party #2 ?, play")).to_be_visible()
         sidebar = page.get_by_test_id("stSidebar")
         for title in folders:
             expect(sidebar.get_by_text(title, exact=True)).to_be_visible()

@@ -37,5 +37,5 @@ def _cards(svc: Services, folder: str, drawn: tuple[str, ...]) -> None:
         ],
         key="cards:pending",
         label="Videos being added",
-        on_open=lambda _key: None,
+        link=None,
     )

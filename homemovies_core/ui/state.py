@@ -20,9 +20,6 @@ PAIR_ERROR = "hm_pair_error"
 BASE_URL = "hm_base_url"  # the app's root URL as this browser reaches it
 PAGES = "hm_pages"  # this tab's st.Page lists (Home.py), made once
 
-# Going to another page from a click (navigation.py)
-GOTO = "hm_goto"
-
 # The library (pages/library.py): widgets that mirror the URL
 FOLDER = "hm_folder"
 SEARCH = "hm_search"

@@ -45,8 +45,8 @@ def open_folder(page: Page, title: str) -> None:
 
 
 def card(page: Page, title: str):
-    """A video card: one button named "<title>, play" (or "<title>, details")."""
-    return page.get_by_role("button", name=re.compile("^" + re.escape(title) + ", (play|details)$"))
+    """A video card: one link named "<title>, play" (or "<title>, details")."""
+    return page.get_by_role("link", name=re.compile("^" + re.escape(title) + ", (play|details)$"))
 
 
 def play(page: Page, title: str) -> None:

@@ -1,12 +1,13 @@
 """The library's grid of video cards, one st.components.v2 component per grid.
 
-A tap on a card (poster, title, anywhere) sets the trigger "open" to the video's key and
-calls `on_open` before the script runs, so a rerun in flight can never swallow it.
+Each card is a link (`link(video_key)`, e.g. to the watch page): a tap anywhere on it opens
+that page the way Streamlit's own page links do, with one script run (cards.js); a long press
+or a middle click opens it in a new tab. Nothing runs on the server for the tap itself, so
+no rerun in flight can swallow it.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ _component = st.components.v2.component(
 
 @dataclass(frozen=True)
 class Card:
-    key: str  # the video's key: what `on_open` receives
+    key: str  # the video's key: what `link` receives
     title: str
     facts: str = ""
     badge: str = ""
@@ -37,20 +38,23 @@ class Card:
 
 
 def grid(
-    cards: Sequence[Card], *, key: str, on_open: Callable[[str], None], label: str = "Videos"
+    cards: Sequence[Card],
+    *,
+    key: str,
+    link: Callable[[str], str] | None,
+    label: str = "Videos",
 ) -> None:
-    """Draw the cards; `on_open(video_key)` runs when one is tapped."""
+    """Draw the cards, each a link to `link(video_key)` (a URL relative to this page, see
+    navigation.href); with no `link`, or for a card still being added, nothing to open."""
     _component(
         key=key,
         # vars(), not dataclasses.asdict: a card holds no nested dataclass to convert, and
         # asdict's deep copy of every field was a quarter of a grid's cost.
-        data={"cards": [dict(vars(c)) for c in cards], "label": label},
-        on_open_change=functools.partial(_opened, key, on_open),
+        data={
+            "cards": [
+                {**vars(c), "href": link(c.key) if link and not c.pending else ""}
+                for c in cards
+            ],
+            "label": label,
+        },
     )
-
-
-def _opened(key: str, on_open: Callable[[str], None]) -> None:
-    result = st.session_state.get(key)
-    video_key = getattr(result, "open", None) if result is not None else None
-    if isinstance(video_key, str) and video_key:
-        on_open(video_key)

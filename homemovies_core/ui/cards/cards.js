@@ -1,13 +1,13 @@
 // The library's video cards (an st.components.v2 module): one component draws a whole grid.
 //
-// Each card holds one real <button>, its title: the name a screen reader says and a voice
-// user speaks starts with the words on screen ("Beach day, play"), and the card's other
-// words (folder, date, length) are its description, heard after the name rather than
-// before it. The button's hit area is stretched over the whole card (cards.css), so tapping
-// anywhere on a card opens it, as in every media app. A tap sets the trigger value "open" to
-// the video's key; the page's callback acts on it before the script runs, so no rerun can
-// swallow it. Text goes in with textContent only: names come from files and are never
-// parsed as HTML.
+// Each card holds one real link, its title: the name a screen reader says and a voice user
+// speaks starts with the words on screen ("Beach day, play"), and the card's other words
+// (folder, date, length) are its description, heard after the name rather than before it.
+// The link's hit area is stretched over the whole card (cards.css), so tapping anywhere on a
+// card opens it, as in every media app. A plain click opens the page inside the app, as
+// Streamlit's own page links do (`follow`); a long press, a middle click or a click with a
+// modifier keeps the browser's own meaning (a new tab or window). Text goes in with
+// textContent only: names come from files and are never parsed as HTML.
 
 const STATE = Symbol.for("homemovies.cards.state");
 // Ids for aria-describedby: unique across every grid on the page, however this module is
@@ -61,46 +61,79 @@ function watched(progress) {
 function pendingCard(item) {
   const box = el("div", "hm-card hm-card--pending");
   box.append(poster({}, null), el("span", "hm-card__title", item.title));
-  box.append(el("span", "hm-card__facts", item.pending));
+  box.append(el("span", "hm-card__facts", item.pending || ""));
   return box;
 }
 
-function card(item, open) {
-  if (item.pending) return pendingCard(item);
+// Where a card leads, as an absolute URL of this app; null for anything else (the server
+// only ever sends a page of the app, relative to this one: refuse what is not).
+function target(href) {
+  if (typeof href !== "string" || !href) return null;
+  try {
+    const url = new URL(href, window.location.href);
+    return url.origin === window.location.origin ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+// Open the card's page the way Streamlit's own page links do: the address changes through
+// the History API, and Streamlit's frontend, which follows history changes (the browser's
+// Back and Forward buttons), asks the server for that page and its query string with one
+// script run. A click the browser gives another meaning (new tab, new window, download) is
+// left to the browser.
+function follow(event, url) {
+  if (
+    event.defaultPrevented ||
+    event.button !== 0 ||
+    event.metaKey ||
+    event.ctrlKey ||
+    event.shiftKey ||
+    event.altKey
+  ) {
+    return;
+  }
+  event.preventDefault();
+  window.history.pushState({}, "", url.href);
+  window.dispatchEvent(new PopStateEvent("popstate", { state: {} }));
+}
+
+function card(item) {
+  const url = target(item.href);
+  if (item.pending || !url) return pendingCard(item);
   const part = (className, text) => (text ? described(el("span", className, text)) : null);
   const badge = part("hm-card__badge", item.badge);
   const folder = part("hm-card__folder", item.folder && `📁 ${item.folder}`);
   const facts = part("hm-card__facts", item.facts);
-  const button = el("button", "hm-card__open", item.title);
-  button.type = "button";
-  button.dataset.key = item.key;
-  button.setAttribute("aria-label", `${item.title}, ${item.download ? "details" : "play"}`);
+  const link = el("a", "hm-card__open", item.title);
+  link.href = url.href;
+  link.dataset.key = item.key;
+  link.setAttribute("aria-label", `${item.title}, ${item.download ? "details" : "play"}`);
   // Heard after the name, in the order they matter: where, when and how long, the format.
   const details = [folder, facts, badge].filter(Boolean);
   if (details.length) {
-    button.setAttribute("aria-describedby", details.map((node) => node.id).join(" "));
+    link.setAttribute("aria-describedby", details.map((node) => node.id).join(" "));
   }
-  button.addEventListener("click", () => open(item.key));
+  link.addEventListener("click", (event) => follow(event, url));
   const box = el("div", "hm-card");
   box.append(poster(item, badge));
   if (typeof item.progress === "number") box.append(watched(item.progress));
-  box.append(button, ...[folder, facts].filter(Boolean));
+  box.append(link, ...[folder, facts].filter(Boolean));
   return box;
 }
 
 export default function (component) {
-  const { parentElement, data, setTriggerValue } = component;
+  const { parentElement, data } = component;
   const root = parentElement.querySelector(".hm-cards");
   if (!root) return undefined;
   const items = Array.isArray(data && data.cards) ? data.cards : [];
   const key = JSON.stringify(items);
   if (root[STATE] === key) return undefined; // a theme change: nothing to redraw
   root[STATE] = key;
-  const open = (videoKey) => setTriggerValue("open", videoKey);
   root.setAttribute("aria-label", (data && data.label) || "Videos");
   root.replaceChildren(...items.map((item) => {
     const li = el("li", "hm-cards__item");
-    li.append(card(item, open));
+    li.append(card(item));
     return li;
   }));
   return undefined;
