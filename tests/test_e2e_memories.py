@@ -80,9 +80,7 @@ def page(browser, url):
 def folder_titles(page) -> list[str]:
     """The cards of the folder's own grids (one per year heading), in order."""
     grids = page.get_by_role("list", name=re.compile("^Videos in Family"))
-    return grids.get_by_role("link").evaluate_all(
-        "bs => bs.map(b => b.getAttribute('aria-label'))"
-    )
+    return grids.get_by_role("link").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
 
 
 def test_on_this_day_on_the_landing_view(page):

@@ -52,8 +52,7 @@ def grid(
         # asdict's deep copy of every field was a quarter of a grid's cost.
         data={
             "cards": [
-                {**vars(c), "href": link(c.key) if link and not c.pending else ""}
-                for c in cards
+                {**vars(c), "href": link(c.key) if link and not c.pending else ""} for c in cards
             ],
             "label": label,
         },
