@@ -22,7 +22,7 @@ def link(where, page: tuple[str, str], label: str, *, width="content", **params:
     where.page_link(
         script,  # a path, not the st.Page: a link to a Page shows the Page's icon too
         label=label,
-        query_params={k: v for k, v in params.items() if v},
+        query_params=_given(params),
         width=width,
     )
 
@@ -32,5 +32,10 @@ def href(page: tuple[str, str], **params: str) -> str:
     page sits at the top of the app's path (/watch, /timeline, / for the library), so a
     relative URL is right under any base path a proxy puts the app at."""
     url_path, _script = page
-    query = urlencode({k: v for k, v in params.items() if v})
+    query = urlencode(_given(params))
     return (url_path or "./") + (f"?{query}" if query else "")
+
+
+def _given(params: dict[str, str]) -> dict[str, str]:
+    """The parameters that have a value: an empty one is left out of the URL."""
+    return {k: v for k, v in params.items() if v}
